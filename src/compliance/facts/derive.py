@@ -1,0 +1,259 @@
+"""Derive one flat fact per subject from the governance data, as of a given date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from typing import Any, Iterator
+
+from ..model import Body, GovernanceData, Meeting, Person
+from ..model.base import is_placeholder
+from ..model.bodies import QuorumRequirement
+from ..model.dates import add_months, financial_year_start, partial_bounds
+from .kinds import (
+    ActionFact, Fact, InterestFact, MeetingFact, MembershipFact, PaperFact, QuorumPartFact,
+    RiskActionFact, RiskFact, day,
+)
+
+RECORDED = {"present", "apologies", "absent", "deputy"}
+PREDECESSOR_REGISTER = re.compile(r"\bCCG\b", re.I)
+
+
+def derive_facts(data: GovernanceData, as_of: dt.date) -> list[dict[str, Any]]:
+    """Every subject's fact, sorted by (kind, id) so runs are deterministic."""
+    ctx = _Context(data, as_of)
+    facts: list[Fact] = []
+    for generator in (_meetings, _memberships, _interests, _risks, _actions, _papers):
+        facts.extend(generator(ctx))
+    out = [f.model_dump(exclude_none=True) for f in facts]
+    out.sort(key=lambda f: (f["kind"], f["id"]))
+    return out
+
+
+class _Context:
+    def __init__(self, data: GovernanceData, as_of: dt.date):
+        self.data = data
+        self.as_of = as_of
+        self.as_of_day = day(as_of)
+        self.people = {p.id: p for p in data.people}
+        self.bodies = {b.id: b for b in data.bodies}
+        month, dom = data.organisation.fy_start()
+        self.fy_start = financial_year_start(as_of, month, dom)
+
+    def name(self, person_id: str) -> str:
+        person = self.people.get(person_id)
+        return person.name if person else person_id
+
+    def voting(self, body: Body, person_id: str) -> bool:
+        member = next((m for m in body.members if m.person == person_id), None)
+        if member is not None and member.voting is not None:
+            return member.voting
+        person = self.people.get(person_id)
+        return bool(person and person.voting)
+
+
+def _members_on(body: Body, when: dt.date) -> list[str]:
+    return sorted({m.person for m in body.members if m.active_on(when)})
+
+
+def _quorum_head_count(body: Body, voting_members: int) -> int | None:
+    q = body.quorum
+    if q is None:
+        return None
+    counts = []
+    if q.min_present is not None:
+        counts.append(q.min_present)
+    if q.min_fraction is not None:
+        base = q.stated_members or voting_members
+        exact = base * q.min_fraction
+        counts.append(math.floor(exact) + 1 if q.fraction_strict else math.ceil(exact))
+    return max(counts) if counts else None
+
+
+def _matches(req: QuorumRequirement, person: Person | None, cohort: str | None = None) -> bool:
+    if person is None:
+        return False
+    if cohort is not None:
+        return person.role_group in req.role_groups and person.cohort == cohort
+    return bool(
+        set(req.roles) & set(person.roles)
+        or (person.role_group in req.role_groups)
+        or (person.cohort in req.cohorts)
+        or person.id in req.persons
+    )
+
+
+def _expand(req: QuorumRequirement, ctx: _Context) -> Iterator[tuple[str, str, QuorumRequirement, str | None]]:
+    if not req.each_cohort:
+        yield req.id, req.label, req, None
+        return
+    group = next((g for g in ctx.data.organisation.role_groups if g.id == req.role_groups[0]), None)
+    for cohort in group.cohorts if group else []:
+        yield f"{req.id}:{cohort}", f"{req.label}: {cohort}", req, cohort
+
+
+def _meetings(ctx: _Context) -> Iterator[Fact]:
+    for meeting in ctx.data.meetings:
+        body = ctx.bodies[meeting.body]
+        members = _members_on(body, meeting.date)
+        voting = [p for p in members if ctx.voting(body, p)]
+        marks = {a.person: a for a in meeting.attendance}
+        counts_deputy = bool(body.quorum and body.quorum.deputies_count)
+        present = [
+            p for p in voting
+            if p in marks and (marks[p].status == "present" or (counts_deputy and marks[p].status == "deputy"))
+        ]
+        recorded = [p for p in members if p in marks and marks[p].status in RECORDED]
+        has_attendance = bool(meeting.attendance)
+        held = meeting.date <= ctx.as_of
+        label = f"{body.name} {meeting.kind} meeting {meeting.date.isoformat()}"
+        yield MeetingFact(
+            kind="meeting", id=meeting.id, label=label, as_of=ctx.as_of_day, body=body.id, date=day(meeting.date),
+            meeting_kind=meeting.kind, held=held,
+            voting_members=len(voting) if members else None,
+            present_voting=len(present) if has_attendance else None,
+            quorum_min_present=_quorum_head_count(body, len(voting)),
+            quorum_defined=body.quorum is not None,
+            quoracy_confirmed=meeting.quoracy_confirmed,
+            members_expected=len(members) if members else None,
+            members_recorded=len(recorded) if has_attendance else None,
+            members_unrecorded=(len(members) - len(recorded)) if has_attendance else None,
+            attendance_entries=len(meeting.attendance),
+        )
+        if body.quorum is None or not has_attendance:
+            continue
+        for rid, rlabel, req, cohort in (x for r in body.quorum.requirements for x in _expand(r, ctx)):
+            who = [p for p in present if _matches(req, ctx.people.get(p), cohort)]
+            yield QuorumPartFact(
+                kind="quorum_part", id=f"{meeting.id}/{rid}", label=f"{label}: {rlabel}", as_of=ctx.as_of_day,
+                meeting=meeting.id, body=body.id, date=day(meeting.date), held=held, requirement=rid,
+                requirement_label=rlabel, advisory=req.advisory, required=req.at_least, present=len(who),
+                present_names=", ".join(ctx.name(p) for p in who),
+            )
+
+
+def _memberships(ctx: _Context) -> Iterator[Fact]:
+    latest: dict[str, Any] = {}
+    for decl in ctx.data.declarations:
+        current = latest.get(decl.person)
+        if current is None or (decl.declared_on or dt.date.min) > (current.declared_on or dt.date.min):
+            latest[decl.person] = decl
+    for body in ctx.data.bodies:
+        for person_id in _members_on(body, ctx.as_of):
+            decl = latest.get(person_id)
+            person = ctx.people.get(person_id)
+            yield MembershipFact(
+                kind="membership", id=f"{body.id}/{person_id}", label=f"{ctx.name(person_id)} ({body.name})",
+                as_of=ctx.as_of_day, person=person_id, person_name=ctx.name(person_id), body=body.id,
+                voting=ctx.voting(body, person_id), role_group=person.role_group if person else None,
+                has_declaration=decl is not None,
+                declared_on=day(decl.declared_on) if decl and decl.declared_on else None,
+                fy_start=day(ctx.fy_start), nil_return=decl.nil_return if decl else None,
+            )
+
+
+def _interests(ctx: _Context) -> Iterator[Fact]:
+    for decl in ctx.data.declarations:
+        for index, interest in enumerate(decl.interests, start=1):
+            start = partial_bounds(interest.start) if interest.start else None
+            end = partial_bounds(interest.end) if interest.end else None
+            number = interest.number or index
+            declared = day(decl.declared_on) if decl.declared_on else None
+            yield InterestFact(
+                kind="interest", id=f"{decl.id}/{interest.category}/{number}",
+                label=f"{ctx.name(decl.person)}: {interest.description[:60]}", as_of=ctx.as_of_day,
+                person=decl.person, declaration=decl.id, category=interest.category, declared_on=declared,
+                start_earliest=day(start[0]) if start else None, start_latest=day(start[1]) if start else None,
+                end_latest=day(end[1]) if end else None, ongoing=interest.ongoing, ended=end is not None,
+                has_period=bool(start or end or interest.ongoing),
+                days_to_declare=(declared - day(start[1])) if (start and declared is not None) else None,
+                has_mitigation=bool(decl.mitigation and decl.mitigation.strip()),
+                mitigation_codes=len(decl.mitigation_codes),
+                mitigation_cites_predecessor=bool(decl.mitigation and PREDECESSOR_REGISTER.search(decl.mitigation)),
+                fy_start=day(ctx.fy_start),
+            )
+
+
+def _risks(ctx: _Context) -> Iterator[Fact]:
+    periods = sorted({s.period for r in ctx.data.risks for s in r.scores})
+    framework_latest = periods[-1] if periods else None
+    appetite = ctx.data.organisation.risk_appetite
+    for risk in ctx.data.risks:
+        latest = max(risk.scores, key=lambda s: s.period) if risk.scores else None
+        tol = risk.tolerance
+        tolerance = tol.score if tol and tol.score is not None else (appetite.get(tol.appetite) if tol and tol.appetite else None)
+        target = risk.target
+        yield RiskFact(
+            kind="risk", id=risk.id, label=f"{risk.id} {risk.title}", as_of=ctx.as_of_day, title=risk.title,
+            latest_period=latest.period if latest else None, framework_latest_period=framework_latest,
+            scored_latest_period=bool(latest and latest.period == framework_latest),
+            likelihood=latest.likelihood if latest else None, consequence=latest.consequence if latest else None,
+            score=latest.likelihood * latest.consequence if latest else None,
+            stated_score=latest.score if latest else None, tolerance_score=tolerance,
+            target_score=target.score if target else None,
+            target_lxc=target.likelihood * target.consequence if target and target.likelihood and target.consequence else None,
+            target_date=day(target.date) if target and target.date else None,
+        )
+        for action in risk.actions:
+            effective = action.revised_due or action.due
+            yield RiskActionFact(
+                kind="risk_action", id=f"{risk.id}/{action.id}", label=f"{risk.id}: {action.description[:60]}",
+                as_of=ctx.as_of_day, risk=risk.id, due=day(action.due) if action.due else None,
+                revised_due=day(action.revised_due) if action.revised_due else None,
+                effective_due=day(effective) if effective else None, progress=action.progress,
+                complete=action.progress == "complete",
+            )
+
+
+def _actions(ctx: _Context) -> Iterator[Fact]:
+    refs = Counter(a.ref for a in ctx.data.actions)
+    meeting_days = {(m.body, m.date) for m in ctx.data.meetings}
+    seen: Counter[str] = Counter()
+    for action in ctx.data.actions:
+        seen[action.ref] += 1
+        suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
+        known = None
+        if action.meeting_date and action.body:
+            known = (action.body, action.meeting_date) in meeting_days
+        yield ActionFact(
+            kind="action", id=f"{action.ref}{suffix}", label=f"{action.ref}: {action.description[:60]}",
+            as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section, status=action.status,
+            open=action.status != "complete", owner=action.owner or None,
+            due=day(action.due) if action.due else None,
+            meeting_date=day(action.meeting_date) if action.meeting_date else None,
+            meeting_date_known=known, ref_count=refs[action.ref],
+            completed_on=day(action.completed_on) if action.completed_on else None,
+            has_update=bool(action.update and action.update.strip()),
+        )
+
+
+def _given(text: str | None) -> bool:
+    """Text is present and is not the form's placeholder prompt."""
+    return bool(text and text.strip()) and not is_placeholder(text)
+
+
+def _papers(ctx: _Context) -> Iterator[Fact]:
+    for paper in ctx.data.papers:
+        assessments = {"dpia": paper.dpia, "eia": paper.eia, "qia": paper.qia}
+        placeholders = sum(
+            1 for text in (paper.conflict.detail if paper.conflict.answer == "yes" else None,
+                           paper.financial_impact.detail if paper.financial_impact.answer == "yes" else None,
+                           *(a.justification for a in assessments.values() if a.answer == "no"))
+            if text and is_placeholder(text)
+        )
+        values: dict[str, Any] = {}
+        for name, ia in assessments.items():
+            values[name] = ia.answer
+            values[f"{name}_reason_given"] = _given(ia.justification)
+            values[f"{name}_approved_on"] = day(ia.approved_on) if ia.approved_on else None
+        yield PaperFact(
+            kind="paper", id=paper.id, label=f"{paper.enclosure or paper.id}: {paper.title}", as_of=ctx.as_of_day,
+            meeting=paper.meeting, title=paper.title, for_decision=bool({"A", "R"} & set(paper.purposes)),
+            purpose_count=len(paper.purposes), within_delegated_limits=paper.within_delegated_limits,
+            conflict=paper.conflict.answer, conflict_detail_given=_given(paper.conflict.detail),
+            financial_impact=paper.financial_impact.answer,
+            financial_signed_off=bool(paper.financial_impact.signed_off_by and paper.financial_impact.signed_off_on),
+            placeholder_fields=placeholders, **values,
+        )

@@ -1,0 +1,198 @@
+"""The subject kinds rules apply to and the fields their facts carry.
+
+These models are the contract between ``facts`` and ``rules``: rule validation rejects a field
+that is not declared here, so a misspelt field is a load error, not a rule that never fires.
+``Day`` fields are day ordinals; rules may compare them with dates and ``as_of`` offsets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Day:
+    """Marker: an int that is a day ordinal."""
+
+
+Day = Annotated[int, _Day]
+
+
+def day(value: dt.date) -> int:
+    """A date as a day ordinal, the form facts carry."""
+    return value.toordinal()
+
+
+def from_day(value: int) -> dt.date:
+    return dt.date.fromordinal(value)
+
+
+class Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    id: str
+    label: str
+    as_of: Day = Field(description="the run's as_of date")
+
+
+class MeetingFact(Fact):
+    body: str
+    date: Day
+    meeting_kind: str
+    held: bool = Field(description="the meeting date is on or before as_of")
+    voting_members: int | None = Field(default=None, description="voting members of the body on the meeting date")
+    present_voting: int | None = Field(default=None, description="voting members present (deputies only if the quorum allows)")
+    quorum_min_present: int | None = Field(default=None, description="the quorum's head count: max of its absolute and fractional minimums")
+    quorum_defined: bool = False
+    quoracy_confirmed: bool | None = None
+    members_expected: int | None = Field(default=None, description="members (voting and participant) on the meeting date")
+    members_recorded: int | None = Field(default=None, description="members with a present/apologies/absent/deputy mark")
+    members_unrecorded: int | None = None
+    attendance_entries: int = 0
+
+
+class QuorumPartFact(Fact):
+    meeting: str
+    body: str
+    date: Day
+    held: bool
+    requirement: str
+    requirement_label: str
+    advisory: bool
+    required: int
+    present: int
+    present_names: str = ""
+
+
+class MembershipFact(Fact):
+    person: str
+    person_name: str
+    body: str
+    voting: bool
+    role_group: str | None = None
+    has_declaration: bool
+    declared_on: Day | None = None
+    fy_start: Day = Field(description="first day of the financial year containing as_of")
+    nil_return: bool | None = None
+
+
+class InterestFact(Fact):
+    person: str
+    declaration: str
+    category: str
+    declared_on: Day | None = None
+    start_earliest: Day | None = None
+    start_latest: Day | None = None
+    end_latest: Day | None = None
+    ongoing: bool
+    ended: bool
+    has_period: bool
+    days_to_declare: int | None = Field(default=None, description="declared_on minus the latest day the interest can have started")
+    has_mitigation: bool
+    mitigation_codes: int = Field(description="number of mitigation codes cited")
+    mitigation_cites_predecessor: bool = Field(description="mitigation text names a predecessor body's register (e.g. CCG)")
+    fy_start: Day
+
+
+class RiskFact(Fact):
+    title: str
+    latest_period: str | None = None
+    framework_latest_period: str | None = None
+    scored_latest_period: bool
+    likelihood: int | None = None
+    consequence: int | None = None
+    score: int | None = Field(default=None, description="likelihood x consequence of the latest period")
+    stated_score: int | None = None
+    tolerance_score: int | None = None
+    target_score: int | None = None
+    target_lxc: int | None = None
+    target_date: Day | None = None
+
+
+class RiskActionFact(Fact):
+    risk: str
+    due: Day | None = None
+    revised_due: Day | None = None
+    effective_due: Day | None = Field(default=None, description="revised due date when re-dated, else due")
+    progress: str
+    complete: bool
+
+
+class ActionFact(Fact):
+    ref: str
+    body: str | None = None
+    section: str
+    status: str
+    open: bool
+    owner: str | None = None
+    due: Day | None = None
+    meeting_date: Day | None = None
+    meeting_date_known: bool | None = Field(default=None, description="a meeting of the body was held on meeting_date")
+    ref_count: int = Field(description="actions in the log with this reference")
+    completed_on: Day | None = None
+    has_update: bool
+
+
+class PaperFact(Fact):
+    meeting: str | None = None
+    title: str
+    for_decision: bool = Field(description="ticked for approval (A) or ratification (R)")
+    purpose_count: int
+    within_delegated_limits: str
+    conflict: str
+    conflict_detail_given: bool
+    financial_impact: str
+    financial_signed_off: bool
+    dpia: str
+    dpia_reason_given: bool
+    dpia_approved_on: Day | None = None
+    eia: str
+    eia_reason_given: bool
+    eia_approved_on: Day | None = None
+    qia: str
+    qia_reason_given: bool
+    qia_approved_on: Day | None = None
+    placeholder_fields: int = Field(description="required fields still holding placeholder text")
+
+
+FACT_MODELS: dict[str, type[Fact]] = {
+    "meeting": MeetingFact,
+    "quorum_part": QuorumPartFact,
+    "membership": MembershipFact,
+    "interest": InterestFact,
+    "risk": RiskFact,
+    "risk_action": RiskActionFact,
+    "action": ActionFact,
+    "paper": PaperFact,
+}
+SUBJECT_KINDS = tuple(FACT_MODELS)
+
+
+def is_day_field(kind: str, name: str) -> bool:
+    """True when the fact field holds a day ordinal."""
+    field = FACT_MODELS[kind].model_fields[name]
+    return any(m is _Day for m in getattr(field, "metadata", [])) or _Day in getattr(field.annotation, "__metadata__", ()) or _annotation_has_day(field.annotation)
+
+
+def _annotation_has_day(annotation: object) -> bool:
+    import typing
+
+    for arg in typing.get_args(annotation) or ():
+        if arg is Day or _Day in getattr(arg, "__metadata__", ()):
+            return True
+    return False
+
+
+def field_type(kind: str, name: str) -> str:
+    """'day', 'int', 'bool' or 'str': what a rule may compare the field with."""
+    import typing
+
+    if is_day_field(kind, name):
+        return "day"
+    ann = FACT_MODELS[kind].model_fields[name].annotation
+    args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
+    base = args[0]
+    return {int: "int", bool: "bool", str: "str"}.get(base, "str")

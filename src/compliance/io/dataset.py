@@ -1,0 +1,197 @@
+"""Load a data set directory: every register, every record, every problem.
+
+Loading never stops at the first problem. It returns the valid records and the full list of
+issues; the caller decides whether issues are fatal (exit 2) or become `error` findings
+(``--keep-going``), so one bad row never hides the rest of the report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..model import REGISTERS, GovernanceData, Organisation
+from .issues import DatasetError, LoadIssue
+from .readers import STRUCTURED, TABULAR, RawRecord, read_structured, read_table
+from .tabular import rows_to_records
+
+# which registers may come as tables; the rest carry deep structure best written as YAML/JSON
+TABLE_REGISTERS = {"people", "meetings", "declarations", "risks", "actions"}
+
+
+@dataclass
+class LoadedDataset:
+    """The valid part of a data set and every problem found in the rest."""
+
+    path: Path
+    data: GovernanceData
+    issues: list[LoadIssue] = field(default_factory=list)
+    locations: dict[tuple[str, str], str] = field(default_factory=dict)  # (register, id) -> "file:line"
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def _find(directory: Path, register: str, allowed: tuple[str, ...]) -> tuple[Path | None, list[LoadIssue]]:
+    found = [p for p in sorted(directory.iterdir()) if p.stem == register and p.suffix.lower() in allowed]
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        return None, [LoadIssue(found[0].name, "", "", f"register '{register}' is given by more than one file ({names}); keep one", register=register)]
+    return (found[0] if found else None), []
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _validation_issues(file: str, where: str, register: str, record_id: str, exc: ValidationError) -> list[LoadIssue]:
+    issues = []
+    for err in exc.errors(include_url=False):
+        value = err.get("input")
+        shown = "" if err["type"] == "missing" or isinstance(value, (dict, list)) else repr(value)
+        issues.append(LoadIssue(file, where, _format_loc(err["loc"]), err["msg"], shown, register, record_id))
+    return issues
+
+
+def _validate(model: type[BaseModel], file: str, register: str, records: list[tuple[str, Any]]) -> tuple[list[tuple[str, BaseModel]], list[LoadIssue]]:
+    valid, issues = [], []
+    for where, raw in records:
+        record_id = str(raw.get("id", raw.get("ref", ""))) if isinstance(raw, dict) else ""
+        if not isinstance(raw, dict):
+            issues.append(LoadIssue(file, where, "", f"expected a mapping of fields for one {register} record", repr(raw)[:60], register))
+            continue
+        try:
+            valid.append((where, model.model_validate(raw)))
+        except ValidationError as exc:
+            issues.extend(_validation_issues(file, where, register, record_id, exc))
+    return valid, issues
+
+
+def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
+    """Load a data set directory. With ``strict`` any issue raises DatasetError listing all of them."""
+    directory = Path(path)
+    if not directory.is_dir():
+        raise DatasetError([LoadIssue(str(directory), "", "", "is not a directory; expected a data set directory (see docs/dataset-format.md)")])
+    issues: list[LoadIssue] = []
+    org_path, found_issues = _find(directory, "organisation", STRUCTURED)
+    issues += found_issues
+    organisation = None
+    if org_path is None and not found_issues:
+        issues.append(LoadIssue("organisation.yaml", "", "", "is missing; every data set needs one (name, financial year, role groups)", register="organisation"))
+    elif org_path is not None:
+        doc, read_issues = read_structured(org_path, "organisation")
+        issues += read_issues
+        if doc is not None:
+            valid, v_issues = _validate(Organisation, org_path.name, "organisation", [("", doc)])
+            issues += v_issues
+            organisation = valid[0][1] if valid else None
+
+    registers: dict[str, list[BaseModel]] = {}
+    locations: dict[tuple[str, str], str] = {}
+    files: dict[str, str] = {}
+    for register, model in REGISTERS.items():
+        allowed = STRUCTURED + (TABULAR if register in TABLE_REGISTERS else ())
+        file_path, found_issues = _find(directory, register, allowed)
+        issues += found_issues
+        registers[register] = []
+        if file_path is None:
+            wrong = [p.name for p in directory.iterdir() if p.stem == register and p.suffix.lower() in TABULAR]
+            if wrong:
+                issues.append(LoadIssue(wrong[0], "", "", f"register '{register}' cannot be a table; write it as YAML or JSON", register=register))
+            continue
+        files[register] = file_path.name
+        if file_path.suffix.lower() in TABULAR:
+            header, rows, read_issues = read_table(file_path, register)
+            records, shape_issues = rows_to_records(register, model, file_path.name, header, rows)
+            issues += read_issues + shape_issues
+        else:
+            raw, read_issues = read_structured(file_path, register)
+            issues += read_issues
+            records = [(r.location, r.data) for r in raw] if isinstance(raw, list) else []
+        valid, v_issues = _validate(model, file_path.name, register, records)
+        issues += v_issues
+        for where, record in valid:
+            key = getattr(record, "id", None) or getattr(record, "ref", "")
+            locations.setdefault((register, str(key)), f"{file_path.name}:{where}")
+        registers[register] = [record for _, record in valid]
+
+    if organisation is None:
+        organisation = Organisation(name="(organisation not loaded)")
+    data = GovernanceData(organisation=organisation, **registers)
+    ref_issues, data = _check_references(data, files, locations)
+    issues += ref_issues
+    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations)
+    if strict and loaded.issues:
+        raise DatasetError(loaded.issues)
+    return loaded
+
+
+def _check_references(data: GovernanceData, files: dict[str, str], locations: dict[tuple[str, str], str]) -> tuple[list[LoadIssue], GovernanceData]:
+    """Duplicate ids and references to unknown records; offending records are dropped."""
+    issues: list[LoadIssue] = []
+    drop: dict[str, set[int]] = {r: set() for r in REGISTERS}
+
+    def issue(register: str, record_id: str, field: str, message: str, value: str = "") -> None:
+        where = locations.get((register, record_id), files.get(register, register))
+        file, _, loc = where.partition(":")
+        issues.append(LoadIssue(file, loc, field, message, value, register, record_id))
+
+    for register in ("people", "bodies", "meetings", "declarations", "risks", "papers"):
+        counts = Counter(r.id for r in getattr(data, register))
+        seen: set[str] = set()
+        for index, record in enumerate(getattr(data, register)):
+            if counts[record.id] > 1:
+                if record.id in seen:
+                    drop[register].add(index)
+                    issue(register, record.id, "id", f"duplicate id; ids must be unique within {register}", repr(record.id))
+                seen.add(record.id)
+
+    people = {p.id for p in data.people}
+    bodies = {b.id for b in data.bodies}
+    meetings = {m.id for m in data.meetings}
+    groups = {g.id: g for g in data.organisation.role_groups}
+    known_people = ", e.g. " + ", ".join(sorted(people)[:3]) if people else ""
+
+    for i, person in enumerate(data.people):
+        if person.role_group and groups and person.role_group not in groups:
+            drop["people"].add(i)
+            issue("people", person.id, "role_group", f"unknown role group; expected one of: {', '.join(sorted(groups))}", repr(person.role_group))
+        elif person.cohort and person.role_group in groups and person.cohort not in groups[person.role_group].cohorts:
+            drop["people"].add(i)
+            issue("people", person.id, "cohort", f"unknown cohort of '{person.role_group}'; expected one of: {', '.join(groups[person.role_group].cohorts) or '(none defined)'}", repr(person.cohort))
+    for i, body in enumerate(data.bodies):
+        for j, member in enumerate(body.members):
+            if member.person not in people:
+                drop["bodies"].add(i)
+                issue("bodies", body.id, f"members.{j}.person", f"unknown person id; expected an id from people{known_people}", repr(member.person))
+        for j, req in enumerate(body.quorum.requirements if body.quorum else []):
+            for g in req.role_groups:
+                if groups and g not in groups:
+                    drop["bodies"].add(i)
+                    issue("bodies", body.id, f"quorum.requirements.{j}.role_groups", f"unknown role group; expected one of: {', '.join(sorted(groups))}", repr(g))
+    for i, meeting in enumerate(data.meetings):
+        if meeting.body not in bodies:
+            drop["meetings"].add(i)
+            issue("meetings", meeting.id, "body", f"unknown body id; expected one of: {', '.join(sorted(bodies)) or '(no bodies loaded)'}", repr(meeting.body))
+        for j, att in enumerate(meeting.attendance):
+            if att.person not in people:
+                drop["meetings"].add(i)
+                issue("meetings", meeting.id, f"attendance.{j}.person", f"unknown person id; expected an id from people{known_people}", repr(att.person))
+    for i, decl in enumerate(data.declarations):
+        if decl.person not in people:
+            drop["declarations"].add(i)
+            issue("declarations", decl.id, "person", f"unknown person id; expected an id from people{known_people}", repr(decl.person))
+    for i, paper in enumerate(data.papers):
+        if paper.meeting and paper.meeting not in meetings:
+            drop["papers"].add(i)
+            issue("papers", paper.id, "meeting", "unknown meeting id; expected an id from meetings", repr(paper.meeting))
+
+    if any(drop.values()):
+        kept = {r: [rec for k, rec in enumerate(getattr(data, r)) if k not in drop[r]] for r in REGISTERS}
+        data = GovernanceData(organisation=data.organisation, **kept)
+    return issues, data

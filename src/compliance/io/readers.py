@@ -1,0 +1,146 @@
+"""Readers that turn one register file into raw records, each with where it came from.
+
+A raw record is a plain dict plus a location string. Tabular files (CSV, XLSX) are turned into
+the same nested dicts as YAML/JSON so one validator serves every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .issues import LoadIssue
+
+TABULAR = (".csv", ".xlsx")
+STRUCTURED = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class RawRecord:
+    data: Any
+    location: str
+
+
+def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict | None, list[LoadIssue]]:
+    """Read a YAML or JSON register: a list at top level or under the register's key."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".json":
+            doc = json.loads(text)
+            lines = None
+        else:
+            doc = yaml.safe_load(text)
+            lines = _yaml_item_lines(text, register)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        return None, [LoadIssue(path.name, _syntax_location(exc), "", f"is not valid {path.suffix[1:].upper()}: {_first_line(exc)}", register=register)]
+    if register == "organisation":
+        if not isinstance(doc, dict):
+            return None, [LoadIssue(path.name, "", "", "expected a mapping of organisation settings", register=register)]
+        return doc, []
+    if isinstance(doc, dict) and register in doc:
+        extra = sorted(k for k in doc if k != register)
+        if extra:
+            return None, [LoadIssue(path.name, "", ",".join(extra), f"unexpected top-level key(s); expected only '{register}'", register=register)]
+        doc = doc[register]
+    if doc is None:
+        return [], []
+    if not isinstance(doc, list):
+        return None, [LoadIssue(path.name, "", "", f"expected a list of {register} records (at top level or under '{register}:')", register=register)]
+    records = []
+    for i, item in enumerate(doc):
+        where = f"line {lines[i]}" if lines and i < len(lines) else f"record {i + 1}"
+        records.append(RawRecord(item, where))
+    return records, []
+
+
+def _yaml_item_lines(text: str, register: str) -> list[int] | None:
+    """1-based line of each list item, so errors point at the record in the file."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == register:
+                node = value
+                break
+    if not isinstance(node, yaml.SequenceNode):
+        return None
+    return [item.start_mark.line + 1 for item in node.value]
+
+
+def _syntax_location(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"line {mark.line + 1}"
+    lineno = getattr(exc, "lineno", None)
+    return f"line {lineno}" if lineno else ""
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "problem", None) or getattr(exc, "msg", None) or exc).splitlines()[0]
+
+
+def read_table(path: Path, register: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
+    """Read a CSV or XLSX table: the header and (line, row) pairs with empty cells dropped."""
+    if path.suffix == ".csv":
+        return _read_csv(path)
+    return _read_xlsx(path, register)
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            return [], [], [LoadIssue(path.name, "", "", "is empty; expected a header row")]
+        rows = []
+        issues = []
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                issues.append(LoadIssue(path.name, f"line {line}", "", f"has {len(cells)} cells but the header has {len(header)} columns"))
+                continue
+            rows.append((line, {h: c.strip() for h, c in zip(header, cells) if c.strip() != ""}))
+    return header, rows, issues
+
+
+def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
+    import openpyxl  # imported here: only XLSX data sets pay for it
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        return [], [], [LoadIssue(path.name, "", "", f"cannot be read as XLSX: {exc}")]
+    sheet = book[register] if register in book.sheetnames else book.worksheets[0]
+    rows_iter = sheet.iter_rows(values_only=True)
+    try:
+        header = [str(h).strip() if h is not None else "" for h in next(rows_iter)]
+    except StopIteration:
+        return [], [], [LoadIssue(path.name, "", "", "is empty; expected a header row")]
+    rows = []
+    for number, cells in enumerate(rows_iter, start=2):
+        row = {}
+        for h, c in zip(header, cells):
+            if c is None or (isinstance(c, str) and not c.strip()) or not h:
+                continue
+            if isinstance(c, dt.datetime):
+                c = c.date().isoformat() if c.time() == dt.time() else c.isoformat()
+            elif isinstance(c, dt.date):
+                c = c.isoformat()
+            elif isinstance(c, float) and c.is_integer():
+                c = int(c)
+            row[h] = c.strip() if isinstance(c, str) else c
+        if row:
+            rows.append((number, row))
+    book.close()
+    return header, rows, []

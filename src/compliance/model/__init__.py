@@ -1,0 +1,47 @@
+"""Pydantic models of governance data: the single source of truth for data shapes."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .actions import Action
+from .base import Record, Source
+from .bodies import Body, Membership, QuorumRequirement, QuorumSpec
+from .declarations import Declaration, Interest
+from .meetings import Attendance, Meeting
+from .organisation import Organisation, RoleGroup
+from .papers import ImpactAssessment, Paper, YesNoItem
+from .people import Person
+from .risks import Risk, RiskAction, RiskScore, RiskTarget, RiskTolerance
+
+
+class GovernanceData(Record):
+    """Everything loaded from one data set."""
+
+    organisation: Organisation
+    people: list[Person] = Field(default_factory=list)
+    bodies: list[Body] = Field(default_factory=list)
+    meetings: list[Meeting] = Field(default_factory=list)
+    declarations: list[Declaration] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    papers: list[Paper] = Field(default_factory=list)
+
+
+# register name -> model of one record; the io layer and the JSON schema both read this
+REGISTERS: dict[str, type[Record]] = {
+    "people": Person,
+    "bodies": Body,
+    "meetings": Meeting,
+    "declarations": Declaration,
+    "risks": Risk,
+    "actions": Action,
+    "papers": Paper,
+}
+
+__all__ = [
+    "Action", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
+    "Meeting", "Membership", "Organisation", "Paper", "Person", "QuorumRequirement", "QuorumSpec",
+    "Record", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
+    "Source", "YesNoItem",
+]

@@ -1,0 +1,29 @@
+"""The action log of a body."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Record, Source, UKDate
+
+
+class Action(Record):
+    """One action from a meeting. ``ref`` need not be unique: duplicates are a finding, not a load error."""
+
+    ref: str = Field(min_length=1)
+    body: str | None = None
+    meeting_date: UKDate | None = None
+    agenda_item: str | None = None
+    agenda_no: str | None = None
+    description: str
+    owner: str | None = None
+    due: UKDate | None = None
+    due_text: str | None = None
+    status: Literal["open", "due", "pending", "complete"] = "open"
+    completed_on: UKDate | None = None
+    update: str | None = None
+    section: Literal["live", "closed"] = "live"
+    source: Source | None = None
+    note: str | None = None

@@ -1,0 +1,48 @@
+"""Shared pieces of the governance data model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from .dates import parse_date
+
+
+class Record(BaseModel):
+    """Base for user-facing input: unknown fields are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+UKDate = Annotated[dt.date, BeforeValidator(parse_date)]
+"""A date accepted in ISO or the UK forms real registers use."""
+
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")]
+"""A stable identifier: letters, digits and ``_ . : / -``; no spaces."""
+
+PartialDate = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+"""A date known to the year, month or day: ``2012``, ``2014-01``, ``2024-03-31``."""
+
+
+class Source(Record):
+    """Where a record came from, so every finding can point back to the page it rests on."""
+
+    file: str | None = None
+    line: int | None = Field(default=None, ge=1)
+    lines: str | None = Field(default=None, description="a range such as '128-152'")
+    note: str | None = None
+
+
+PLACEHOLDER_PATTERNS = (
+    re.compile(r"click or tap here to enter text", re.I),
+    re.compile(r"click or tap to enter a date", re.I),
+    re.compile(r"choose an item", re.I),
+)
+
+
+def is_placeholder(text: str | None) -> bool:
+    """True when a form field still holds the word-processor's placeholder prompt."""
+    return bool(text) and any(p.search(text) for p in PLACEHOLDER_PATTERNS)

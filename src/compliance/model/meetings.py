@@ -1,0 +1,34 @@
+"""Meetings of a body and who attended them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Id, Record, Source, UKDate
+
+AttendanceStatus = Literal["present", "apologies", "absent", "deputy", "not_recorded", "unclear"]
+
+
+class Attendance(Record):
+    """One person's attendance at one meeting; ``mark`` keeps the symbol as recorded."""
+
+    person: Id
+    status: AttendanceStatus
+    deputy: str | None = Field(default=None, description="who represented them, when status is 'deputy'")
+    mark: str | None = Field(default=None, description="the mark as recorded, e.g. '✓', 'A', '*'")
+    note: str | None = None
+
+
+class Meeting(Record):
+    """One meeting of one body."""
+
+    id: Id
+    body: Id
+    date: UKDate
+    kind: Literal["public", "private", "agm", "extraordinary", "other"] = "public"
+    quoracy_confirmed: bool | None = Field(default=None, description="minutes record the meeting as quorate")
+    attendance: list[Attendance] = Field(default_factory=list)
+    source: Source | None = None
+    note: str | None = None

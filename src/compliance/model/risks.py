@@ -1,0 +1,70 @@
+"""The risk register / board assurance framework."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Id, Record, Source, UKDate
+
+
+
+class RiskScore(Record):
+    """A risk's likelihood and consequence in one period; ``score`` is the score as stated."""
+
+    period: str = Field(description="e.g. '2024/25 Q2'; periods sort as strings")
+    likelihood: int = Field(ge=1, le=5)
+    consequence: int = Field(ge=1, le=5)
+    score: int | None = Field(default=None, ge=1, le=25, description="as stated in the source")
+    band: str | None = Field(default=None, description="band label as stated, e.g. 'High'")
+
+
+class RiskTarget(Record):
+    likelihood: int | None = Field(default=None, ge=1, le=5)
+    consequence: int | None = Field(default=None, ge=1, le=5)
+    score: int | None = Field(default=None, ge=1, le=25)
+    date: UKDate | None = None
+    date_text: str | None = None
+
+
+class RiskTolerance(Record):
+    """Tolerance as a score, or as an appetite level the organisation maps to a score."""
+
+    score: int | None = Field(default=None, ge=1, le=25)
+    appetite: str | None = None
+    statement: str | None = None
+
+
+RiskActionProgress = Literal["complete", "on_track", "delayed", "at_risk", "not_started", "unknown"]
+
+
+class RiskAction(Record):
+    """An action in a risk's action plan."""
+
+    id: Id
+    description: str
+    owner: str | None = None
+    due: UKDate | None = None
+    due_text: str | None = None
+    revised_due: UKDate | None = None
+    progress: RiskActionProgress = "unknown"
+    note: str | None = None
+
+
+class Risk(Record):
+    """One principal or corporate risk."""
+
+    id: Id
+    title: str
+    owner: str | None = None
+    committee: str | None = None
+    scores: list[RiskScore] = Field(default_factory=list)
+    target: RiskTarget | None = None
+    tolerance: RiskTolerance | None = None
+    assurance: str | None = None
+    movement: str | None = None
+    actions: list[RiskAction] = Field(default_factory=list)
+    linked_risks: list[str] = Field(default_factory=list)
+    source: Source | None = None
+    note: str | None = None

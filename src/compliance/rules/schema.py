@@ -1,0 +1,100 @@
+"""The rule model: what a rule file may say. Engine syntax never appears here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from ..model.base import UKDate
+from .conditions import Condition, ConditionError, parse_condition
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class Reference(BaseModel):
+    """The authority a rule rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authority: str
+    clause: str | None = None
+    version: str | None = None
+    url: str | None = None
+    quote: str | None = None
+
+    def cite(self) -> str:
+        parts = [self.authority]
+        if self.clause:
+            parts.append(self.clause)
+        if self.version:
+            parts.append(f"({self.version})")
+        return ", ".join(parts[:2]) + (f" {parts[2]}" if len(parts) > 2 else "")
+
+
+class Rule(BaseModel):
+    """One compliance rule."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$", description="namespaced, stable: pack.family.name")
+    title: str = Field(min_length=3)
+    description: str = ""
+    family: str | None = None
+    severity: Severity
+    applies_to: str
+    when: Any = None
+    require: Any
+    params: dict[str, Any] = Field(default_factory=dict)
+    message: str = Field(min_length=1, description="template; {field} and {param} are filled from the fact and params")
+    pass_message: str | None = None
+    remediation: str = ""
+    references: list[Reference] = Field(default_factory=list)
+    effective_from: UKDate | None = None
+    effective_to: UKDate | None = None
+    tags: list[str] = Field(default_factory=list)
+
+    _when: Condition | None = PrivateAttr(default=None)
+    _require: Condition | None = PrivateAttr(default=None)
+    source_file: str = Field(default="", exclude=True)
+
+    @field_validator("params")
+    @classmethod
+    def _params_are_scalars(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, v in value.items():
+            if isinstance(v, float) and not v.is_integer():
+                raise ValueError(f"param '{name}': fractional numbers are not supported; scale to a whole number")
+            if not isinstance(v, (int, str, bool, list, dt.date)):
+                raise ValueError(f"param '{name}': expected a number, string, boolean, date or list")
+        return value
+
+    def model_post_init(self, __context: Any) -> None:
+        try:
+            self._when = parse_condition(self.when, "when.") if self.when is not None else None
+            self._require = parse_condition(self.require, "require.")
+        except ConditionError as exc:
+            raise ValueError(str(exc)) from None
+
+    @property
+    def when_condition(self) -> Condition | None:
+        return self._when
+
+    @property
+    def require_condition(self) -> Condition:
+        assert self._require is not None
+        return self._require
+
+    @property
+    def pack(self) -> str:
+        return self.id.split(".")[0]
+
+    @property
+    def family_name(self) -> str:
+        return self.family or (self.id.split(".")[1] if self.id.count(".") >= 2 else "general")
+
+    def in_force(self, as_of: dt.date) -> bool:
+        return (self.effective_from is None or self.effective_from <= as_of) and (
+            self.effective_to is None or as_of <= self.effective_to
+        )
