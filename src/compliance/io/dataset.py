@@ -54,7 +54,7 @@ def _validation_issues(file: str, where: str, register: str, record_id: str, exc
     for err in exc.errors(include_url=False):
         value = err.get("input")
         shown = "" if err["type"] == "missing" or isinstance(value, (dict, list)) else repr(value)
-        issues.append(LoadIssue(file, where, _format_loc(err["loc"]), err["msg"], shown, register, record_id))
+        issues.append(LoadIssue(file, where, _format_loc(err["loc"]), err["msg"].removeprefix("Value error, "), shown, register, record_id))
     return issues
 
 

@@ -22,6 +22,7 @@ _MONTHS = {
     for name in names
 }
 
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DMY_NUMERIC = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 _DMY_WORDS = re.compile(r"^(\d{1,2})\s*(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
 
@@ -37,10 +38,9 @@ def parse_date(value: object) -> dt.date:
     if not isinstance(value, str):
         raise ValueError(f"expected {DATE_FORMS}, got {value!r}")
     text = " ".join(value.strip().split())
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
+    m = _ISO.match(text)
+    if m:
+        return _checked(int(m.group(1)), int(m.group(2)), int(m.group(3)), value)
     m = _DMY_NUMERIC.match(text)
     if m:
         day, month, year = (int(g) for g in m.groups())

@@ -1,0 +1,179 @@
+"""Command line: `compliance check`, `compliance rules list|validate|explain`, `compliance schema`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from .model.dates import parse_date
+
+DEFAULT_RULES = "rules"
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="compliance")
+def main() -> None:
+    """Check board governance records against compliance rules written in YAML."""
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
+@click.option("--as-of", callback=_date, help="the date to check as of (YYYY-MM-DD or 17/10/2024) [default: today]")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to a file (atomically) instead of stdout")
+@click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a failure at or above this severity")
+@click.option("--keep-going", is_flag=True, help="evaluate the valid records; report invalid ones as error findings")
+@click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True, help="durable: durable-rules decides, the reference evaluator cross-checks")
+@click.option("--all", "show_all", is_flag=True, help="list passes and not-applicable findings in the table too")
+def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all):
+    """Evaluate DATASET against the rules and print one finding per (rule, subject)."""
+    from .engine import evaluate
+    from .engine.durable_engine import EngineUnavailable
+    from .engine.findings import Finding, Subject
+    from .facts import derive_facts
+    from .io import DatasetError, load_dataset
+    from .report import build_document, render_json, render_table
+    from .rules import SEVERITY_ORDER, RuleSetError, load_rules
+
+    as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
+    try:
+        ruleset = load_rules(list(rules_paths) or [DEFAULT_RULES])
+    except RuleSetError as exc:
+        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    try:
+        loaded = load_dataset(dataset, strict=not keep_going)
+    except DatasetError as exc:
+        _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set (use --keep-going to report them as findings):", [str(i) for i in exc.issues])
+    facts = derive_facts(loaded.data, as_of)
+    try:
+        findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
+    except EngineUnavailable as exc:
+        _fail(str(exc), [])
+    for issue in loaded.issues:
+        findings.append(Finding(
+            rule_id=f"load.{issue.register or 'dataset'}", title="Record could not be loaded", severity="high",
+            family="load", subject=Subject(kind=issue.register or "dataset", id=issue.record_id or issue.location or issue.file, label=issue.file),
+            outcome="error", message=str(issue), evidence=[], references=[], remediation="Correct the record and run again.",
+            as_of=as_of.isoformat()))
+    findings.sort(key=lambda f: (f.rule_id, f.subject.id))
+    document = build_document(dataset.name, as_of.isoformat(), ruleset.digest, findings)
+    text = render_json(document) if fmt == "json" else render_table(document, show_all)
+    if out:
+        _write_atomic(out, text)
+        click.echo(f"wrote {out} ({len(findings)} findings)", err=True)
+    else:
+        click.echo(text, nl=False)
+    threshold = SEVERITY_ORDER.get(fail_on, 99)
+    failing = any(f.outcome == "fail" and SEVERITY_ORDER[f.severity] >= threshold for f in findings)
+    sys.exit(1 if failing else 0)
+
+
+def _fail(headline: str, lines: list[str]) -> None:
+    click.echo(headline, err=True)
+    for line in lines:
+        click.echo(f"  {line}", err=True)
+    sys.exit(2)
+
+
+@main.group()
+def rules() -> None:
+    """List, validate and explain rules."""
+
+
+@rules.command("list")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def rules_list(paths):
+    """List rules grouped by family: id, title, severity, subject kind."""
+    from tabulate import tabulate
+
+    from .rules import RuleSetError, load_rules
+
+    try:
+        ruleset = load_rules(list(paths) or [DEFAULT_RULES])
+    except RuleSetError as exc:
+        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    rows = sorted(([r.family_name, r.id, r.title, r.severity, r.applies_to] for r in ruleset.rules))
+    click.echo(tabulate(rows, headers=["family", "id", "title", "severity", "applies to"]))
+
+
+@rules.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def rules_validate(paths):
+    """Check rule files against the schema and the subject kinds' fields; exit 2 on any error."""
+    from .rules import RuleSetError, load_rules
+
+    try:
+        ruleset = load_rules(list(paths) or [DEFAULT_RULES])
+    except RuleSetError as exc:
+        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    click.echo(f"{len(ruleset.rules)} rules valid ({ruleset.digest})")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path))
+def rules_explain(rule_id, rules_paths):
+    """Show a rule in plain words with its references."""
+    from .rules import RuleSetError, load_rules
+    from .rules.conditions import All, AnyOf, Leaf, Not
+
+    try:
+        ruleset = load_rules(list(rules_paths) or [DEFAULT_RULES])
+    except RuleSetError as exc:
+        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    rule = ruleset.by_id(rule_id)
+    if rule is None:
+        _fail(f"no rule with id {rule_id!r}; `compliance rules list` shows the ids", [])
+
+    def words(cond, depth=1):
+        pad = "  " * depth
+        if isinstance(cond, Leaf):
+            return [pad + cond.describe()]
+        if isinstance(cond, Not):
+            return [pad + "not:"] + words(cond.item, depth + 1)
+        return [pad + ("all of:" if isinstance(cond, All) else "any of:")] + [l for c in cond.items for l in words(c, depth + 1)]
+
+    lines = [f"{rule.id}  [{rule.severity}]  applies to: {rule.applies_to}", rule.title]
+    if rule.description:
+        lines.append(rule.description)
+    if rule.when_condition:
+        lines += ["It applies when:"] + words(rule.when_condition)
+    lines += ["It passes when:"] + words(rule.require_condition)
+    if rule.params:
+        lines.append("Parameters: " + ", ".join(f"{k}={v}" for k, v in sorted(rule.params.items())))
+    if rule.remediation:
+        lines.append(f"Remediation: {rule.remediation}")
+    for ref in rule.references:
+        lines.append(f"Reference: {ref.cite()}" + (f" <{ref.url}>" if ref.url else "") + (f' "{ref.quote}"' if ref.quote else ""))
+    click.echo("\n".join(lines))
+
+
+@main.command()
+def schema():
+    """Print the JSON schema of a data set (derived from the pydantic models)."""
+    from .model import GovernanceData
+
+    click.echo(json.dumps(GovernanceData.model_json_schema(), indent=2, sort_keys=True))

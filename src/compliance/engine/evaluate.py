@@ -1,0 +1,145 @@
+"""Evaluate rules over facts: durable-rules decides, the reference evaluator cross-checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections import defaultdict
+from typing import Any
+
+from ..facts.kinds import FACT_MODELS, field_type, from_day
+from ..rules.conditions import All, Not, fields_of, resolve, to_nnf
+from ..rules.schema import Rule
+from . import durable_engine, reference
+from .findings import Finding, Subject
+
+ENGINES = ("durable", "reference")
+
+
+def rule_params(rule: Rule, overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The rule's parameters with the data set's overrides applied."""
+    return {**rule.params, **overrides.get(rule.id, {})}
+
+
+def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
+             param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable") -> list[Finding]:
+    """One finding per (rule in force, subject of its kind), sorted by rule id then subject id."""
+    overrides = param_overrides or {}
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fact in facts:
+        by_kind[fact["kind"]].append(fact)
+    active = [r for r in rules if r.in_force(as_of)]
+    findings: list[Finding] = []
+    for kind in sorted({r.applies_to for r in active}):
+        kind_rules = [r for r in active if r.applies_to == kind]
+        kind_facts = by_kind.get(kind, [])
+        if not kind_facts:
+            continue
+        resolved = []
+        for index, rule in enumerate(kind_rules):
+            params = rule_params(rule, overrides)
+            when = resolve(rule.when_condition, params, as_of) if rule.when_condition else None
+            require = resolve(rule.require_condition, params, as_of)
+            resolved.append((rule, params, when, require))
+        engine_result = None
+        if engine == "durable":
+            compiled = [
+                durable_engine.CompiledRule(
+                    index=i, when=to_nnf(w) if w else None, not_when=to_nnf(w, negate=True) if w else None,
+                    passes=to_nnf(All((w, q))) if w else to_nnf(q),
+                    fails=to_nnf(All((w, Not(q)))) if w else to_nnf(q, negate=True),
+                )
+                for i, (_, _, w, q) in enumerate(resolved)
+            ]
+            engine_result = durable_engine.run(kind, compiled, kind_facts)
+        for i, (rule, params, when, require) in enumerate(resolved):
+            for f_index, fact in enumerate(kind_facts):
+                findings.append(_finding(rule, params, when, require, fact, as_of, engine_result, i, f_index))
+    findings.sort(key=lambda f: (f.rule_id, f.subject.id))
+    return findings
+
+
+def _reference_outcome(when, require, fact) -> tuple[str, list[dict[str, Any]]]:
+    evidence: list[dict[str, Any]] = []
+    if when is not None:
+        applies, ev = reference.evaluate(when, fact)
+        evidence += [{**e, "part": "when"} for e in ev]
+        if applies is None:
+            return "error", evidence
+        if not applies:
+            return "not_applicable", evidence
+    ok, ev = reference.evaluate(require, fact)
+    evidence += [{**e, "part": "require"} for e in ev]
+    return ("error" if ok is None else "pass" if ok else "fail"), evidence
+
+
+def _engine_outcome(result: durable_engine.EngineResult, i: int, f_index: int, has_when: bool) -> str:
+    m = result.matched
+    if has_when and f_index not in m.get((i, "in"), set()):
+        return "not_applicable" if f_index in m.get((i, "out"), set()) else "error"
+    passed, failed = f_index in m.get((i, "pass"), set()), f_index in m.get((i, "fail"), set())
+    if passed and failed:
+        return "contradiction"
+    return "pass" if passed else "fail" if failed else "error"
+
+
+def _finding(rule: Rule, params, when, require, fact, as_of, engine_result, i, f_index) -> Finding:
+    outcome, evidence = _reference_outcome(when, require, fact)
+    notes = []
+    if engine_result is not None:
+        if engine_result.errors:
+            notes.append("engine: " + "; ".join(engine_result.errors))
+            outcome = "error"
+        else:
+            decided = _engine_outcome(engine_result, i, f_index, when is not None)
+            if decided != outcome:
+                notes.append(f"durable-rules says {decided}, the reference evaluator says {outcome}")
+                outcome = "error"
+    kind = fact["kind"]
+    missing = sorted({e["missing"] for e in evidence if e.get("missing")})
+    shown = [_readable(kind, e) for e in evidence]
+    if notes:
+        message = "; ".join(notes)
+    elif outcome == "error":
+        message = f"insufficient data: {', '.join(missing)} missing" if missing else "could not be decided"
+    elif outcome == "pass" and rule.pass_message:
+        message = _render(rule.pass_message, kind, fact, params)
+    elif outcome == "not_applicable":
+        message = "rule does not apply: " + "; ".join(f"{e['field']} {e['op']} {e.get('expected', '')}".strip() for e in shown if e.get("part") == "when" and e["result"] is False)
+    elif outcome == "pass":
+        message = "meets: " + "; ".join(_leaf_text(e) for e in shown if e.get("part") == "require" and e["result"])
+    else:
+        message = _render(rule.message, kind, fact, params)
+    return Finding(
+        rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
+        subject=Subject(kind=kind, id=fact["id"], label=fact["label"]), outcome=outcome, message=message,
+        evidence=shown, references=[r.model_dump(exclude_none=True) for r in rule.references],
+        remediation=rule.remediation if outcome in ("fail", "error") else "", as_of=as_of.isoformat(),
+    )
+
+
+def _leaf_text(e: dict[str, Any]) -> str:
+    return f"{e['field']}={e.get('actual')} {e['op']} {e.get('expected', '')}".strip()
+
+
+def _show(kind: str, name: str, value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and name in FACT_MODELS[kind].model_fields and field_type(kind, name) == "day":
+        return from_day(value).isoformat()
+    return value
+
+
+def _readable(kind: str, e: dict[str, Any]) -> dict[str, Any]:
+    out = dict(e)
+    out["actual"] = _show(kind, e["field"], e.get("actual"))
+    if "expected" in e and isinstance(e["expected"], int) and not isinstance(e["expected"], bool):
+        out["expected"] = _show(kind, e["field"], e["expected"])
+    return out
+
+
+def _render(template: str, kind: str, fact: dict[str, Any], params: dict[str, Any]) -> str:
+    values = {k: _show(kind, k, v) for k, v in fact.items()}
+    values.update({k: v for k, v in params.items() if k not in values})
+    names = {n for _, n, _, _ in string.Formatter().parse(template) if n}
+    for n in names:
+        values.setdefault(n, f"<{n} missing>")
+    return template.format(**values)

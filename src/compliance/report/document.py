@@ -1,0 +1,33 @@
+"""The versioned JSON document every output is built from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .. import __version__
+from ..engine.findings import OUTCOMES, Finding
+
+SCHEMA_VERSION = "1"
+
+
+def summarise(findings: list[Finding]) -> dict[str, Any]:
+    outcomes = Counter(f.outcome for f in findings)
+    fails = Counter(f.severity for f in findings if f.outcome == "fail")
+    return {
+        "total": len(findings),
+        "by_outcome": {o: outcomes.get(o, 0) for o in OUTCOMES},
+        "failures_by_severity": dict(sorted(fails.items())),
+    }
+
+
+def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[Finding]) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "dataset": dataset,
+        "as_of": as_of,
+        "rules_digest": rules_digest,
+        "summary": summarise(findings),
+        "findings": [f.model_dump(mode="json") for f in findings],
+    }

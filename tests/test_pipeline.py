@@ -1,0 +1,81 @@
+"""The pipeline end to end on the real data set and on small synthetic cases."""
+
+import json
+import subprocess
+import sys
+
+from compliance.engine import evaluate
+from compliance.facts import derive_facts
+from compliance.io import load_dataset
+from compliance.rules import load_rules
+from conftest import AS_OF, REAL, ROOT
+
+RULES = ROOT / "rules"
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "compliance", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_every_rule_subject_pair_has_exactly_one_outcome():
+    rules = load_rules(RULES).rules
+    facts = derive_facts(load_dataset(REAL).data, AS_OF)
+    findings = evaluate(rules, facts, AS_OF)
+    expected = sum(1 for r in rules for f in facts if f["kind"] == r.applies_to)
+    assert len(findings) == expected
+    assert len({(f.rule_id, f.subject.id) for f in findings}) == expected
+
+
+def test_json_output_is_byte_identical_across_runs():
+    first = _run("check", str(REAL), "--as-of", "2024-10-17", "--format", "json", "--fail-on", "never")
+    second = _run("check", str(REAL), "--as-of", "2024-10-17", "--format", "json", "--fail-on", "never")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    doc = json.loads(first.stdout)
+    assert doc["schema_version"] == "1" and doc["summary"]["total"] == len(doc["findings"])
+
+
+def test_real_pack_findings_a_board_secretary_would_raise():
+    result = _run("check", str(REAL), "--as-of", "2024-10-17", "--format", "json")
+    assert result.returncode == 1  # high-severity quoracy failures
+    doc = json.loads(result.stdout)
+    outcome = {(f["rule_id"], f["subject"]["id"]): f["outcome"] for f in doc["findings"]}
+    # 2023-24/003 is listed twice in the action log (pack lines 412-413)
+    assert outcome[("nhs-icb.actions.unique-reference", "2023-24/003#1")] == "fail"
+    # 2024-24/001 was due 26/09/2024 and is not complete
+    assert outcome[("nhs-icb.actions.not-overdue", "2024-24/001")] == "fail"
+    # Patrick Flaherty's declaration (4 January 2024) predates the 2024/25 financial year
+    assert outcome[("nhs-icb.conflicts.declaration-current", "icb-board/patrick-flaherty")] == "fail"
+    assert outcome[("nhs-icb.conflicts.declaration-current", "icb-board/david-pearson")] == "pass"
+    # Tracey Shewan's ceased interest should have been removed in September 2024
+    assert outcome[("nhs-icb.conflicts.ceased-removed", "doi-tracey-shewan/indirect/1")] == "fail"
+    # SBAF6 scores 20 against a tolerance (target) of 12
+    assert outcome[("nhs-icb.risk.within-tolerance", "SBAF6")] == "fail"
+    # the 17 October meeting has no attendance yet: an error, never a pass
+    assert outcome[("nhs-icb.quoracy.head-count", "board-2024-10-17")] == "error"
+    assert outcome[("nhs-icb.quoracy.head-count", "board-2024-09-26")] == "pass"
+
+
+def test_bad_input_exits_2_with_the_list(dataset):
+    (dataset / "people.yaml").write_text("people:\n  - id: x\n")
+    result = _run("check", str(dataset), "--as-of", "2024-10-17")
+    assert result.returncode == 2
+    assert "people.yaml:line 2: field 'name' Field required" in result.stderr
+
+
+def test_rules_validate_rejects_unknown_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: t.x.y\n    title: bad rule\n    severity: low\n    applies_to: meeting\n"
+                   "    require: {field: presnt_voting, ge: 1}\n    message: m\n")
+    result = _run("rules", "validate", str(bad))
+    assert result.returncode == 2
+    assert "rule t.x.y: require: unknown field 'presnt_voting' for subject kind 'meeting'" in result.stderr
+
+
+def test_rules_list_and_explain():
+    listed = _run("rules", "list", "rules/")
+    assert listed.returncode == 0 and "nhs-icb.quoracy.head-count" in listed.stdout
+    explained = _run("rules", "explain", "nhs-icb.conflicts.ceased-removed")
+    assert explained.returncode == 0
+    assert "end_latest ge as_of minus months param keep_months" in explained.stdout
+    assert "Reference: SSOT ICB Conflicts of Interest Register 2024-2025" in explained.stdout
