@@ -10,7 +10,8 @@ Known engine traps handled here (see DESIGN.md): no timer threads (a host subcla
 explicit drain of pending actions; the engine's fact identity is a 32-bit FNV-1a hash of the id,
 so ids are checked for collisions and colliding facts go to another session; every expression
 is anchored on the fact's ``kind`` (a bare ``$nex`` expression matches the session state and
-loops forever: measured on this machine).
+loops forever: measured on this machine); a field-to-field comparison
+with a missing side matches both polarities, so both sides are guarded with ``$ex``.
 """
 
 from __future__ import annotations
@@ -59,7 +60,12 @@ def compile_condition(cond: Condition) -> dict[str, Any]:
     assert isinstance(cond, Leaf), cond
     f, op, v = cond.field, cond.op, cond.value
     if isinstance(v, FieldRef):
-        v = {"$m": v.name}
+        # measured: with the right-hand field missing, durable-rules matches both `b < a` and
+        # `b >= a`; both sides must exist for a field-to-field comparison to decide anything
+        guard = [{"$ex": {f: 1}}, {"$ex": {v.name: 1}}]
+        ref = {"$m": v.name}
+        body = {f: ref} if op == "eq" else {_OPS[op]: {f: ref}}
+        return {"$and": guard + [body]}
     if op == "exists":
         return {"$ex": {f: 1}}
     if op == "missing":
