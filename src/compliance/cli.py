@@ -56,13 +56,10 @@ def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, sh
     from .facts import derive_facts
     from .io import DatasetError, load_dataset
     from .report import build_document, render_json, render_table
-    from .rules import SEVERITY_ORDER, RuleSetError, load_rules
+    from .rules import SEVERITY_ORDER
 
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
-    try:
-        ruleset = load_rules(list(rules_paths) or [DEFAULT_RULES])
-    except RuleSetError as exc:
-        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    ruleset = _load_rules(rules_paths)
     try:
         loaded = load_dataset(dataset, strict=not keep_going)
     except DatasetError as exc:
@@ -91,6 +88,16 @@ def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, sh
     sys.exit(1 if failing else 0)
 
 
+def _load_rules(paths):
+    """Load rules from the given paths (default rules/), or exit 2 listing every problem."""
+    from .rules import RuleSetError, load_rules
+
+    try:
+        return load_rules(list(paths) or [DEFAULT_RULES])
+    except RuleSetError as exc:
+        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+
+
 def _fail(headline: str, lines: list[str]) -> None:
     click.echo(headline, err=True)
     for line in lines:
@@ -109,12 +116,7 @@ def rules_list(paths):
     """List rules grouped by family: id, title, severity, subject kind."""
     from tabulate import tabulate
 
-    from .rules import RuleSetError, load_rules
-
-    try:
-        ruleset = load_rules(list(paths) or [DEFAULT_RULES])
-    except RuleSetError as exc:
-        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    ruleset = _load_rules(paths)
     rows = sorted(([r.family_name, r.id, r.title, r.severity, r.applies_to] for r in ruleset.rules))
     click.echo(tabulate(rows, headers=["family", "id", "title", "severity", "applies to"]))
 
@@ -123,12 +125,7 @@ def rules_list(paths):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def rules_validate(paths):
     """Check rule files against the schema and the subject kinds' fields; exit 2 on any error."""
-    from .rules import RuleSetError, load_rules
-
-    try:
-        ruleset = load_rules(list(paths) or [DEFAULT_RULES])
-    except RuleSetError as exc:
-        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    ruleset = _load_rules(paths)
     click.echo(f"{len(ruleset.rules)} rules valid ({ruleset.digest})")
 
 
@@ -137,13 +134,9 @@ def rules_validate(paths):
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path))
 def rules_explain(rule_id, rules_paths):
     """Show a rule in plain words with its references."""
-    from .rules import RuleSetError, load_rules
     from .rules.conditions import All, AnyOf, Leaf, Not
 
-    try:
-        ruleset = load_rules(list(rules_paths) or [DEFAULT_RULES])
-    except RuleSetError as exc:
-        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    ruleset = _load_rules(rules_paths)
     rule = ruleset.by_id(rule_id)
     if rule is None:
         _fail(f"no rule with id {rule_id!r}; `compliance rules list` shows the ids", [])
