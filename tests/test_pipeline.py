@@ -79,3 +79,17 @@ def test_rules_list_and_explain():
     assert explained.returncode == 0
     assert "end_latest ge as_of minus months param keep_months" in explained.stdout
     assert "Reference: SSOT ICB Conflicts of Interest Register 2024-2025" in explained.stdout
+
+
+def test_keep_going_reports_a_bad_record_as_an_error_finding_and_keeps_the_rest(dataset):
+    text = (dataset / "actions.yaml").read_text().replace("due: '2024-09-26'", "due: someday", 1)
+    text = text.replace("due: 2024-09-26", "due: someday", 1)
+    (dataset / "actions.yaml").write_text(text)
+    strict = _run("check", str(dataset), "--as-of", "2024-10-17")
+    assert strict.returncode == 2 and "field 'due'" in strict.stderr
+    result = _run("check", str(dataset), "--as-of", "2024-10-17", "--format", "json", "--keep-going", "--fail-on", "never")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    errors = [f for f in doc["findings"] if f["rule_id"] == "load.actions"]
+    assert len(errors) == 1 and errors[0]["outcome"] == "error" and "someday" in errors[0]["message"]
+    assert sum(1 for f in doc["findings"] if f["rule_id"] == "nhs-icb.actions.unique-reference") == 5
