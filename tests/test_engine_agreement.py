@@ -6,6 +6,7 @@ from compliance.engine import durable_engine, reference
 from compliance.rules.conditions import All, AnyOf, FieldRef, Leaf, Not, to_nnf
 
 FIELDS = ("a", "b", "c")
+TEXT = "t"
 ints = st.integers(min_value=-3, max_value=3)
 
 leaves = st.one_of(
@@ -13,6 +14,7 @@ leaves = st.one_of(
     st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["lt", "ge", "eq"]), st.builds(FieldRef, st.sampled_from(FIELDS))),
     st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["in", "not_in"]), st.lists(ints, min_size=1, max_size=3)),
     st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["exists", "missing"])),
+    st.builds(Leaf, st.just(TEXT), st.sampled_from(["eq", "ne"]), st.sampled_from(["ab", "b"])),
 )
 conditions = st.recursive(
     leaves,
@@ -23,7 +25,10 @@ conditions = st.recursive(
     ),
     max_leaves=6,
 )
-facts = st.lists(st.fixed_dictionaries({}, optional={f: ints for f in FIELDS}), min_size=1, max_size=8)
+facts = st.lists(
+    st.fixed_dictionaries({}, optional={**{f: ints for f in FIELDS}, TEXT: st.sampled_from(["ab", "xaby", "b", "12", "AB", ""])}),
+    min_size=1, max_size=8,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,3 +55,12 @@ def test_fnv_collision_partitioning_loses_no_fact():
     assert not result.errors
     assert result.seen == set(range(3000))
     assert result.matched[(0, "pass")] | result.matched[(0, "fail")] == set(range(3000))
+
+
+def test_matches_is_refused_with_the_reason():
+    import pytest
+
+    from compliance.rules.conditions import ConditionError
+
+    with pytest.raises(ConditionError, match="durable-rules has no negated match"):
+        to_nnf(Leaf("t", "matches", "ab"), negate=True)

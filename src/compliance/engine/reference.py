@@ -22,7 +22,8 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
     if op == "not_in":
         return all(_compare("ne", actual, e) for e in expected)
     if op == "matches":
-        return isinstance(actual, str) and re.search(expected, actual) is not None
+        # durable-rules matches the whole value (measured: `ab` does not match `xaby`)
+        return isinstance(actual, str) and re.fullmatch(expected, actual) is not None
     if isinstance(actual, bool) or isinstance(expected, bool):
         return False
     return {"lt": actual < expected, "le": actual <= expected, "gt": actual > expected, "ge": actual >= expected}[op]

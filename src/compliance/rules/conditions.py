@@ -198,7 +198,10 @@ def to_nnf(cond: Condition, negate: bool = False) -> Condition:
         if not negate:
             return cond
         if cond.op == "matches":
-            raise ConditionError(f"{cond.field}: 'matches' cannot be negated (durable-rules has no negated match); derive a boolean fact field instead")
+            raise ConditionError(
+                f"{cond.field}: 'matches' is not supported yet: every rule is also compiled negated (fail and "
+                "not-applicable polarities) and durable-rules has no negated match; derive a boolean fact field instead"
+            )
         return Leaf(cond.field, NEGATE[cond.op], cond.value)
     items = tuple(to_nnf(i, negate) for i in cond.items)
     if isinstance(cond, All):
