@@ -52,7 +52,7 @@ def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, sh
     """Evaluate DATASET against the rules and print one finding per (rule, subject)."""
     from .engine import evaluate
     from .engine.durable_engine import EngineUnavailable
-    from .engine.findings import Finding, Subject
+    from .engine.findings import load_error_finding
     from .facts import derive_facts
     from .io import DatasetError, load_dataset
     from .report import build_document, render_json, render_table
@@ -69,12 +69,7 @@ def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, sh
         findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
     except EngineUnavailable as exc:
         _fail(str(exc), [])
-    for issue in loaded.issues:
-        findings.append(Finding(
-            rule_id=f"load.{issue.register or 'dataset'}", title="Record could not be loaded", severity="high",
-            family="load", subject=Subject(kind=issue.register or "dataset", id=issue.record_id or issue.location or issue.file, label=issue.file),
-            outcome="error", message=str(issue), evidence=[], references=[], remediation="Correct the record and run again.",
-            as_of=as_of.isoformat()))
+    findings += [load_error_finding(issue, as_of) for issue in loaded.issues]
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
     document = build_document(dataset.name, as_of.isoformat(), ruleset.digest, findings)
     text = render_json(document) if fmt == "json" else render_table(document, show_all)
@@ -134,7 +129,7 @@ def rules_validate(paths):
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path))
 def rules_explain(rule_id, rules_paths):
     """Show a rule in plain words with its references."""
-    from .rules.conditions import All, AnyOf, Leaf, Not
+    from .rules.conditions import All, Leaf, Not
 
     ruleset = _load_rules(rules_paths)
     rule = ruleset.by_id(rule_id)

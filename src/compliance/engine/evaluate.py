@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import string
 from collections import defaultdict
 from typing import Any
 
 from ..facts.kinds import FACT_MODELS, field_type, from_day
-from ..rules.conditions import All, Not, fields_of, resolve, to_nnf
+from ..rules.conditions import All, Not, resolve, to_nnf
+from ..rules.loader import template_names
 from ..rules.schema import Rule
 from . import durable_engine, reference
 from .findings import Finding, Subject
@@ -36,7 +36,7 @@ def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
         if not kind_facts:
             continue
         resolved = []
-        for index, rule in enumerate(kind_rules):
+        for rule in kind_rules:
             params = rule_params(rule, overrides)
             when = resolve(rule.when_condition, params, as_of) if rule.when_condition else None
             require = resolve(rule.require_condition, params, as_of)
@@ -139,7 +139,6 @@ def _readable(kind: str, e: dict[str, Any]) -> dict[str, Any]:
 def _render(template: str, kind: str, fact: dict[str, Any], params: dict[str, Any]) -> str:
     values = {k: _show(kind, k, v) for k, v in fact.items()}
     values.update({k: v for k, v in params.items() if k not in values})
-    names = {n for _, n, _, _ in string.Formatter().parse(template) if n}
-    for n in names:
+    for n in template_names(template):
         values.setdefault(n, f"<{n} missing>")
     return template.format(**values)

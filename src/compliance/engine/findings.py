@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -31,3 +32,14 @@ class Finding(BaseModel):
     references: list[dict[str, Any]]
     remediation: str
     as_of: str
+
+
+def load_error_finding(issue: Any, as_of: dt.date) -> Finding:
+    """An ``error`` finding for a record that could not be loaded (``--keep-going``)."""
+    return Finding(
+        rule_id=f"load.{issue.register or 'dataset'}", title="Record could not be loaded", severity="high",
+        family="load",
+        subject=Subject(kind=issue.register or "dataset", id=issue.record_id or issue.location or issue.file, label=issue.file),
+        outcome="error", message=str(issue), evidence=[], references=[],
+        remediation="Correct the record and run again.", as_of=as_of.isoformat(),
+    )

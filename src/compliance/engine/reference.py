@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..rules.conditions import All, AnyOf, Condition, FieldRef, Leaf, Not
+from ..rules.conditions import All, Condition, FieldRef, Leaf, Not
 
 
 def _compare(op: str, actual: Any, expected: Any) -> bool:

@@ -8,10 +8,10 @@ import re
 from collections import Counter
 from typing import Any, Iterator
 
-from ..model import Body, GovernanceData, Meeting, Person
+from ..model import Body, GovernanceData, Person
 from ..model.base import is_placeholder
 from ..model.bodies import QuorumRequirement
-from ..model.dates import add_months, financial_year_start, partial_bounds
+from ..model.dates import financial_year_start, partial_bounds
 from .kinds import (
     ActionFact, Fact, InterestFact, MeetingFact, MembershipFact, PaperFact, QuorumPartFact,
     RiskActionFact, RiskFact, day,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..model import REGISTERS, GovernanceData, Organisation
 from .issues import DatasetError, LoadIssue
-from .readers import STRUCTURED, TABULAR, RawRecord, read_structured, read_table
+from .readers import STRUCTURED, TABULAR, read_structured, read_table
 from .tabular import rows_to_records
 
 # which registers may come as tables; the rest carry deep structure best written as YAML/JSON

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
 import yaml
 from pydantic import ValidationError
 
 from ..facts.kinds import FACT_MODELS, field_type
-from .conditions import ConditionError, FieldRef, Leaf, Param, AsOf, DateValue, fields_of, params_of, to_nnf, walk
+from .conditions import AsOf, ConditionError, DateValue, FieldRef, Param, fields_of, params_of, to_nnf, walk
 from .schema import Rule
 
 
@@ -136,14 +133,6 @@ def _load_file(file: Path):
         yield rule
 
 
-_TYPES_OK = {
-    "day": (int,),
-    "int": (int,),
-    "bool": (bool,),
-    "str": (str,),
-}
-
-
 def check_rule(rule: Rule) -> list[str]:
     """Semantic checks: known subject kind, known fields, known params, compatible types."""
     problems: list[str] = []
@@ -165,13 +154,14 @@ def check_rule(rule: Rule) -> list[str]:
             problems.append(f"{part}: {exc}")
         if not problems:
             problems.extend(f"{part}: {p}" for p in _type_problems(rule, kind, cond))
-    for name in _template_names(rule.message) | _template_names(rule.pass_message or ""):
+    for name in template_names(rule.message) | template_names(rule.pass_message or ""):
         if name not in known and name not in rule.params and name not in {"subject", "outcome"}:
             problems.append(f"message: unknown placeholder '{{{name}}}'; use a field of '{kind}' or a param")
     return problems
 
 
-def _template_names(template: str) -> set[str]:
+def template_names(template: str) -> set[str]:
+    """Placeholder names in a message template; a malformed template yields a name that fails validation."""
     try:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name}
     except ValueError as exc:
