@@ -50,27 +50,21 @@ def main() -> None:
 @click.option("--all", "show_all", is_flag=True, help="list passes and not-applicable findings in the table too")
 def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all):
     """Evaluate DATASET against the rules and print one finding per (rule, subject)."""
-    from .engine import evaluate
     from .engine.durable_engine import EngineUnavailable
-    from .engine.findings import load_error_finding
-    from .facts import derive_facts
-    from .io import DatasetError, load_dataset
+    from .io import DatasetError
+    from .pipeline import run_check
     from .report import build_document, render_json, render_table
     from .rules import SEVERITY_ORDER
 
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
     ruleset = _load_rules(rules_paths)
     try:
-        loaded = load_dataset(dataset, strict=not keep_going)
+        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
     except DatasetError as exc:
         _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set (use --keep-going to report them as findings):", [str(i) for i in exc.issues])
-    facts = derive_facts(loaded.data, as_of)
-    try:
-        findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
     except EngineUnavailable as exc:
         _fail(str(exc), [])
-    findings += [load_error_finding(issue, as_of) for issue in loaded.issues]
-    findings.sort(key=lambda f: (f.rule_id, f.subject.id))
+    findings = run.findings
     document = build_document(dataset.name, as_of.isoformat(), ruleset.digest, findings)
     text = render_json(document) if fmt == "json" else render_table(document, show_all)
     if out:

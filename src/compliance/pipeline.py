@@ -1,0 +1,44 @@
+"""One data set through the whole pipeline: load → facts → evaluate → findings.
+
+Every command that needs findings (check, report, preboard, test, bench) calls ``run_check`` so
+they cannot drift apart in how load errors, parameter overrides or the engine are handled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engine import evaluate
+from .engine.findings import Finding, load_error_finding
+from .facts import derive_facts
+from .io import load_dataset
+from .io.dataset import LoadedDataset
+from .rules.loader import RuleSet
+
+
+@dataclass
+class CheckRun:
+    """The loaded data set, its facts and the findings of one run."""
+
+    dataset: Path
+    as_of: dt.date
+    loaded: LoadedDataset
+    facts: list[dict]
+    findings: list[Finding]
+
+
+def run_check(dataset: Path, ruleset: RuleSet, as_of: dt.date, *, keep_going: bool = False,
+              engine: str = "durable") -> CheckRun:
+    """Evaluate one data set; raises ``DatasetError`` (strict load) or ``EngineUnavailable``.
+
+    With ``keep_going`` invalid records become ``error`` findings instead of stopping the run.
+    Findings are sorted by (rule id, subject id).
+    """
+    loaded = load_dataset(dataset, strict=not keep_going)
+    facts = derive_facts(loaded.data, as_of)
+    findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
+    findings += [load_error_finding(issue, as_of) for issue in loaded.issues]
+    findings.sort(key=lambda f: (f.rule_id, f.subject.id))
+    return CheckRun(Path(dataset), as_of, loaded, facts, findings)
