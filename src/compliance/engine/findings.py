@@ -32,6 +32,8 @@ class Finding(BaseModel):
     references: list[dict[str, Any]]
     remediation: str
     as_of: str
+    waiver: dict[str, Any] | None = None  # the waiver in force, when outcome is ``waived``
+    change: str | None = None  # "new" or "persisting" against a baseline, for fail and waived
 
 
 def load_error_finding(issue: Any, as_of: dt.date) -> Finding:

@@ -116,7 +116,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
         valid, v_issues = _validate(model, file_path.name, register, records)
         issues += v_issues
         for where, record in valid:
-            key = getattr(record, "id", None) or getattr(record, "ref", "")
+            key = getattr(record, "id", None) or getattr(record, "ref", None) or getattr(record, "key", "")
             locations.setdefault((register, str(key)), f"{file_path.name}:{where}")
         registers[register] = [record for _, record in valid]
 
@@ -191,6 +191,12 @@ def _check_references(data: GovernanceData, files: dict[str, str], locations: di
             drop["papers"].add(i)
             issue("papers", paper.id, "meeting", "unknown meeting id; expected an id from meetings", repr(paper.meeting))
 
+    for i, waiver in enumerate(data.waivers):
+        earlier = next((w for w in data.waivers[:i] if w.overlaps(waiver)), None)
+        if earlier is not None:
+            drop["waivers"].add(i)
+            issue("waivers", waiver.key, "valid_from", f"overlaps waiver {earlier.key} for the same rule and subject; expected one waiver in force at a time (end the first before the second starts)",
+                  f"{waiver.valid_from.isoformat()}..{waiver.expires.isoformat()}")
     if any(drop.values()):
         kept = {r: [rec for k, rec in enumerate(getattr(data, r)) if k not in drop[r]] for r in REGISTERS}
         data = GovernanceData(organisation=data.organisation, **kept)

@@ -13,6 +13,7 @@ from .organisation import Organisation, RoleGroup
 from .papers import ImpactAssessment, Paper, YesNoItem
 from .people import Person
 from .risks import Risk, RiskAction, RiskScore, RiskTarget, RiskTolerance
+from .waivers import Waiver
 
 
 class GovernanceData(Record):
@@ -26,6 +27,7 @@ class GovernanceData(Record):
     risks: list[Risk] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     papers: list[Paper] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list)
 
 
 # register name -> model of one record; the io layer and the JSON schema both read this
@@ -37,11 +39,12 @@ REGISTERS: dict[str, type[Record]] = {
     "risks": Risk,
     "actions": Action,
     "papers": Paper,
+    "waivers": Waiver,
 }
 
 __all__ = [
     "Action", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
     "Meeting", "Membership", "Organisation", "Paper", "Person", "QuorumRequirement", "QuorumSpec",
     "Record", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
-    "Source", "YesNoItem",
+    "Source", "Waiver", "YesNoItem",
 ]

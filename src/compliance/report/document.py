@@ -21,7 +21,15 @@ def summarise(findings: list[Finding]) -> dict[str, Any]:
     }
 
 
-def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[Finding]) -> dict[str, Any]:
+def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[Finding], *,
+                   waivers: dict[str, Any] | None = None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The versioned document (see docs/report-format.md).
+
+    ``waivers`` is the waiver resolution (None: waivers were not applied, ``--no-waivers``);
+    ``changes`` is the comparison with a baseline (None: no baseline given). Both keys are always
+    present so every document has the same shape. Use ``compliance.outcomes.finalise`` rather than
+    calling this directly, so waivers and baselines are applied the same way everywhere.
+    """
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
@@ -30,4 +38,6 @@ def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[F
         "rules_digest": rules_digest,
         "summary": summarise(findings),
         "findings": [f.model_dump(mode="json") for f in findings],
+        "waivers": waivers,
+        "changes": changes,
     }

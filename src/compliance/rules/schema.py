@@ -55,6 +55,7 @@ class Rule(BaseModel):
     effective_from: UKDate | None = None
     effective_to: UKDate | None = None
     tags: list[str] = Field(default_factory=list)
+    max_waiver_days: int | None = Field(default=None, ge=1, description="longest a waiver of this rule may run, counted from its valid_from")
 
     _when: Condition | None = PrivateAttr(default=None)
     _require: Condition | None = PrivateAttr(default=None)

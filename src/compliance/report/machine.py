@@ -1,0 +1,100 @@
+"""Machine formats of `compliance check`: JUnit XML (for CI dashboards) and CSV (one row per finding).
+
+Both render the versioned document (``compliance.outcomes.finalise``), so waivers and change
+since the baseline read the same as in the JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from typing import Any
+
+CSV_COLUMNS = (
+    "rule_id", "family", "severity", "subject_kind", "subject_id", "subject_label", "outcome", "change",
+    "message", "remediation", "references", "waiver", "waiver_expires", "as_of", "evidence",
+)
+
+
+def _cite(ref: dict[str, Any]) -> str:
+    return ", ".join(str(ref[k]) for k in ("authority", "clause") if ref.get(k))
+
+
+def _waiver_text(waiver: dict[str, Any] | None) -> str:
+    if not waiver:
+        return ""
+    return f"{waiver['key']}: {waiver['reason']} (approved by {waiver['approved_by']}, {waiver['approval_ref']}; owner {waiver['owner']})"
+
+
+def render_csv(document: dict[str, Any]) -> str:
+    """One row per finding, in document order; evidence as compact JSON."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for f in document["findings"]:
+        waiver = f.get("waiver")
+        writer.writerow([
+            f["rule_id"], f["family"], f["severity"], f["subject"]["kind"], f["subject"]["id"], f["subject"]["label"],
+            f["outcome"], f.get("change") or "", f["message"], f["remediation"],
+            "; ".join(_cite(r) for r in f["references"]), _waiver_text(waiver),
+            waiver["effective_expires"] if waiver else "", f["as_of"],
+            json.dumps(f["evidence"], sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        ])
+    return buffer.getvalue()
+
+
+def _details(f: dict[str, Any]) -> str:
+    lines = [f"{f['title']} [{f['severity']}]", f"subject: {f['subject']['label']}", f"message: {f['message']}"]
+    for e in f["evidence"]:
+        lines.append("evidence: " + ", ".join(f"{k}={e[k]}" for k in sorted(e)))
+    if f["remediation"]:
+        lines.append(f"remediation: {f['remediation']}")
+    lines += [f"reference: {_cite(r)}" for r in f["references"]]
+    if f.get("change"):
+        lines.append(f"change since baseline: {f['change']}")
+    return "\n".join(lines)
+
+
+def render_junit(document: dict[str, Any]) -> str:
+    """JUnit XML: one testsuite per rule, one testcase per (rule, subject).
+
+    fail -> <failure>, error -> <error>, not_applicable -> <skipped>, waived -> <skipped> naming
+    the waiver (a waived failure must not break the build, but stays visible), pass -> plain testcase.
+    """
+    root = ET.Element("testsuites", name=f"compliance {document['dataset']} as of {document['as_of']}")
+    suites: dict[str, ET.Element] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for f in document["findings"]:
+        rule = f["rule_id"]
+        if rule not in suites:
+            suites[rule] = ET.SubElement(root, "testsuite", name=rule)
+            counts[rule] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        c = counts[rule]
+        c["tests"] += 1
+        case = ET.SubElement(suites[rule], "testcase", classname=f"{f['family']}.{rule}", name=f["subject"]["id"])
+        outcome = f["outcome"]
+        if outcome == "fail":
+            c["failures"] += 1
+            ET.SubElement(case, "failure", message=f["message"], type=f["severity"]).text = _details(f)
+        elif outcome == "error":
+            c["errors"] += 1
+            ET.SubElement(case, "error", message=f["message"], type="insufficient-data").text = _details(f)
+        elif outcome == "not_applicable":
+            c["skipped"] += 1
+            ET.SubElement(case, "skipped", message=f["message"])
+        elif outcome == "waived":
+            c["skipped"] += 1
+            w = f.get("waiver") or {}
+            ET.SubElement(case, "skipped", message=f"waived until {w.get('effective_expires', '?')}: {f['message']}").text = (
+                _details(f) + "\n" + _waiver_text(w or None))
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for rule, suite in suites.items():
+        for key, value in counts[rule].items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
