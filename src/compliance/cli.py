@@ -42,39 +42,52 @@ def main() -> None:
 @click.argument("dataset", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
 @click.option("--as-of", callback=_date, help="the date to check as of (YYYY-MM-DD or 17/10/2024) [default: today]")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "csv"]), default="table", show_default=True, help="json: versioned document (docs/report-format.md); junit: one testcase per rule x subject; csv: one row per finding")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to a file (atomically) instead of stdout")
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a failure at or above this severity")
 @click.option("--keep-going", is_flag=True, help="evaluate the valid records; report invalid ones as error findings")
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True, help="durable: durable-rules decides, the reference evaluator cross-checks")
 @click.option("--all", "show_all", is_flag=True, help="list passes and not-applicable findings in the table too")
-def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all):
+@click.option("--no-waivers", is_flag=True, help="ignore waivers.yaml: show the raw state")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="a previous --format json output: mark failures new / persisting / resolved")
+def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline):
     """Evaluate DATASET against the rules and print one finding per (rule, subject)."""
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
+    from .outcomes import BaselineError, finalise, load_baseline
     from .pipeline import run_check
-    from .report import build_document, render_json, render_table
-    from .rules import SEVERITY_ORDER
+    from .report import render_json, render_table
+    from .report.machine import render_csv, render_junit
 
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
     ruleset = _load_rules(rules_paths)
+    try:
+        previous = load_baseline(baseline) if baseline else None
+    except BaselineError as exc:
+        _fail(f"--baseline: {exc}", [])
     try:
         run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
     except DatasetError as exc:
         _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set (use --keep-going to report them as findings):", [str(i) for i in exc.issues])
     except EngineUnavailable as exc:
         _fail(str(exc), [])
-    findings = run.findings
-    document = build_document(dataset.name, as_of.isoformat(), ruleset.digest, findings)
-    text = render_json(document) if fmt == "json" else render_table(document, show_all)
+    document = finalise(run, ruleset, use_waivers=not no_waivers, baseline=previous)
+    renderers = {"json": render_json, "junit": render_junit, "csv": render_csv}
+    text = renderers[fmt](document) if fmt in renderers else render_table(document, show_all)
     if out:
         _write_atomic(out, text)
-        click.echo(f"wrote {out} ({len(findings)} findings)", err=True)
+        click.echo(f"wrote {out} ({len(document['findings'])} findings)", err=True)
     else:
         click.echo(text, nl=False)
+    sys.exit(_exit_code(document["findings"], fail_on))
+
+
+def _exit_code(findings: list[dict], fail_on: str) -> int:
+    """1 when a finding fails at or above ``fail_on``; ``waived`` and ``error`` never count."""
+    from .rules import SEVERITY_ORDER
+
     threshold = SEVERITY_ORDER.get(fail_on, 99)
-    failing = any(f.outcome == "fail" and SEVERITY_ORDER[f.severity] >= threshold for f in findings)
-    sys.exit(1 if failing else 0)
+    return 1 if any(f["outcome"] == "fail" and SEVERITY_ORDER.get(f["severity"], 0) >= threshold for f in findings) else 0
 
 
 def _load_rules(paths):
