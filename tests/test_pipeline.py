@@ -51,8 +51,8 @@ def test_real_pack_findings_a_board_secretary_would_raise():
     assert outcome[("nhs-icb.conflicts.ceased-removed", "doi-tracey-shewan/indirect/1")] == "fail"
     # SBAF6 scores 20 against a tolerance (target) of 12
     assert outcome[("nhs-icb.risk.within-tolerance", "SBAF6")] == "fail"
-    # the 17 October meeting has no attendance yet: an error, never a pass
-    assert outcome[("nhs-icb.quoracy.head-count", "board-2024-10-17")] == "error"
+    # the 17 October meeting is the one this pack is for: on the day it is still to be held
+    assert outcome[("nhs-icb.quoracy.head-count", "board-2024-10-17")] == "not_applicable"
     assert outcome[("nhs-icb.quoracy.head-count", "board-2024-09-26")] == "pass"
 
 
@@ -93,3 +93,11 @@ def test_keep_going_reports_a_bad_record_as_an_error_finding_and_keeps_the_rest(
     errors = [f for f in doc["findings"] if f["rule_id"] == "load.actions"]
     assert len(errors) == 1 and errors[0]["outcome"] == "error" and "someday" in errors[0]["message"]
     assert sum(1 for f in doc["findings"] if f["rule_id"] == "nhs-icb.actions.unique-reference") == 5
+
+
+def test_meeting_held_without_attendance_is_an_error_not_a_pass():
+    # the day after, the 17 October meeting has been held but no attendance is recorded
+    result = _run("check", str(REAL), "--as-of", "2024-10-18", "--format", "json", "--fail-on", "never")
+    outcome = {(f["rule_id"], f["subject"]["id"]): f for f in json.loads(result.stdout)["findings"]}
+    finding = outcome[("nhs-icb.quoracy.head-count", "board-2024-10-17")]
+    assert finding["outcome"] == "error" and "present_voting missing" in finding["message"]

@@ -13,7 +13,7 @@ from ..model.base import is_placeholder
 from ..model.bodies import QuorumRequirement
 from ..model.dates import financial_year_start, partial_bounds
 from .kinds import (
-    ActionFact, Fact, InterestFact, MeetingFact, MembershipFact, PaperFact, QuorumPartFact,
+    ActionFact, Fact, ImpactAssessmentFact, InterestFact, MeetingFact, MembershipFact, PaperFact, QuorumPartFact,
     RiskActionFact, RiskFact, day,
 )
 
@@ -101,13 +101,14 @@ def _meetings(ctx: _Context) -> Iterator[Fact]:
         voting = [p for p in members if ctx.voting(body, p)]
         marks = {a.person: a for a in meeting.attendance}
         counts_deputy = bool(body.quorum and body.quorum.deputies_count)
+        deputies = [p for p in voting if p in marks and marks[p].status == "deputy"]
         present = [
             p for p in voting
             if p in marks and (marks[p].status == "present" or (counts_deputy and marks[p].status == "deputy"))
         ]
         recorded = [p for p in members if p in marks and marks[p].status in RECORDED]
         has_attendance = bool(meeting.attendance)
-        held = meeting.date <= ctx.as_of
+        held = meeting.date < ctx.as_of
         label = f"{body.name} {meeting.kind} meeting {meeting.date.isoformat()}"
         yield MeetingFact(
             kind="meeting", id=meeting.id, label=label, as_of=ctx.as_of_day, body=body.id, date=day(meeting.date),
@@ -116,6 +117,8 @@ def _meetings(ctx: _Context) -> Iterator[Fact]:
             present_voting=len(present) if has_attendance else None,
             quorum_min_present=_quorum_head_count(body, len(voting)),
             quorum_defined=body.quorum is not None,
+            deputies_present=len(deputies) if has_attendance else None, deputies_count=counts_deputy,
+            minutes_in_dataset=meeting.minutes is not None,
             quoracy_confirmed=meeting.quoracy_confirmed,
             members_expected=len(members) if members else None,
             members_recorded=len(recorded) if has_attendance else None,
@@ -159,6 +162,7 @@ def _interests(ctx: _Context) -> Iterator[Fact]:
         for index, interest in enumerate(decl.interests, start=1):
             start = partial_bounds(interest.start) if interest.start else None
             end = partial_bounds(interest.end) if interest.end else None
+            remove_by = partial_bounds(interest.remove_by) if interest.remove_by else None
             number = interest.number or index
             declared = day(decl.declared_on) if decl.declared_on else None
             yield InterestFact(
@@ -169,6 +173,8 @@ def _interests(ctx: _Context) -> Iterator[Fact]:
                 end_latest=day(end[1]) if end else None, ongoing=interest.ongoing, ended=end is not None,
                 has_period=bool(start or end or interest.ongoing),
                 days_to_declare=(declared - day(start[1])) if (start and declared is not None) else None,
+                remove_by=day(remove_by[1]) if remove_by else None,
+                months_listed_after_end=_months_between(end[1], remove_by[1]) if (end and remove_by) else None,
                 has_mitigation=bool(decl.mitigation and decl.mitigation.strip()),
                 mitigation_codes=len(decl.mitigation_codes),
                 mitigation_cites_predecessor=bool(decl.mitigation and PREDECESSOR_REGISTER.search(decl.mitigation)),
@@ -191,7 +197,9 @@ def _risks(ctx: _Context) -> Iterator[Fact]:
             scored_latest_period=bool(latest and latest.period == framework_latest),
             likelihood=latest.likelihood if latest else None, consequence=latest.consequence if latest else None,
             score=latest.likelihood * latest.consequence if latest else None,
-            stated_score=latest.score if latest else None, tolerance_score=tolerance,
+            stated_score=latest.score if latest else None, band=latest.band if latest else None,
+            band_for_score=ctx.data.organisation.band_for(latest.likelihood * latest.consequence) if latest else None,
+            tolerance_score=tolerance,
             target_score=target.score if target else None,
             target_lxc=target.likelihood * target.consequence if target and target.likelihood and target.consequence else None,
             target_date=day(target.date) if target and target.date else None,
@@ -202,28 +210,36 @@ def _risks(ctx: _Context) -> Iterator[Fact]:
                 kind="risk_action", id=f"{risk.id}/{action.id}", label=f"{risk.id}: {action.description[:60]}",
                 as_of=ctx.as_of_day, risk=risk.id, due=day(action.due) if action.due else None,
                 revised_due=day(action.revised_due) if action.revised_due else None,
-                effective_due=day(effective) if effective else None, progress=action.progress,
-                complete=action.progress == "complete",
+                effective_due=day(effective) if effective else None,
+                progress=None if action.progress == "unknown" else action.progress,
+                complete=action.progress == "complete", redated=action.revised_due is not None,
             )
 
 
 def _actions(ctx: _Context) -> Iterator[Fact]:
     refs = Counter(a.ref for a in ctx.data.actions)
     meeting_days = {(m.body, m.date) for m in ctx.data.meetings}
+    spans: dict[str, tuple[dt.date, dt.date]] = {}
+    for m in ctx.data.meetings:
+        first, last = spans.get(m.body, (m.date, m.date))
+        spans[m.body] = (min(first, m.date), max(last, m.date))
     seen: Counter[str] = Counter()
     for action in ctx.data.actions:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
-        known = None
+        known = covered = None
         if action.meeting_date and action.body:
             known = (action.body, action.meeting_date) in meeting_days
+            span = spans.get(action.body)
+            covered = bool(span and span[0] <= action.meeting_date <= span[1])
         yield ActionFact(
             kind="action", id=f"{action.ref}{suffix}", label=f"{action.ref}: {action.description[:60]}",
             as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section, status=action.status,
             open=action.status != "complete", owner=action.owner or None,
             due=day(action.due) if action.due else None,
             meeting_date=day(action.meeting_date) if action.meeting_date else None,
-            meeting_date_known=known, ref_count=refs[action.ref],
+            meeting_date_known=known, meeting_date_covered=covered, ref_count=refs[action.ref], ref_shape=_shape(action.ref),
+            days_overdue=(ctx.as_of - action.due).days if action.due else None,
             completed_on=day(action.completed_on) if action.completed_on else None,
             has_update=bool(action.update and action.update.strip()),
         )
@@ -237,23 +253,41 @@ def _given(text: str | None) -> bool:
 def _papers(ctx: _Context) -> Iterator[Fact]:
     for paper in ctx.data.papers:
         assessments = {"dpia": paper.dpia, "eia": paper.eia, "qia": paper.qia}
-        placeholders = sum(
-            1 for text in (paper.conflict.detail if paper.conflict.answer == "yes" else None,
-                           paper.financial_impact.detail if paper.financial_impact.answer == "yes" else None,
-                           *(a.justification for a in assessments.values() if a.answer == "no"))
-            if text and is_placeholder(text)
-        )
-        values: dict[str, Any] = {}
-        for name, ia in assessments.items():
-            values[name] = ia.answer
-            values[f"{name}_reason_given"] = _given(ia.justification)
-            values[f"{name}_approved_on"] = day(ia.approved_on) if ia.approved_on else None
+        # A follow-up text is required only where the form asks for it: "If Y, ..." / "If N, why".
+        required = {
+            "conflict.detail": paper.conflict.detail if paper.conflict.answer == "yes" else None,
+            "financial_impact.detail": paper.financial_impact.detail if paper.financial_impact.answer == "yes" else None,
+            **{f"{name}.justification": ia.justification for name, ia in assessments.items() if ia.answer == "no"},
+        }
+        placeholders = [name for name, text in required.items() if text and is_placeholder(text)]
+        # A yes/no left as "Choose an item." is itself a placeholder in a required field.
+        placeholders += [name for name, item in (("conflict", paper.conflict), ("financial_impact", paper.financial_impact))
+                         if item.answer == "unanswered"]
+        placeholders.sort()
+        for_decision = bool({"A", "R"} & set(paper.purposes))
+        label = f"{paper.enclosure or paper.id}: {paper.title}"
         yield PaperFact(
-            kind="paper", id=paper.id, label=f"{paper.enclosure or paper.id}: {paper.title}", as_of=ctx.as_of_day,
-            meeting=paper.meeting, title=paper.title, for_decision=bool({"A", "R"} & set(paper.purposes)),
+            kind="paper", id=paper.id, label=label, as_of=ctx.as_of_day,
+            meeting=paper.meeting, title=paper.title, for_decision=for_decision,
             purpose_count=len(paper.purposes), within_delegated_limits=paper.within_delegated_limits,
             conflict=paper.conflict.answer, conflict_detail_given=_given(paper.conflict.detail),
             financial_impact=paper.financial_impact.answer,
             financial_signed_off=bool(paper.financial_impact.signed_off_by and paper.financial_impact.signed_off_on),
-            placeholder_fields=placeholders, **values,
+            placeholder_fields=len(placeholders), placeholder_names=", ".join(placeholders),
         )
+        for name, ia in assessments.items():
+            yield ImpactAssessmentFact(
+                kind="impact_assessment", id=f"{paper.id}/{name}", label=f"{label} ({name.upper()})",
+                as_of=ctx.as_of_day, paper=paper.id, assessment=name, for_decision=for_decision, answer=ia.answer,
+                reason_given=_given(ia.justification), approved_on=day(ia.approved_on) if ia.approved_on else None,
+            )
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from ``start``'s month to ``end``'s month."""
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _shape(ref: str) -> str:
+    """A reference's shape: digits become 9 and letters A, so formats compare without regexes."""
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", ref))

@@ -42,11 +42,14 @@ class MeetingFact(Fact):
     body: str
     date: Day
     meeting_kind: str
-    held: bool = Field(description="the meeting date is on or before as_of")
+    held: bool = Field(description="the meeting date is before as_of (on the day itself it is still to be held)")
     voting_members: int | None = Field(default=None, description="voting members of the body on the meeting date")
     present_voting: int | None = Field(default=None, description="voting members present (deputies only if the quorum allows)")
     quorum_min_present: int | None = Field(default=None, description="the quorum's head count: max of its absolute and fractional minimums")
     quorum_defined: bool = False
+    deputies_present: int | None = Field(default=None, description="voting members represented by a deputy")
+    deputies_count: bool = Field(default=False, description="the quorum specification counts deputies")
+    minutes_in_dataset: bool = False
     quoracy_confirmed: bool | None = None
     members_expected: int | None = Field(default=None, description="members (voting and participant) on the meeting date")
     members_recorded: int | None = Field(default=None, description="members with a present/apologies/absent/deputy mark")
@@ -91,6 +94,8 @@ class InterestFact(Fact):
     ended: bool
     has_period: bool
     days_to_declare: int | None = Field(default=None, description="declared_on minus the latest day the interest can have started")
+    remove_by: Day | None = Field(default=None, description="last day of the stated removal date")
+    months_listed_after_end: int | None = Field(default=None, description="calendar months from the end of the interest to its stated removal")
     has_mitigation: bool
     mitigation_codes: int = Field(description="number of mitigation codes cited")
     mitigation_cites_predecessor: bool = Field(description="mitigation text names a predecessor body's register (e.g. CCG)")
@@ -106,6 +111,8 @@ class RiskFact(Fact):
     consequence: int | None = None
     score: int | None = Field(default=None, description="likelihood x consequence of the latest period")
     stated_score: int | None = None
+    band: str | None = Field(default=None, description="band label as stated for the latest period")
+    band_for_score: str | None = Field(default=None, description="the organisation's band label for L x C")
     tolerance_score: int | None = None
     target_score: int | None = None
     target_lxc: int | None = None
@@ -117,8 +124,9 @@ class RiskActionFact(Fact):
     due: Day | None = None
     revised_due: Day | None = None
     effective_due: Day | None = Field(default=None, description="revised due date when re-dated, else due")
-    progress: str
+    progress: str | None = Field(default=None, description="progress rating; absent when the source does not say (unknown)")
     complete: bool
+    redated: bool = Field(description="a revised due date is recorded")
 
 
 class ActionFact(Fact):
@@ -131,7 +139,11 @@ class ActionFact(Fact):
     due: Day | None = None
     meeting_date: Day | None = None
     meeting_date_known: bool | None = Field(default=None, description="a meeting of the body was held on meeting_date")
+    meeting_date_covered: bool | None = Field(
+        default=None, description="meeting_date falls within the span of the body's meetings in the data set")
     ref_count: int = Field(description="actions in the log with this reference")
+    ref_shape: str = Field(description="the reference with digits as 9 and letters as A, e.g. 9999-99/999")
+    days_overdue: int | None = Field(default=None, description="as_of minus due (negative: days still to go)")
     completed_on: Day | None = None
     has_update: bool
 
@@ -146,16 +158,17 @@ class PaperFact(Fact):
     conflict_detail_given: bool
     financial_impact: str
     financial_signed_off: bool
-    dpia: str
-    dpia_reason_given: bool
-    dpia_approved_on: Day | None = None
-    eia: str
-    eia_reason_given: bool
-    eia_approved_on: Day | None = None
-    qia: str
-    qia_reason_given: bool
-    qia_approved_on: Day | None = None
     placeholder_fields: int = Field(description="required fields still holding placeholder text")
+    placeholder_names: str = Field(default="", description="which fields hold placeholder text")
+
+
+class ImpactAssessmentFact(Fact):
+    paper: str
+    assessment: str = Field(description="dpia, eia or qia")
+    for_decision: bool = Field(description="the paper is ticked for approval (A) or ratification (R)")
+    answer: str = Field(description="yes, no, n_a or unanswered")
+    reason_given: bool = Field(description="a justification other than placeholder text is written")
+    approved_on: Day | None = None
 
 
 FACT_MODELS: dict[str, type[Fact]] = {
@@ -167,6 +180,7 @@ FACT_MODELS: dict[str, type[Fact]] = {
     "risk_action": RiskActionFact,
     "action": ActionFact,
     "paper": PaperFact,
+    "impact_assessment": ImpactAssessmentFact,
 }
 SUBJECT_KINDS = tuple(FACT_MODELS)
 

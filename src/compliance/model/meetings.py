@@ -28,7 +28,10 @@ class Meeting(Record):
     body: Id
     date: UKDate
     kind: Literal["public", "private", "agm", "extraordinary", "other"] = "public"
-    quoracy_confirmed: bool | None = Field(default=None, description="minutes record the meeting as quorate")
+    minutes: Source | None = Field(
+        default=None, description="where the minutes of this meeting are; absent when the data set has none")
+    quoracy_confirmed: bool | None = Field(
+        default=None, description="the minutes record the meeting as quorate (false: minutes say nothing or inquorate)")
     attendance: list[Attendance] = Field(default_factory=list)
     source: Source | None = None
     note: str | None = None

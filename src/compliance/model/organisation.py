@@ -18,6 +18,14 @@ class RoleGroup(Record):
     cohorts: list[Id] = Field(default_factory=list, description="sub-groups, e.g. partner cohorts")
 
 
+class RiskBand(Record):
+    """A label the organisation gives a range of risk scores, e.g. High for 12 to 25."""
+
+    label: str
+    min: int = Field(ge=1, le=25)
+    max: int = Field(ge=1, le=25)
+
+
 class Organisation(Record):
     """Organisation-level settings: financial year, role groups, risk appetite, rule parameters."""
 
@@ -29,11 +37,16 @@ class Organisation(Record):
         default_factory=dict,
         description="appetite level (e.g. 'low') -> the highest risk score it tolerates",
     )
+    risk_bands: list[RiskBand] = Field(default_factory=list, description="score ranges and their labels")
     rule_params: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="rule id -> parameter overrides for this organisation"
     )
     source: Source | None = None
     note: str | None = None
+
+    def band_for(self, score: int) -> str | None:
+        """The label of the band holding ``score``; None when no band covers it."""
+        return next((b.label for b in self.risk_bands if b.min <= score <= b.max), None)
 
     def fy_start(self) -> tuple[int, int]:
         """Month and day on which the financial year starts."""
