@@ -1,30 +1,64 @@
 """durable-rules evaluation of resolved rules over facts.
 
-Each rule compiles to up to four engine rules over the same fact: in scope (``when``), out of
-scope (``not when``), pass (``when and require``) and fail (``when and not require``), all in
-negation normal form. A missing field makes every durable comparison false, so a fact that
-matches neither pass nor fail is one whose data is missing: the ``error`` outcome is decided by
-polarity, not by catching exceptions. A catch-all rule counts every fact so a lost one is seen.
+Each rule compiles to up to three engine rules over the same fact: out of scope (``not when``),
+pass (``when and require``) and fail (``when and not require``), all in negation normal form.
+A missing field makes every durable comparison false, so a fact that matches none of them is
+one whose data is missing: the ``error`` outcome is decided by polarity, not by catching
+exceptions. A catch-all rule (``seen``) counts every fact so a lost one is seen.
 
-Known engine traps handled here (see DESIGN.md): no timer threads (a host subclass) and an
-explicit drain of pending actions; the engine's fact identity is a 32-bit FNV-1a hash of the id,
-so ids are checked for collisions and colliding facts go to another session; every expression
-is anchored on the fact's ``kind`` (a bare ``$nex`` expression matches the session state and
-loops forever: measured on this machine); a field-to-field comparison
-with a missing side matches both polarities, so both sides are guarded with ``$ex``.
+How a run is shaped, and why (measured on this machine, see bench/results.md):
+
+- **Facts are projected and de-duplicated.** A rule only reads the fields its conditions name,
+  so each fact is cut down to the fields the kind's rules read, and facts whose projections are
+  equal (same values *and* types) are asserted once: the engine decides each distinct case and
+  the decision is mapped back to every subject with that case. Serialisation both ways shrinks
+  with the projection, and the engine works on distinct cases rather than on subjects.
+- **No Python callback per match.** The engine is driven through its C entry points
+  (``assert_facts`` / ``start_action`` / ``complete_and_start_action``) and every engine rule
+  carries ``cap``, so one action hands back up to ``_CAP`` matched facts. The stock host's
+  per-match ``Closure``, ``update_state`` and timer threads are gone, so no action can run
+  after we stop reading (the "lost findings" of the stock host cannot happen here), and every
+  run counts matches against the facts asserted.
+- **Bounded memory.** Facts stay in the engine's session state (about 7.5 KB each, measured)
+  until ``delete_state``: facts go in sessions of at most ``_CHUNK``, each drained and deleted
+  before the next. Rulesets are compiled once per distinct definition and reused across runs
+  and data sets (a small LRU; evicted rulesets are deleted in C).
+- **Every fact matches ``seen``.** Asserting facts that match no rule and then deleting the
+  session corrupts the C heap (``double free or corruption`` after about ten rulesets,
+  measured); the anchored ``seen`` rule makes every asserted fact handled.
+
+Known engine traps also handled here (see DESIGN.md): the engine's fact identity is a 32-bit
+FNV-1a hash of the id, so session ids are drawn from a collision-free list; every expression is
+anchored on ``_k`` (a bare ``$nex`` expression matches the session state and loops forever); a
+field-to-field comparison with a missing side matches both polarities, so both sides are
+guarded with ``$ex``.
 """
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from ..rules.conditions import All, AnyOf, Condition, FieldRef, Leaf
+from ..rules.conditions import All, AnyOf, Condition, FieldRef, Leaf, fields_of
 
 _OPS = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
-_run_counter = itertools.count(1)
+_CHUNK = 1000  # distinct facts per engine session: bounds the session's C memory
+_CAP = 1000  # matched facts handed back per action
+_MAX_RULESETS = 32  # live compiled rulesets per process
+_ANCHOR = {"_k": 1}
+_MISSING = object()
+_RESERVED = {"id", "sid", "_k"}  # the engine's own keys: a fact field of that name is renamed
+
+
+def _name(field_name: str) -> str:
+    """The engine-side name of a fact field (never ``id``/``sid``: joins on those read freed memory)."""
+    return f"_f_{field_name}" if field_name in _RESERVED or field_name.startswith("_f_") else field_name
+
+PASS, FAIL, NA, ERROR, CONTRADICTION = "pass", "fail", "not_applicable", "error", "contradiction"
 
 
 class EngineUnavailable(RuntimeError):
@@ -33,13 +67,12 @@ class EngineUnavailable(RuntimeError):
 
 def _import_engine():
     try:
-        from durable import engine  # noqa: PLC0415 - heavy C extension, imported on first use
-        import durable_rules_engine  # noqa: PLC0415
+        import durable_rules_engine  # noqa: PLC0415 - heavy C extension, imported on first use
     except Exception as exc:  # ImportError, or undefined symbol on Python 3.13
         raise EngineUnavailable(
             f"durable-rules cannot be imported ({exc}); use Python 3.11 or 3.12, or run with --engine reference"
         ) from None
-    return engine, durable_rules_engine
+    return durable_rules_engine
 
 
 def fnv1a32(text: str) -> int:
@@ -51,6 +84,22 @@ def fnv1a32(text: str) -> int:
     return h
 
 
+def _collision_free_ids(n: int) -> list[int]:
+    """``n`` fact ids whose engine hashes are pairwise distinct (one session's id space)."""
+    ids, used, candidate = [], set(), 0
+    while len(ids) < n:
+        h = fnv1a32(str(candidate))
+        if h not in used:
+            used.add(h)
+            ids.append(candidate)
+        candidate += 1
+    return ids
+
+
+_SESSION_IDS = _collision_free_ids(_CHUNK)
+_POSITION = {fid: pos for pos, fid in enumerate(_SESSION_IDS)}
+
+
 def compile_condition(cond: Condition) -> dict[str, Any]:
     """A resolved NNF condition as a durable-rules JSON expression."""
     if isinstance(cond, All):
@@ -58,12 +107,12 @@ def compile_condition(cond: Condition) -> dict[str, Any]:
     if isinstance(cond, AnyOf):
         return {"$or": [compile_condition(c) for c in cond.items]}
     assert isinstance(cond, Leaf), cond
-    f, op, v = cond.field, cond.op, cond.value
+    f, op, v = _name(cond.field), cond.op, cond.value
     if isinstance(v, FieldRef):
         # measured: with the right-hand field missing, durable-rules matches both `b < a` and
         # `b >= a`; both sides must exist for a field-to-field comparison to decide anything
-        guard = [{"$ex": {f: 1}}, {"$ex": {v.name: 1}}]
-        ref = {"$m": v.name}
+        guard = [{"$ex": {f: 1}}, {"$ex": {_name(v.name): 1}}]
+        ref = {"$m": _name(v.name)}
         body = {f: ref} if op == "eq" else {_OPS[op]: {f: ref}}
         return {"$and": guard + [body]}
     if op == "exists":
@@ -92,82 +141,121 @@ class CompiledRule:
 
 @dataclass
 class EngineResult:
-    matched: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # (rule, polarity) -> fact indexes
-    seen: set[int] = field(default_factory=set)
+    """The engine's outcome for every (rule, fact): ``outcomes[rule index][fact index]``."""
+
+    outcomes: dict[int, list[str]] = field(default_factory=dict)
+    facts: int = 0
+    distinct: int = 0  # facts asserted after de-duplication
+    seen_distinct: set[int] = field(default_factory=set)
+    group: list[int] = field(default_factory=list)  # fact index -> distinct case
     errors: list[str] = field(default_factory=list)
+
+    @cached_property
+    def seen(self) -> set[int]:
+        """Indexes of the facts whose case reached the engine."""
+        return {j for j, d in enumerate(self.group) if d in self.seen_distinct}
+
+    @cached_property
+    def matched(self) -> dict[tuple[int, str], set[int]]:
+        """(rule, polarity) -> fact indexes that matched it; a contradiction counts for both sides."""
+        out: dict[tuple[int, str], set[int]] = {}
+        for i, outcomes in self.outcomes.items():
+            for j, o in enumerate(outcomes):
+                for polarity in {PASS: ("pass",), FAIL: ("fail",), NA: ("out",), CONTRADICTION: ("pass", "fail")}.get(o, ()):
+                    out.setdefault((i, polarity), set()).add(j)
+        return out
+
+
+_rulesets: OrderedDict[str, int] = OrderedDict()
+
+
+def _ruleset(dre, definition: dict[str, Any]) -> int:
+    """The engine handle of a compiled definition, compiled once per process and reused."""
+    text = json.dumps(definition, sort_keys=True)
+    key = hashlib.sha1(text.encode()).hexdigest()
+    handle = _rulesets.get(key)
+    if handle is not None:
+        _rulesets.move_to_end(key)
+        return handle
+    handle = dre.create_ruleset(f"compliance_{key[:24]}", text)
+    _rulesets[key] = handle
+    if len(_rulesets) > _MAX_RULESETS:
+        _, old = _rulesets.popitem(last=False)
+        dre.delete_ruleset(old)
+    return handle
+
+
+def definition(rules: list[CompiledRule]) -> dict[str, Any]:
+    """The ruleset JSON for one subject kind's rules: ``seen`` plus out/pass/fail per rule."""
+    rules_json: dict[str, Any] = {"seen": {"all": [{"m": _ANCHOR}], "cap": _CAP}}
+    for rule in rules:
+        for polarity, cond in (("o", rule.not_when), ("p", rule.passes), ("f", rule.fails)):
+            if cond is None:
+                continue
+            rules_json[f"{rule.index}{polarity}"] = {"all": [{"m": {"$and": [_ANCHOR, compile_condition(cond)]}}], "cap": _CAP}
+    return rules_json
 
 
 def run(kind: str, rules: list[CompiledRule], facts: list[dict[str, Any]]) -> EngineResult:
-    """Assert ``facts`` (all of one kind) into a fresh ruleset and collect every match."""
-    engine, dre = _import_engine()
-    result = EngineResult()
+    """Decide every (rule, fact) with durable-rules; ``facts`` are all of one subject kind."""
+    dre = _import_engine()
+    result = EngineResult(facts=len(facts))
+    read = sorted(set().union(*(fields_of(c) for r in rules for c in (r.not_when, r.passes, r.fails))))
 
-    class QuietHost(engine.Host):
-        def _run(self):  # no timer threads: actions run only when we drain
-            pass
+    names = [_name(n) for n in read]
+    # project onto the fields the rules read; equal projections (values and types) are one case
+    cases: dict[tuple, int] = {}
+    projected: list[dict[str, Any]] = []
+    group = result.group
+    for fact in facts:
+        values = tuple([fact.get(name, _MISSING) for name in read])
+        key = (values, tuple(map(type, values)))
+        d = cases.get(key)
+        if d is None:
+            d = cases[key] = len(projected)
+            projected.append({name: v for name, v in zip(names, values) if v is not _MISSING})
+        group.append(d)
+    result.distinct = len(projected)
 
-    def collect(key):
-        def action(c):
-            index = c.m["_i"]
-            if key == "seen":
-                result.seen.add(index)
-            else:
-                result.matched.setdefault(key, set()).add(index)
-        return action
-
-    anchor = {"_kind": kind}
-    definition: dict[str, Any] = {"seen": {"all": [{"m": anchor}], "run": collect("seen")}}
-    for rule in rules:
-        for polarity, cond in (("in", rule.when), ("out", rule.not_when), ("pass", rule.passes), ("fail", rule.fails)):
-            if cond is None and polarity != "in":
-                continue
-            expr = anchor if cond is None else {"$and": [anchor, compile_condition(cond)]}
-            definition[f"r{rule.index}_{polarity}"] = {"all": [{"m": expr}], "run": collect((rule.index, polarity))}
-    name = f"compliance_{kind}_{next(_run_counter)}"
-    host = QuietHost()
-    host.register_rulesets({name: definition})
-    ruleset = host.get_ruleset(name)
-
-    sessions: list[list[dict[str, Any]]] = []
-    hashes: list[set[int]] = []
-    for i, fact in enumerate(facts):
-        engine_fact = {**fact, "_kind": kind, "_i": i, "id": i}
-        h = fnv1a32(str(i))
-        for s, used in enumerate(hashes):
-            if h not in used:
-                used.add(h)
-                sessions[s].append(engine_fact)
-                break
-        else:
-            hashes.append({h})
-            sessions.append([engine_fact])
-    for s, batch in enumerate(sessions):
-        sid = f"s{s}"
-        for fact in batch:
-            fact["sid"] = sid
+    decided = {r.index: [ERROR] * len(projected) for r in rules}
+    verdict = {f"{r.index}{p}": (decided[r.index], o) for r in rules for p, o in (("o", NA), ("p", PASS), ("f", FAIL))}
+    handle = _ruleset(dre, definition(rules))
+    budget_per_session = 10 * (3 * len(rules) + 1) * (_CHUNK // _CAP + 1) + 100
+    for base in range(0, len(projected), _CHUNK):
+        sid = f"s{base // _CHUNK}"
+        batch = [{**p, **_ANCHOR, "id": _SESSION_IDS[k], "sid": sid} for k, p in enumerate(projected[base:base + _CHUNK])]
         try:
-            host.assert_facts(name, batch)
-            budget = 10 * len(batch) * (4 * len(rules) + 1) + 100
-            while budget:
-                pending = dre.start_action(ruleset._handle)
-                if not pending:
-                    break
-                failure: list[Any] = []
-                ruleset._flush_actions(json.loads(pending[0]), {"message": json.loads(pending[1])}, pending[2],
-                                       lambda e, state: failure.append(e) if e else None)
-                if failure:
-                    result.errors.append(f"an engine action failed: {failure[0]}")
-                budget -= 1
+            code, _ = dre.assert_facts(handle, json.dumps(batch))
+            if code not in (0,):
+                result.errors.append(f"durable-rules returned code {code} for a batch of {len(batch)} {kind} facts")
+            budget = budget_per_session
+            pending = dre.start_action(handle)
+            while pending and budget:
+                message, state_handle = pending[1], pending[2]
+                while message and budget:
+                    budget -= 1
+                    (name, items), = json.loads(message).items()
+                    positions = [base + _POSITION[item["m"]["id"]] for item in items]
+                    if name == "seen":
+                        result.seen_distinct.update(positions)
+                    else:
+                        outcomes, outcome = verdict[name]
+                        for d in positions:  # an `$or` can match one fact once per branch
+                            current = outcomes[d]
+                            outcomes[d] = outcome if current == ERROR or current == outcome else CONTRADICTION
+                    message = dre.complete_and_start_action(handle, state_handle)
+                pending = dre.start_action(handle) if budget else None
             if not budget:
                 result.errors.append("the engine kept producing actions beyond the expected number; stopped")
         except Exception as exc:  # engine codes come back as exceptions: they are data here
             result.errors.append(f"durable-rules rejected the batch of {len(batch)} {kind} facts: {type(exc).__name__}: {str(exc)[:200]}")
         finally:
             try:
-                host.delete_state(name, sid)
+                dre.delete_state(handle, sid)
             except Exception:
                 pass
-    missing = set(range(len(facts))) - result.seen
-    if missing:
-        result.errors.append(f"{len(missing)} of {len(facts)} {kind} facts never reached the engine")
+    lost = len(projected) - len(result.seen_distinct)
+    if lost:
+        result.errors.append(f"{lost} of {len(projected)} distinct {kind} facts never reached the engine")
+    result.outcomes = {i: [d[g] for g in group] for i, d in decided.items()}
     return result

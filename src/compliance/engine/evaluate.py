@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from ..facts.kinds import FACT_MODELS, field_type, from_day
-from ..rules.conditions import All, Not, resolve, to_nnf
+from ..rules.conditions import All, Condition, Not, resolve, to_nnf
 from ..rules.loader import template_names
 from ..rules.schema import Rule
 from . import durable_engine, reference
@@ -21,45 +22,82 @@ def rule_params(rule: Rule, overrides: dict[str, dict[str, Any]]) -> dict[str, A
     return {**rule.params, **overrides.get(rule.id, {})}
 
 
-def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
-             param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable") -> list[Finding]:
-    """One finding per (rule in force, subject of its kind), sorted by rule id then subject id."""
+@dataclass
+class KindPlan:
+    """One subject kind's rules in force, resolved for ``as_of`` and the data set's parameters."""
+
+    kind: str
+    facts: list[dict[str, Any]]
+    rules: list[tuple[Rule, dict[str, Any], Condition | None, Condition]]  # (rule, params, when, require)
+
+    def compiled(self) -> list[durable_engine.CompiledRule]:
+        return [
+            durable_engine.CompiledRule(
+                index=i, when=to_nnf(w) if w else None, not_when=to_nnf(w, negate=True) if w else None,
+                passes=to_nnf(All((w, q))) if w else to_nnf(q),
+                fails=to_nnf(All((w, Not(q)))) if w else to_nnf(q, negate=True),
+            )
+            for i, (_, _, w, q) in enumerate(self.rules)
+        ]
+
+
+def plan(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
+         param_overrides: dict[str, dict[str, Any]] | None = None) -> list[KindPlan]:
+    """Group facts by kind and resolve each rule in force (parameters, dates, as_of offsets)."""
     overrides = param_overrides or {}
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
         by_kind[fact["kind"]].append(fact)
     active = [r for r in rules if r.in_force(as_of)]
-    findings: list[Finding] = []
+    plans = []
     for kind in sorted({r.applies_to for r in active}):
-        kind_rules = [r for r in active if r.applies_to == kind]
         kind_facts = by_kind.get(kind, [])
         if not kind_facts:
             continue
         resolved = []
-        for rule in kind_rules:
+        for rule in (r for r in active if r.applies_to == kind):
             params = rule_params(rule, overrides)
             when = resolve(rule.when_condition, params, as_of) if rule.when_condition else None
-            require = resolve(rule.require_condition, params, as_of)
-            resolved.append((rule, params, when, require))
-        engine_result = None
-        if engine == "durable":
-            compiled = [
-                durable_engine.CompiledRule(
-                    index=i, when=to_nnf(w) if w else None, not_when=to_nnf(w, negate=True) if w else None,
-                    passes=to_nnf(All((w, q))) if w else to_nnf(q),
-                    fails=to_nnf(All((w, Not(q)))) if w else to_nnf(q, negate=True),
-                )
-                for i, (_, _, w, q) in enumerate(resolved)
-            ]
-            engine_result = durable_engine.run(kind, compiled, kind_facts)
-        for i, (rule, params, when, require) in enumerate(resolved):
-            for f_index, fact in enumerate(kind_facts):
-                findings.append(_finding(rule, params, when, require, fact, as_of, engine_result, i, f_index))
+            resolved.append((rule, params, when, resolve(rule.require_condition, params, as_of)))
+        plans.append(KindPlan(kind, kind_facts, resolved))
+    return plans
+
+
+def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, list[str]], list[str]]:
+    """Outcomes only, without evidence: ``{rule index: [outcome per fact]}`` and engine errors.
+
+    ``durable`` asks durable-rules; ``reference`` runs the three-valued evaluator. This is the
+    decision step alone; ``evaluate`` adds the cross-check, evidence and messages.
+    """
+    if engine == "durable":
+        result = durable_engine.run(kind_plan.kind, kind_plan.compiled(), kind_plan.facts)
+        return result.outcomes, result.errors
+    return {i: [_reference_outcome(w, q, fact, explain=False)[0] for fact in kind_plan.facts]
+            for i, (_, _, w, q) in enumerate(kind_plan.rules)}, []
+
+
+def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
+             param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable") -> list[Finding]:
+    """One finding per (rule in force, subject of its kind), sorted by rule id then subject id."""
+    findings: list[Finding] = []
+    for kind_plan in plan(rules, facts, as_of, param_overrides):
+        decided, errors = decide(kind_plan, "durable") if engine == "durable" else (None, [])
+        for i, (rule, params, when, require) in enumerate(kind_plan.rules):
+            engine_outcomes = decided[i] if decided is not None else None
+            for f_index, fact in enumerate(kind_plan.facts):
+                engine_says = engine_outcomes[f_index] if engine_outcomes is not None else None
+                findings.append(_finding(rule, params, when, require, fact, as_of, engine_says, errors))
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
     return findings
 
 
-def _reference_outcome(when, require, fact) -> tuple[str, list[dict[str, Any]]]:
+def _reference_outcome(when, require, fact, explain: bool = True) -> tuple[str, list[dict[str, Any]]]:
+    if not explain:
+        applies = reference.truth(when, fact) if when is not None else True
+        if applies is not True:
+            return ("error" if applies is None else "not_applicable"), []
+        ok = reference.truth(require, fact)
+        return ("error" if ok is None else "pass" if ok else "fail"), []
     evidence: list[dict[str, Any]] = []
     if when is not None:
         applies, ev = reference.evaluate(when, fact)
@@ -73,25 +111,14 @@ def _reference_outcome(when, require, fact) -> tuple[str, list[dict[str, Any]]]:
     return ("error" if ok is None else "pass" if ok else "fail"), evidence
 
 
-def _engine_outcome(result: durable_engine.EngineResult, i: int, f_index: int, has_when: bool) -> str:
-    m = result.matched
-    if has_when and f_index not in m.get((i, "in"), set()):
-        return "not_applicable" if f_index in m.get((i, "out"), set()) else "error"
-    passed, failed = f_index in m.get((i, "pass"), set()), f_index in m.get((i, "fail"), set())
-    if passed and failed:
-        return "contradiction"
-    return "pass" if passed else "fail" if failed else "error"
-
-
-def _finding(rule: Rule, params, when, require, fact, as_of, engine_result, i, f_index) -> Finding:
+def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None, engine_errors: list[str]) -> Finding:
     outcome, evidence = _reference_outcome(when, require, fact)
     notes = []
-    if engine_result is not None:
-        if engine_result.errors:
-            notes.append("engine: " + "; ".join(engine_result.errors))
+    if decided is not None:
+        if engine_errors:
+            notes.append("engine: " + "; ".join(engine_errors))
             outcome = "error"
         else:
-            decided = _engine_outcome(engine_result, i, f_index, when is not None)
             if decided != outcome:
                 notes.append(f"durable-rules says {decided}, the reference evaluator says {outcome}")
                 outcome = "error"

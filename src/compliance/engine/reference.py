@@ -62,3 +62,27 @@ def evaluate(cond: Condition, fact: dict[str, Any]) -> tuple[bool | None, list[d
     else:
         value = True if True in values else (None if None in values else False)
     return value, evidence
+
+
+def truth(cond: Condition, fact: dict[str, Any]) -> bool | None:
+    """The same Kleene value as ``evaluate`` without building the evidence (decisions only)."""
+    if isinstance(cond, Leaf):
+        if cond.op == "exists":
+            return cond.field in fact
+        if cond.op == "missing":
+            return cond.field not in fact
+        expected = cond.value
+        if isinstance(expected, FieldRef):
+            if expected.name not in fact:
+                return None
+            expected = fact[expected.name]
+        if cond.field not in fact:
+            return None
+        return _compare(cond.op, fact[cond.field], expected)
+    if isinstance(cond, Not):
+        value = truth(cond.item, fact)
+        return None if value is None else not value
+    values = [truth(item, fact) for item in cond.items]
+    if isinstance(cond, All):
+        return False if False in values else (None if None in values else True)
+    return True if True in values else (None if None in values else False)
