@@ -1,0 +1,134 @@
+"""The agenda: meeting heading (date, public/private) and items with enclosure, purpose and lead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from ...model.dates import parse_date
+from ..report import ImportReport
+from .text import Pack, plain
+
+PURPOSE_CODES = ("A", "R", "S", "D", "I")
+_WEEKDAY = re.compile(r"^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+", re.I)
+
+
+@dataclass
+class AgendaItem:
+    number: str | None  # None for a sub-item listed under the item above it
+    title: str
+    lead: str | None
+    enclosure: str | None  # 'Enc 06', 'Verbal' or None
+    purposes: list[str]
+    line: int
+    parent: str | None = None
+
+
+@dataclass
+class Agenda:
+    header_line: int
+    items: list[AgendaItem] = field(default_factory=list)
+    meeting_date: dt.date | None = None
+    date_line: int | None = None
+    kind: str = "public"
+    end_line: int = 0
+
+
+def heading_date(text: str) -> dt.date | None:
+    """A date written alone on a heading line ('Thursday 26th September 2024', '**17th October 2024'), else None."""
+    text = _WEEKDAY.sub("", text.strip().strip("*").strip())
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
+def find_agenda(pack: Pack) -> int | None:
+    """Line of the agenda header row (cells 'Agenda Item' ... 'Enc'), or None."""
+    for n in range(1, len(pack) + 1):
+        cells = pack.cells(n)
+        if "Agenda Item" in cells and any(c.startswith("Enc") for c in cells):
+            return n
+    return None
+
+
+def parse_purposes(cell: str, line: int, report: ImportReport, table: str) -> list[str]:
+    """'I/S/D' -> ['I', 'S', 'D']; '---' or blank -> []; an unknown code is reported, not kept."""
+    text = cell.replace(" ", "").strip("-")
+    if not text:
+        return []
+    codes = []
+    for code in text.split("/"):
+        if code in PURPOSE_CODES:
+            codes.append(code)
+        else:
+            report.add(line, table, "purpose codes A, R, S, D or I separated by '/'", cell)
+    return codes
+
+
+def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
+    """Read the meeting heading above ``header`` and the item rows below it."""
+    agenda = Agenda(header_line=header)
+    for n in range(1, header):
+        line = pack.line(n)
+        if agenda.meeting_date is None and (day := heading_date(line)):
+            agenda.meeting_date, agenda.date_line = day, n
+        if "private" in line.lower():
+            agenda.kind = "private"
+    columns = {name: i for i, name in enumerate(pack.cells(header))}
+    col = {
+        "title": columns.get("Agenda Item", 1),
+        "lead": columns.get("Lead(s)", 2),
+        "enc": next((i for name, i in columns.items() if name.startswith("Enc")), 3),
+        "purpose": next((i for name, i in columns.items() if "S/D/I" in name.replace(" ", "")), 4),
+    }
+    n = header + 1
+    last_number = None
+    while n <= len(pack):
+        if not pack.is_row(n):
+            if pack.line(n).strip() and not _next_nonblank_is_row(pack, n):
+                break
+            n += 1
+            continue
+        cells = pack.cells(n)
+        if all(set(c) <= {"-"} for c in cells):  # a ruled separator row
+            n += 1
+            continue
+        get = lambda key: cells[col[key]] if col[key] < len(cells) else ""  # noqa: E731
+        number = cells[0].rstrip(".") or None
+        title = plain(get("title"))
+        if cells[0] and not re.fullmatch(r"\d+[a-z]?\.?", cells[0]) and not any(cells[1:]):
+            n += 1  # a section heading inside the table ('Strategic and System Development')
+            continue
+        if not title:
+            if any(cells):
+                report.add(n, "agenda", "an agenda item with a title", pack.line(n))
+            n += 1
+            continue
+        if number is not None and not re.fullmatch(r"\d+[a-z]?", number):
+            report.add(n, "agenda", "an item number such as '12.'", cells[0])
+            number = None
+        enc = get("enc").strip()
+        agenda.items.append(
+            AgendaItem(
+                number=number,
+                title=title,
+                lead=(get("lead") or None) if get("lead") not in ("", "---") else None,
+                enclosure=enc if enc and set(enc) != {"-"} else None,
+                purposes=parse_purposes(get("purpose"), n, report, "agenda"),
+                line=n,
+                parent=None if number else last_number,
+            )
+        )
+        last_number = number or last_number
+        n += 1
+    agenda.end_line = n - 1
+    return agenda
+
+
+def _next_nonblank_is_row(pack: Pack, n: int) -> bool:
+    for m in range(n + 1, min(n + 6, len(pack) + 1)):
+        if pack.line(m).strip():
+            return pack.is_row(m)
+    return False

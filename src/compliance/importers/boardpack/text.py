@@ -1,0 +1,101 @@
+"""The pack as numbered lines of TAB-separated cells, and the small readers every table needs.
+
+A Word export keeps table rows as TAB-separated cells, form checkboxes as ``<input ... />``
+fragments, italics and paragraphs as HTML, and unfilled fields as placeholder prompts. These
+helpers turn one cell into plain text or a tick without losing the verbatim cell.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_TAG = re.compile(r"<[^>]+>")
+_CHECKBOX = re.compile(r"<input\b[^>]*type=\"checkbox\"[^>]*/?>", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Pack:
+    """The source text, addressed by 1-based line number as the import report cites it."""
+
+    name: str
+    lines: tuple[str, ...]
+
+    @classmethod
+    def read(cls, path: Path) -> "Pack":
+        text = path.read_text(encoding="utf-8-sig")
+        return cls(path.name, tuple(text.splitlines()))
+
+    @classmethod
+    def from_text(cls, name: str, text: str) -> "Pack":
+        return cls(name, tuple(text.splitlines()))
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def line(self, number: int) -> str:
+        """The text of line ``number`` (1-based); empty past the end."""
+        return self.lines[number - 1] if 1 <= number <= len(self.lines) else ""
+
+    def cells(self, number: int) -> list[str]:
+        """The TAB-separated cells of a line, each stripped."""
+        return [c.strip() for c in self.line(number).split("\t")]
+
+    def is_row(self, number: int) -> bool:
+        """True when the line is a table row (has a TAB)."""
+        return "\t" in self.line(number)
+
+
+def checkbox(cell: str) -> bool | None:
+    """True for a ticked form checkbox, False for an empty one, None when the cell holds none."""
+    m = _CHECKBOX.search(cell)
+    if not m:
+        return None
+    return "checked" in m.group(0).lower()
+
+
+def is_checkbox(cell: str) -> bool:
+    return bool(_CHECKBOX.fullmatch(cell.strip()))
+
+
+def plain(cell: str) -> str:
+    """Cell text without HTML tags or entities, whitespace collapsed."""
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", cell))).strip()
+
+
+def slug(text: str) -> str:
+    """An id-safe lower-case slug: 'Paul Edmondson-Jones' -> 'paul-edmondson-jones'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+_HONOURS = {"obe", "mbe", "cbe", "kbe", "dbe", "frcp", "frcn"}
+_TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "professor", "sir", "dame", "cllr"}
+
+
+def name_key(name: str) -> tuple[str, str]:
+    """(first initial, surname) in lower case, honours and titles dropped: how registers and
+    matrices that spell first names differently ('Josie' / 'Josephine') still agree."""
+    words = [w for w in re.split(r"[\s,]+", name.replace(".", " ")) if w]
+    words = [w for w in words if w.lower() not in _HONOURS]
+    while words and words[0].lower() in _TITLES:
+        words = words[1:]
+    if not words:
+        return ("", "")
+    return (words[0][0].lower(), words[-1].lower())
+
+
+def continues_table(pack: Pack, n: int, is_body_row) -> bool:
+    """True when the header row at ``n`` repeats the header of the table above it after a page
+    break: only blank lines and short page-title lines separate it from a body row of that table."""
+    for m in range(n - 1, 0, -1):
+        line = pack.line(m)
+        if not line.strip():
+            continue
+        if "\t" in line:
+            return bool(is_body_row(pack.cells(m)))
+        if len(line) > 90 or re.search(r"\d{4}|meeting", line, re.I):
+            return False  # a heading with a date or naming a meeting starts a new table
+    return False

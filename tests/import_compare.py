@@ -1,0 +1,74 @@
+"""Compare an imported data set with the hand-made one, field by field, on what the checker reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compliance.io import load_dataset
+
+
+def _people(d):
+    return {p.id: (p.name, p.role_group, p.cohort, p.voting, tuple(p.roles)) for p in d.people}
+
+
+def _attendance(d):
+    return {m.id: (m.date, m.kind, {a.person: (a.status, a.mark or "") for a in m.attendance}) for m in d.meetings}
+
+
+def _declarations(d):
+    return {
+        x.id: (x.person, x.declared_on, x.nil_return, tuple(x.mitigation_codes),
+               tuple((i.category, i.number, " ".join(i.description.split()), i.start, i.end, i.ongoing, i.remove_by) for i in x.interests))
+        for x in d.declarations
+    }
+
+
+def _actions(d):
+    return sorted((a.ref, a.status, a.due, a.completed_on, a.section, a.owner, a.meeting_date) for a in d.actions)
+
+
+def _papers(d):
+    return {
+        p.id: (p.agenda_item, p.enclosure, tuple(p.purposes), tuple(p.agenda_purposes), p.within_delegated_limits,
+               p.conflict.answer, p.financial_impact.answer, p.dpia.answer, p.eia.answer, p.qia.answer, tuple(p.linked_risks))
+        for p in d.papers
+    }
+
+
+def _risks(d):
+    out = {}
+    for r in d.risks:
+        t = r.target
+        out[r.id] = (
+            tuple((s.period, s.likelihood, s.consequence, s.score) for s in r.scores),
+            (t.likelihood, t.consequence, t.score, t.date) if t else None,
+            r.tolerance.score if r.tolerance else None, r.assurance, r.movement,
+            tuple((a.id, a.due or a.revised_due, a.revised_due, a.progress) for a in r.actions),
+        )
+    return out
+
+
+def _membership(d):
+    return {b.id: {m.person: (m.from_date, m.to_date, m.voting) for m in b.members} for b in d.bodies}
+
+
+PROJECTIONS = {"people": _people, "meetings": _attendance, "declarations": _declarations, "actions": _actions,
+               "papers": _papers, "risks": _risks, "bodies": _membership}
+
+
+def differences(imported: Path, hand: Path) -> dict[str, list[str]]:
+    """Per register, a line for each record whose compared fields differ (or that only one side has)."""
+    a = load_dataset(imported).data
+    b = load_dataset(hand).data
+    out: dict[str, list[str]] = {}
+    for name, project in PROJECTIONS.items():
+        x, y = project(a), project(b)
+        lines = []
+        if isinstance(x, dict):
+            for key in sorted(set(x) | set(y)):
+                if x.get(key) != y.get(key):
+                    lines.append(f"{key}: imported {x.get(key)!r} / hand {y.get(key)!r}")
+        elif x != y:
+            lines += [f"imported only {v!r}" for v in x if v not in y] + [f"hand only {v!r}" for v in y if v not in x]
+        out[name] = lines
+    return out
