@@ -172,3 +172,52 @@ def schema():
     from .model import GovernanceData
 
     click.echo(json.dumps(GovernanceData.model_json_schema(), indent=2, sort_keys=True))
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--coverage", is_flag=True, help="report, per rule, whether cases make it pass, fail and not apply")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, help="exit 1 when coverage (%) is below this")
+@click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="print only failing cases and the summary")
+def test_cmd(paths, coverage, min_coverage, engine, quiet):
+    """Run the rule test cases under PATHS (default rules/): YAML files in tests/ folders.
+
+    Exit 0 when every case matches, 1 on a mismatch or coverage below --min-coverage,
+    2 on a malformed case or rule.
+    """
+    from tabulate import tabulate
+
+    from .rules import RuleSetError
+    from .testing.cases import CaseError, run_suite
+
+    def progress(result):
+        if result.ok and quiet:
+            return
+        status = "ok  " if result.ok else "FAIL"
+        click.echo(f"{status} {result.file.name}: {result.case.name}")
+        for mismatch in result.mismatches:
+            click.echo(f"       {mismatch}")
+
+    try:
+        suite = run_suite(list(paths) or [Path(DEFAULT_RULES)], engine=engine, progress=progress)
+    except CaseError as exc:
+        _fail(str(exc), [])
+    except RuleSetError as exc:
+        _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+    failed = suite.failed
+    click.echo(f"\n{len(suite.results) - len(failed)} of {len(suite.results)} cases passed")
+    ratio = suite.coverage_ratio() * 100
+    if coverage or min_coverage is not None:
+        rows = [[r["family"], r["rule"], " ".join(r["covered"]) or "-", " ".join(r["missing"]) or ""] for r in suite.coverage()]
+        click.echo(tabulate(sorted(rows), headers=["family", "rule", "covered", "missing"]))
+        click.echo(f"coverage: {ratio:.1f}% of the pass/fail/not-applicable outcomes the rules can have")
+    low = min_coverage is not None and ratio < min_coverage
+    if low:
+        click.echo(f"coverage {ratio:.1f}% is below --min-coverage {min_coverage:g}%", err=True)
+    sys.exit(1 if failed or low else 0)
+
+
+from .importers.cli import import_group  # noqa: E402  (registered last: the import commands live in their own package)
+
+main.add_command(import_group)
