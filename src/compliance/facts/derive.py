@@ -123,6 +123,7 @@ def _meetings(ctx: _Context) -> Iterator[Fact]:
             members_expected=len(members) if members else None,
             members_recorded=len(recorded) if has_attendance else None,
             members_unrecorded=(len(members) - len(recorded)) if has_attendance else None,
+            unrecorded_names=", ".join(ctx.name(p) for p in members if p not in recorded) if has_attendance else "",
             attendance_entries=len(meeting.attendance),
         )
         if body.quorum is None or not has_attendance:
@@ -133,7 +134,7 @@ def _meetings(ctx: _Context) -> Iterator[Fact]:
                 kind="quorum_part", id=f"{meeting.id}/{rid}", label=f"{label}: {rlabel}", as_of=ctx.as_of_day,
                 meeting=meeting.id, body=body.id, date=day(meeting.date), held=held, requirement=rid,
                 requirement_label=rlabel, advisory=req.advisory, required=req.at_least, present=len(who),
-                present_names=", ".join(ctx.name(p) for p in who),
+                present_names=", ".join(ctx.name(p) for p in who) or "none",
             )
 
 

@@ -54,6 +54,7 @@ class MeetingFact(Fact):
     members_expected: int | None = Field(default=None, description="members (voting and participant) on the meeting date")
     members_recorded: int | None = Field(default=None, description="members with a present/apologies/absent/deputy mark")
     members_unrecorded: int | None = None
+    unrecorded_names: str = Field(default="", description="members with no attendance mark")
     attendance_entries: int = 0
 
 

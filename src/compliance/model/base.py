@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -23,7 +23,16 @@ UKDate = Annotated[dt.date, BeforeValidator(parse_date)]
 Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")]
 """A stable identifier: letters, digits and ``_ . : / -``; no spaces."""
 
-PartialDate = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+def _partial_date_text(value: Any) -> Any:
+    # YAML reads an unquoted 2024-05-01 as a date and 2012 as an int; both are valid partial dates.
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+PartialDate = Annotated[str, BeforeValidator(_partial_date_text), Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
 """A date known to the year, month or day: ``2012``, ``2014-01``, ``2024-03-31``."""
 
 
