@@ -102,12 +102,10 @@ def heat_map(risks: list[dict[str, Any]], cell: float = 88) -> str:
         return _slots(len(ids), x + 4, y + 12, cell - 8)[ids.index(rid)]
 
     for r in risks:  # arrows first, so markers sit on top of them
-        if r["target_likelihood"] is None:
-            continue
-        start = position(here, (r["likelihood"], r["consequence"]), r["id"])
-        end = position(aimed, (r["target_likelihood"], r["target_consequence"]), r["id"])
-        if start == end:
-            continue
+        now, aim = (r["likelihood"], r["consequence"]), (r["target_likelihood"], r["target_consequence"])
+        if r["target_likelihood"] is None or now == aim:
+            continue  # no target, or already at it
+        start, end = position(here, now, r["id"]), position(aimed, aim, r["id"])
         ET.SubElement(svg, "line", {"class": "arrow", "data-risk": r["id"], "x1": f"{start[0]:g}", "y1": f"{start[1]:g}",
                                     "x2": f"{end[0]:g}", "y2": f"{end[1]:g}", "stroke": "#333", "stroke-width": "1.2",
                                     "marker-end": "url(#arrowhead)"})

@@ -1,0 +1,46 @@
+"""Shared by the report tests: the real data set's findings document and the report command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from compliance.cli import main
+from compliance.outcomes import finalise
+from compliance.pipeline import run_check
+from compliance.rules import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "fixtures" / "ssot-2024-10-17"
+RULES = ROOT / "rules"
+AS_OF = "2024-10-17"
+
+
+def real_run(dataset: Path = REAL, as_of: str = AS_OF):
+    """(ruleset, run, document) for a data set, the way `compliance report` computes them."""
+    import datetime as dt
+
+    ruleset = load_rules([RULES])
+    run = run_check(dataset, ruleset, dt.date.fromisoformat(as_of))
+    return ruleset, run, finalise(run, ruleset)
+
+
+def report(tmp_path: Path, *args: str, dataset: Path = REAL, fmt: str = "html", name: str = "report") -> tuple[int, str, str]:
+    """Run `compliance report`; (exit code, the report text or '', stderr)."""
+    out = tmp_path / f"{name}.{'html' if fmt == 'html' else 'md'}"
+    result = CliRunner().invoke(main, ["report", str(dataset), "--as-of", AS_OF, "--rules", str(RULES), "--format", fmt,
+                                       "--out", str(out), *args])
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    return result.exit_code, text, result.output
+
+
+def check_json(tmp_path: Path, as_of: str, name: str, dataset: Path = REAL) -> Path:
+    """`compliance check --format json` at another date: an earlier report's document."""
+    out = tmp_path / f"{name}.json"
+    result = CliRunner().invoke(main, ["check", str(dataset), "--as-of", as_of, "--rules", str(RULES), "--format", "json",
+                                       "--out", str(out), "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    json.loads(out.read_text(encoding="utf-8"))
+    return out
