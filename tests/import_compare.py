@@ -43,7 +43,8 @@ def _risks(d):
             tuple((s.period, s.likelihood, s.consequence, s.score) for s in r.scores),
             (t.likelihood, t.consequence, t.score, t.date) if t else None,
             r.tolerance.score if r.tolerance else None, r.assurance, r.movement,
-            tuple((a.id, a.due or a.revised_due, a.revised_due, a.progress) for a in r.actions),
+            # the effective due date, as the checker reads it (revised when re-dated)
+            tuple((a.id, a.revised_due or a.due, a.progress) for a in r.actions),
         )
     return out
 

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError
 from ..model import Organisation
 from ..model.base import Id, Record, UKDate
 from ..model.bodies import QuorumRequirement
-from .boardpack.text import name_key, slug
+from .names import name_key, slug
 
 
 class PersonMapping(Record):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ...model.dates import parse_date
 from ..report import ImportReport
-from .text import Pack, continues_table, plain
+from .text import Pack, continues_table, is_page_title, plain
 
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 _SECTION = re.compile(r"^(live|open|closed|completed?)\s+actions?\b", re.I)
@@ -123,6 +123,9 @@ def parse_action_log(pack: Pack, header: int, report: ImportReport) -> ActionLog
             n += 1
             continue
         if not pack.is_row(n):
+            if is_page_title(pack, n) and not pack.cells(n)[0].startswith(("Report to", "ACTION STATUS")):
+                n += 1
+                continue
             break
         if is_action_header(cells):
             n += 1

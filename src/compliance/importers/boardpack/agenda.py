@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ...model.dates import parse_date
 from ..report import ImportReport
-from .text import Pack, plain
+from .text import Pack, is_page_title, plain
 
 PURPOSE_CODES = ("A", "R", "S", "D", "I")
 _WEEKDAY = re.compile(r"^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+", re.I)
@@ -87,7 +87,7 @@ def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
     last_number = None
     while n <= len(pack):
         if not pack.is_row(n):
-            if pack.line(n).strip() and not _next_nonblank_is_row(pack, n):
+            if pack.line(n).strip() and not is_page_title(pack, n):
                 break
             n += 1
             continue
@@ -125,10 +125,3 @@ def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
         n += 1
     agenda.end_line = n - 1
     return agenda
-
-
-def _next_nonblank_is_row(pack: Pack, n: int) -> bool:
-    for m in range(n + 1, min(n + 6, len(pack) + 1)):
-        if pack.line(m).strip():
-            return pack.is_row(m)
-    return False

@@ -25,7 +25,8 @@ from . import attendance as attendance_mod
 from . import conflicts as conflicts_mod
 from . import coversheets as cover_mod
 from . import sbaf as sbaf_mod
-from .text import Pack, name_key, slug
+from ..names import name_key, slug
+from .text import Pack
 
 Progress = Callable[[str], None]
 
@@ -217,6 +218,8 @@ def _attendance(pack, matrices, people: _People, mapping: Mapping, body, out, pa
                         seat["note"] = mapped.member_note
                 members[pid] = seat
     body["members"] = list(members.values())
+    if parsed:
+        body["source"] = {"file": pack.name, "line": parsed[0].header_line, "note": "members: the Members and Participant Members blocks of the attendance matrices"}
     for matrix in parsed:
         if matrix.quoracy_text and "quorum" not in body:
             quorum = {**quorum_numbers(matrix.quoracy_text), "text": matrix.quoracy_text, "source": {"file": pack.name, "line": matrix.quoracy_line}}

@@ -137,7 +137,7 @@ def parse_matrix(pack: Pack, header: int, report: ImportReport) -> Matrix:
             continue
         matrix.rows.append(_row(pack, n, cells, matrix, section, report))
         n += 1
-    matrix.end_line = n - 1
+    matrix.end_line = matrix.rows[-1].line if matrix.rows else header
     return matrix
 
 

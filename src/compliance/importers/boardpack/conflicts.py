@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ...model.dates import parse_date
 from ..report import ImportReport
 from .periods import PeriodError, is_removal, mitigation_codes, parse_period, removal_month
-from .text import Pack, continues_table, plain
+from .text import Pack, continues_table, is_page_title, plain
 
 NOTHING = re.compile(r"^(nothing to declare|nil|none|n/?a)\.?$", re.I)
 CATEGORY_COLUMNS = (
@@ -100,7 +100,7 @@ def parse_register(pack: Pack, header: int, report: ImportReport) -> Register:
     n = header + 1
     while n <= len(pack):
         if not pack.is_row(n):
-            if pack.line(n).strip():
+            if pack.line(n).strip() and not is_page_title(pack, n):
                 break
             n += 1
             continue

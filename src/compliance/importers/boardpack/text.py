@@ -66,27 +66,6 @@ def plain(cell: str) -> str:
     return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", cell))).strip()
 
 
-def slug(text: str) -> str:
-    """An id-safe lower-case slug: 'Paul Edmondson-Jones' -> 'paul-edmondson-jones'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-_HONOURS = {"obe", "mbe", "cbe", "kbe", "dbe", "frcp", "frcn"}
-_TITLES = {"dr", "mr", "mrs", "ms", "miss", "prof", "professor", "sir", "dame", "cllr"}
-
-
-def name_key(name: str) -> tuple[str, str]:
-    """(first initial, surname) in lower case, honours and titles dropped: how registers and
-    matrices that spell first names differently ('Josie' / 'Josephine') still agree."""
-    words = [w for w in re.split(r"[\s,]+", name.replace(".", " ")) if w]
-    words = [w for w in words if w.lower() not in _HONOURS]
-    while words and words[0].lower() in _TITLES:
-        words = words[1:]
-    if not words:
-        return ("", "")
-    return (words[0][0].lower(), words[-1].lower())
-
-
 def continues_table(pack: Pack, n: int, is_body_row) -> bool:
     """True when the header row at ``n`` repeats the header of the table above it after a page
     break: only blank lines and short page-title lines separate it from a body row of that table."""
@@ -98,4 +77,16 @@ def continues_table(pack: Pack, n: int, is_body_row) -> bool:
             return bool(is_body_row(pack.cells(m)))
         if len(line) > 90 or re.search(r"\d{4}|meeting", line, re.I):
             return False  # a heading with a date or naming a meeting starts a new table
+    return False
+
+
+def is_page_title(pack: Pack, n: int) -> bool:
+    """A short line that is not a row, between rows of one table: the page header a Word export
+    repeats at a page break. The next non-blank line must be a row again."""
+    line = pack.line(n)
+    if "\t" in line or not line.strip() or len(line) > 90:
+        return False
+    for m in range(n + 1, min(n + 6, len(pack) + 1)):
+        if pack.line(m).strip():
+            return pack.is_row(m)
     return False
