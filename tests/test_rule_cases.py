@@ -1,5 +1,6 @@
 """The shipped rule test cases, and `compliance test` itself (exit codes, diff, coverage)."""
 
+import shutil
 import subprocess
 import sys
 
@@ -78,3 +79,21 @@ def test_coverage_below_threshold_exits_1(tmp_path):
     result = _cli("test", str(_suite(tmp_path, CASE.format(outcome="fail"))), "--min-coverage", "50")
     assert result.returncode == 1
     assert "below --min-coverage 50%" in result.stderr
+
+
+def test_pytest_plugin_runs_the_cases_as_items(tmp_path):
+    shutil.copytree(RULES, tmp_path / "rules")
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["compliance.testing.plugin"]\n')
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "rules"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert f"{len(rule_cases(RULES))} passed" in result.stdout
+
+
+def test_pytest_plugin_reports_a_mismatch(tmp_path):
+    folder = _suite(tmp_path, CASE.format(outcome="pass"))
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["compliance.testing.plugin"]\n')
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests")],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "expected pass, got fail" in result.stdout
