@@ -105,7 +105,7 @@ def test_errors_section_lists_each_error_with_its_missing_data(real, soup):
 
 def test_appendix_lists_every_rule_with_its_outcome_counts(real, soup):
     ruleset, _, document = real
-    rows = {tr["data-rule"]: tr for tr in soup.select("#rules-evaluated tbody tr")}
+    rows = {tr["data-rule"]: tr for tr in soup.select("#rules-evaluated tbody tr[data-rule]")}
     assert set(rows) >= {r.id for r in ruleset.rules}
     counts = Counter((f["rule_id"], f["outcome"]) for f in document["findings"])
     for rule_id, tr in rows.items():
