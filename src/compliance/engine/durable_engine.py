@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,7 +49,8 @@ from ..rules.conditions import All, AnyOf, Condition, FieldRef, Leaf, fields_of
 _OPS = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
 _CHUNK = 1000  # distinct facts per engine session: bounds the session's C memory
 _CAP = 1000  # matched facts handed back per action
-_MAX_RULESETS = 32  # live compiled rulesets per process
+_MAX_RULESETS = 32  # kinds' compiled rule sets kept per process (each one ruleset per 150 rules)
+_MAX_RULES_PER_RULESET = 150  # ~512 conditions under one node makes registration loop forever
 _ANCHOR = {"_k": 1}
 _MISSING = object()
 _RESERVED = {"id", "sid", "_k"}  # the engine's own keys: a fact field of that name is renamed
@@ -98,6 +100,7 @@ def _collision_free_ids(n: int) -> list[int]:
 
 _SESSION_IDS = _collision_free_ids(_CHUNK)
 _POSITION = {fid: pos for pos, fid in enumerate(_SESSION_IDS)}
+_POSITION_TEXT = {str(fid): pos for fid, pos in _POSITION.items()}
 
 
 def compile_condition(cond: Condition) -> dict[str, Any]:
@@ -145,15 +148,14 @@ class EngineResult:
 
     outcomes: dict[int, list[str]] = field(default_factory=dict)
     facts: int = 0
-    distinct: int = 0  # facts asserted after de-duplication
-    seen_distinct: set[int] = field(default_factory=set)
-    group: list[int] = field(default_factory=list)  # fact index -> distinct case
+    distinct: int = 0  # facts asserted after projection and de-duplication
+    lost: set[int] = field(default_factory=set)  # facts whose case never reached the engine
     errors: list[str] = field(default_factory=list)
 
-    @cached_property
+    @property
     def seen(self) -> set[int]:
-        """Indexes of the facts whose case reached the engine."""
-        return {j for j, d in enumerate(self.group) if d in self.seen_distinct}
+        """Indexes of the facts whose every case reached the engine."""
+        return set(range(self.facts)) - self.lost
 
     @cached_property
     def matched(self) -> dict[tuple[int, str], set[int]]:
@@ -164,25 +166,6 @@ class EngineResult:
                 for polarity in {PASS: ("pass",), FAIL: ("fail",), NA: ("out",), CONTRADICTION: ("pass", "fail")}.get(o, ()):
                     out.setdefault((i, polarity), set()).add(j)
         return out
-
-
-_rulesets: OrderedDict[str, int] = OrderedDict()
-
-
-def _ruleset(dre, definition: dict[str, Any]) -> int:
-    """The engine handle of a compiled definition, compiled once per process and reused."""
-    text = json.dumps(definition, sort_keys=True)
-    key = hashlib.sha1(text.encode()).hexdigest()
-    handle = _rulesets.get(key)
-    if handle is not None:
-        _rulesets.move_to_end(key)
-        return handle
-    handle = dre.create_ruleset(f"compliance_{key[:24]}", text)
-    _rulesets[key] = handle
-    if len(_rulesets) > _MAX_RULESETS:
-        _, old = _rulesets.popitem(last=False)
-        dre.delete_ruleset(old)
-    return handle
 
 
 def definition(rules: list[CompiledRule]) -> dict[str, Any]:
@@ -196,37 +179,76 @@ def definition(rules: list[CompiledRule]) -> dict[str, Any]:
     return rules_json
 
 
+@dataclass
+class _Group:
+    """Rules compiled into one ruleset, and the fields their facts are projected onto."""
+
+    rules: list[CompiledRule]
+    read: tuple[str, ...]
+    names: list[str]
+    handle: int
+
+
+_compiled: OrderedDict[str, list[_Group]] = OrderedDict()
+
+
+def _groups(dre, kind: str, rules: list[CompiledRule]) -> list[_Group]:
+    """The rulesets for one kind's resolved rules: compiled once per process, then reused.
+
+    Keyed by the resolved conditions, so data sets with the same rules, parameters and as_of
+    share rulesets; the least recently used are deleted in C beyond ``_MAX_RULESETS``.
+    """
+    key = repr((kind, [(r.index, r.not_when, r.passes, r.fails) for r in rules]))
+    groups = _compiled.get(key)
+    if groups is not None:
+        _compiled.move_to_end(key)
+        return groups
+    groups = []
+    for start in range(0, len(rules), _MAX_RULES_PER_RULESET):
+        chunk = rules[start:start + _MAX_RULES_PER_RULESET]
+        read = tuple(sorted(set().union(*(fields_of(c) for r in chunk for c in (r.not_when, r.passes, r.fails)))))
+        text = json.dumps(definition(chunk), sort_keys=True)
+        name = f"compliance_{kind}_{hashlib.sha1(text.encode()).hexdigest()[:20]}"
+        groups.append(_Group(chunk, read, [_name(n) for n in read], dre.create_ruleset(name, text)))
+    _compiled[key] = groups
+    while len(_compiled) > _MAX_RULESETS:
+        for old in _compiled.popitem(last=False)[1]:
+            dre.delete_ruleset(old.handle)
+    return groups
+
+
 def run(kind: str, rules: list[CompiledRule], facts: list[dict[str, Any]]) -> EngineResult:
     """Decide every (rule, fact) with durable-rules; ``facts`` are all of one subject kind."""
     dre = _import_engine()
     result = EngineResult(facts=len(facts))
-    read = sorted(set().union(*(fields_of(c) for r in rules for c in (r.not_when, r.passes, r.fails))))
+    for group in _groups(dre, kind, rules):
+        _run_group(dre, kind, group, facts, result)
+    if result.lost:
+        result.errors.append(f"{len(result.lost)} of {len(facts)} {kind} facts never reached the engine")
+    return result
 
-    names = [_name(n) for n in read]
+
+def _run_group(dre, kind: str, group_: _Group, facts: list[dict[str, Any]], result: EngineResult) -> None:
+    rules, read, names, handle = group_.rules, group_.read, group_.names, group_.handle
     # project onto the fields the rules read; equal projections (values and types) are one case
     cases: dict[tuple, int] = {}
-    projected: list[dict[str, Any]] = []
-    group = result.group
-    for fact in facts:
-        values = tuple([fact.get(name, _MISSING) for name in read])
-        key = (values, tuple(map(type, values)))
-        d = cases.get(key)
-        if d is None:
-            d = cases[key] = len(projected)
-            projected.append({name: v for name, v in zip(names, values) if v is not _MISSING})
-        group.append(d)
-    result.distinct = len(projected)
+    setdefault = cases.setdefault
+    defaults = [_MISSING] * len(read)
+    group = [setdefault((v := tuple(map(fact.get, read, defaults)), tuple(map(type, v))), len(cases)) for fact in facts]
+    projected = [{n: x for n, x in zip(names, values) if x is not _MISSING} for values, _ in cases]
+    result.distinct += len(projected)
 
+    seen: set[int] = set()
     decided = {r.index: [ERROR] * len(projected) for r in rules}
     verdict = {f"{r.index}{p}": (decided[r.index], o) for r in rules for p, o in (("o", NA), ("p", PASS), ("f", FAIL))}
-    handle = _ruleset(dre, definition(rules))
     budget_per_session = 10 * (3 * len(rules) + 1) * (_CHUNK // _CAP + 1) + 100
     for base in range(0, len(projected), _CHUNK):
         sid = f"s{base // _CHUNK}"
-        batch = [{**p, **_ANCHOR, "id": _SESSION_IDS[k], "sid": sid} for k, p in enumerate(projected[base:base + _CHUNK])]
+        # "id" first: the engine hands facts back in the order written, so ids can be read without parsing
+        batch = [{"id": _SESSION_IDS[k], "sid": sid, **_ANCHOR, **p} for k, p in enumerate(projected[base:base + _CHUNK])]
         try:
             code, _ = dre.assert_facts(handle, json.dumps(batch))
-            if code not in (0,):
+            if code != 0:
                 result.errors.append(f"durable-rules returned code {code} for a batch of {len(batch)} {kind} facts")
             budget = budget_per_session
             pending = dre.start_action(handle)
@@ -234,10 +256,9 @@ def run(kind: str, rules: list[CompiledRule], facts: list[dict[str, Any]]) -> En
                 message, state_handle = pending[1], pending[2]
                 while message and budget:
                     budget -= 1
-                    (name, items), = json.loads(message).items()
-                    positions = [base + _POSITION[item["m"]["id"]] for item in items]
+                    name, positions = _matches(message, base)
                     if name == "seen":
-                        result.seen_distinct.update(positions)
+                        seen.update(positions)
                     else:
                         outcomes, outcome = verdict[name]
                         for d in positions:  # an `$or` can match one fact once per branch
@@ -254,8 +275,26 @@ def run(kind: str, rules: list[CompiledRule], facts: list[dict[str, Any]]) -> En
                 dre.delete_state(handle, sid)
             except Exception:
                 pass
-    lost = len(projected) - len(result.seen_distinct)
-    if lost:
-        result.errors.append(f"{lost} of {len(projected)} distinct {kind} facts never reached the engine")
-    result.outcomes = {i: [d[g] for g in group] for i, d in decided.items()}
-    return result
+    if len(seen) != len(projected):
+        result.lost.update(j for j, d in enumerate(group) if d not in seen)
+    for r in rules:
+        result.outcomes[r.index] = list(map(decided[r.index].__getitem__, group))
+
+
+_ITEM = re.compile(r'\{"m":\{"id": ?(\d+),')
+_NAME = re.compile(r'^\{"([^"]+)":')
+
+
+def _matches(message: str, base: int) -> tuple[str, list[int]]:
+    """The rule name and the matched cases of one action's message.
+
+    Only ids are needed, so they are read with a pattern instead of parsing every fact: inside a
+    JSON string a quote is always escaped, so ``{"m":{"id": N,`` can only be structure. If the
+    count of items disagrees with the pattern (an engine that writes facts differently), parse.
+    """
+    ids = _ITEM.findall(message)
+    name = _NAME.match(message)
+    if name is None or len(ids) != message.count('{"m":'):
+        (rule_name, items), = json.loads(message).items()
+        return rule_name, [base + _POSITION[item["m"]["id"]] for item in items]
+    return name.group(1), [base + p for p in map(_POSITION_TEXT.__getitem__, ids)]
