@@ -8,11 +8,11 @@ from compliance.io import load_dataset
 
 
 def _people(d):
-    return {p.id: (p.name, p.role_group, p.cohort, p.voting, tuple(p.roles)) for p in d.people}
+    return {p.id: (p.name, p.role, p.organisation, p.role_group, p.cohort, p.voting, tuple(p.roles)) for p in d.people}
 
 
 def _attendance(d):
-    return {m.id: (m.date, m.kind, {a.person: (a.status, a.mark or "") for a in m.attendance}) for m in d.meetings}
+    return {m.id: (m.date, m.kind, {a.person: (a.status, a.mark or "", a.deputy) for a in m.attendance}) for m in d.meetings}
 
 
 def _declarations(d):
@@ -42,7 +42,7 @@ def _risks(d):
         out[r.id] = (
             tuple((s.period, s.likelihood, s.consequence, s.score) for s in r.scores),
             (t.likelihood, t.consequence, t.score, t.date) if t else None,
-            r.tolerance.score if r.tolerance else None, r.assurance, r.movement,
+            (r.tolerance.score, r.tolerance.appetite) if r.tolerance else None, r.assurance, r.movement, r.owner, r.committee, tuple(r.linked_risks),
             # the effective due date, as the checker reads it (revised when re-dated)
             tuple((a.id, a.revised_due or a.due, a.progress) for a in r.actions),
         )
@@ -73,3 +73,46 @@ def differences(imported: Path, hand: Path) -> dict[str, list[str]]:
             lines += [f"imported only {v!r}" for v in x if v not in y] + [f"hand only {v!r}" for v in y if v not in x]
         out[name] = lines
     return out
+
+
+_SKIP = {"source", "note", "raw", "minutes"}  # provenance and free text, not data
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        out = {k: _plain(v) for k, v in value.items() if k not in _SKIP}
+        for key in ("attendance", "members"):  # order in the file carries no meaning
+            if key in out:
+                out[key] = sorted(out[key], key=lambda e: e["person"])
+        return out
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return value
+
+
+def field_differences(imported: Path, hand: Path) -> list[str]:
+    """Every field (but source, note, raw and minutes) whose value differs: 'register id.path: imported / hand'."""
+    a, b = load_dataset(imported).data, load_dataset(hand).data
+    lines: list[str] = []
+
+    def walk(where, x, y):
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in sorted(set(x) | set(y)):
+                walk(f"{where}.{k}", x.get(k), y.get(k))
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for i, (u, v) in enumerate(zip(x, y)):
+                walk(f"{where}[{i}]", u, v)
+        elif x != y:
+            lines.append(f"{where}: {x!r} / {y!r}")
+
+    walk("organisation", _plain(a.organisation.model_dump(mode="json")), _plain(b.organisation.model_dump(mode="json")))
+    for register in ("people", "bodies", "meetings", "declarations", "risks", "actions", "papers"):
+        def key(r):
+            return f"{r.ref}@{r.source.line if r.source else 0}" if register == "actions" else r.id
+        x = {key(r): _plain(r.model_dump(mode="json")) for r in getattr(a, register)}
+        y = {key(r): _plain(r.model_dump(mode="json")) for r in getattr(b, register)}
+        for k in sorted(set(x) | set(y)):
+            walk(f"{register} {k}", x.get(k), y.get(k))
+    return lines

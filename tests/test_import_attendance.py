@@ -4,7 +4,7 @@ import datetime as dt
 
 from import_helpers import excerpt, pack_of
 
-from compliance.importers.boardpack.attendance import find_matrices, minutes_span, parse_matrix, quoracy_recorded, split_person
+from compliance.importers.boardpack.attendance import apologies, find_matrices, minutes_span, parse_matrix, quoracy_recorded, split_person, split_role
 
 D = dt.date
 
@@ -79,3 +79,18 @@ def test_minutes_span_and_no_quoracy_statement():
 def test_quorate_statement_is_read():
     pack, _ = pack_of("x\n\t\tAction\n1.\tApologies\n\tThe meeting was quorate.\n")
     assert quoracy_recorded(pack, (2, 4)) is True
+
+
+def test_apologies_in_the_minutes_name_deputies():
+    pack, report, m = board()
+    found = apologies(pack, minutes_span(pack, m, 298))
+    assert [(line, deputy) for line, _, deputy in found] == [(227, None), (227, None), (227, "Gemma Treanor and Helen Conway"), (227, "Nicky Harkness"), (227, None), (227, "Eric Gardiner")]
+    assert found[3][1].startswith("Elizabeth Disney Chief Transformation Officer")
+
+
+def test_role_and_organisation_split():
+    assert split_role("Chief Finance Officer, Staffordshire & Stoke-on-Trent ICB") == ("Chief Finance Officer", "Staffordshire & Stoke-on-Trent ICB")
+    assert split_role("Director of Nursing, All Age Continuing Care") == ("Director of Nursing, All Age Continuing Care", None)
+    assert split_role("Midlands Partnership NHS University Foundation Trust") == (None, "Midlands Partnership NHS University Foundation Trust")
+    assert split_role("Dental Participant Board Member") == ("Dental Participant Board Member", None)
+    assert split_role("Head of ICS People Function, (People Directorate, MPFT)") == ("Head of ICS People Function", "People Directorate, MPFT")

@@ -241,10 +241,27 @@ def _attendance(pack, matrices, people: _People, mapping: Mapping, body, out, pa
         prefix = "agm" if matrix.meeting_kind == "agm" else mapping.body.meeting_prefix
         meeting = meetings.get(f"{prefix}-{matrix.meeting_date.isoformat()}") if matrix.meeting_date else None
         if span and meeting is not None:
+            _deputies(pack, matrix, meeting, span, report)
             meeting["minutes"] = {"file": pack.name, "lines": f"{span[0]}-{span[1]}"}
             meeting["quoracy_confirmed"] = attendance_mod.quoracy_recorded(pack, span)
             if not meeting["quoracy_confirmed"]:
                 report.add(span[0], "attendance", "the minutes to record that the meeting was quorate", f"no such statement in lines {span[0]}-{span[1]}", "info")
+
+
+def _deputies(pack, matrix, meeting, span, report) -> None:
+    """Deputies named in the minutes' apologies ('(represented by X)') go on the absent member's entry."""
+    entries = {e["person"]: e for e in meeting["attendance"]}
+    for line, text, deputy in attendance_mod.apologies(pack, span):
+        row = next((r for r in matrix.rows if text.startswith(r.name)), None)
+        if row is None:
+            report.add(line, "attendance", "a name in the apologies that is a row of the matrix", text)
+            continue
+        entry = entries.get(row.person)
+        if entry is None or entry["status"] != "apologies":
+            found = f"{text!r} while the matrix (line {row.line}) marks {entry['mark'] if entry else 'nothing'!r}"
+            report.add(line, "attendance", "apologies in the minutes to agree with an 'A' in the matrix", found)
+        if deputy and entry is not None:
+            entry["deputy"] = deputy
 
 
 def _status(mark: str) -> tuple[str, str | None]:
@@ -444,7 +461,7 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-_APPETITE = re.compile(r"\btolerance (?:is|should be)\s+(low|moderate|high)\b", re.I)
+_APPETITE = re.compile(r"\btoler(?:ance|ate)\b[^.]*?\b(low|moderate|high)\b", re.I)
 
 
 def _risks(pack, summary_line, fy_start, mapping, out, report) -> None:

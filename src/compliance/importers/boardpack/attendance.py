@@ -83,12 +83,29 @@ def split_person(text: str) -> tuple[str, str | None, str | None, str]:
     return name.strip(), title, initials, rest.strip().lstrip(",").strip()
 
 
+_ORGANISATION = re.compile(r"\b(Trust|Council|Healthwatch|NHS|ICB|Board|Directorate|Foundation|Hospitals?|University|Authority)\b")
+
+
+_POST = re.compile(r"\b(Member|Officer|Director|Manager|Lead|Chair|Executive|Head|Assistant|Secretary)\b")
+
+
 def split_role(role_text: str) -> tuple[str | None, str | None]:
-    """'Chief Finance Officer, Staffordshire & Stoke-on-Trent ICB' -> (role, organisation)."""
+    """'Chief Finance Officer, Staffordshire & Stoke-on-Trent ICB' -> (role, organisation).
+
+    The part after the first comma is the organisation only when it names one (Trust, Council,
+    ICB, ...): 'Director of Nursing, All Age Continuing Care' is one role. Text with no comma that
+    names an organisation ('Stoke-on-Trent Healthwatch') is the organisation, not a role.
+    """
     if not role_text:
         return None, None
-    role, sep, org = role_text.partition(", ")
-    return role.strip() or None, (org.strip() or None) if sep else None
+    role, sep, org = (p.strip() for p in role_text.partition(", "))
+    if sep and _ORGANISATION.search(org):
+        if org.startswith("(") and org.endswith(")"):
+            org = org[1:-1]
+        return role or None, org or None
+    if not sep and _ORGANISATION.search(role) and not _POST.search(role):
+        return None, role
+    return role_text, None
 
 
 def parse_matrix(pack: Pack, header: int, report: ImportReport) -> Matrix:
@@ -202,3 +219,22 @@ def quoracy_recorded(pack: Pack, span: tuple[int, int]) -> bool:
     """True when the minutes say the meeting was quorate; saying nothing (or inquorate) is False."""
     text = " ".join(plain(pack.line(n)) for n in range(span[0], span[1] + 1))
     return bool(_QUORATE.search(text)) and not _INQUORATE.search(text)
+
+
+_APOLOGIES = re.compile(r"apologies were received from", re.I)
+_REPRESENTED = re.compile(r"\(represented by ([^)]+)\)", re.I)
+
+
+def apologies(pack: Pack, span: tuple[int, int]) -> list[tuple[int, str, str | None]]:
+    """(line, entry, deputy) for each name in the minutes' 'Apologies were received from:' item."""
+    found = []
+    for n in range(span[0], span[1] + 1):
+        cell = next((c for c in pack.cells(n) if _APOLOGIES.search(c)), None)
+        if cell is None:
+            continue
+        parts = [plain(p) for p in re.split(r"</p>\s*<p>|<br\s*/?>", cell)]
+        for part in parts:
+            if part and not _APOLOGIES.search(part):
+                m = _REPRESENTED.search(part)
+                found.append((n, part, m.group(1).strip() if m else None))
+    return found
