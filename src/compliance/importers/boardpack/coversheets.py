@@ -18,7 +18,7 @@ from ..report import ImportReport
 from .text import Pack, checkbox, plain
 
 _PURPOSE_LABEL = re.compile(r"\((A|R|S|D|I)\)")
-_TOKEN = re.compile(r"<input\b[^>]*/?>|\((?:A|R|S|D|I)\)", re.I)
+_TOKEN = re.compile(r"<input\b[^>]*/?>|[☒☑☐]|\[[ xX]\]|\((?:A|R|S|D|I)\)", re.I)
 _ANSWER = re.compile(r"^\s*(yes|no|y|n)\b[.:,]?\s*", re.I)
 _BAF_CODE = re.compile(r"^S?BAF\s?\d+$", re.I)
 _ENCLOSURE = re.compile(r"^Enclosure\s+No\.?:?\s*(\d+)", re.I)
@@ -84,9 +84,10 @@ def parse_cover_sheet(pack: Pack, start: int, stop: int, report: ImportReport) -
         label = cells[0]
         if baf_seen and not _BAF_CODE.match(label) and pack.line(n).strip():
             break
+        kind = next((c for c in cells[:3] if c in ("DPIA", "EIA", "QIA")), None)
         if label.startswith("Action Required"):
             in_purpose = True
-        elif label and in_purpose:
+        elif (label or kind) and in_purpose:
             in_purpose = False
             for code, line in pending:
                 report.add(line, "cover-sheet", f"a checkbox for purpose ({code})", "no checkbox beside or below the label")
@@ -101,7 +102,7 @@ def parse_cover_sheet(pack: Pack, start: int, stop: int, report: ImportReport) -
         elif label.startswith("Any financial impacts"):
             sheet.fields[label] = _value(cells, skip_yes_no=True)
             sheet.financial = answer_and_detail(sheet.fields[label])
-        elif kind := next((c for c in cells[:3] if c in ("DPIA", "EIA", "QIA")), None):
+        elif kind:
             sheet.assessments[kind.lower()] = _assessment(cells, cells.index(kind), n, report)
         elif _BAF_CODE.match(label):
             for i, cell in enumerate(cells):

@@ -26,12 +26,12 @@ class Pack:
 
     @classmethod
     def read(cls, path: Path) -> "Pack":
-        text = path.read_text(encoding="utf-8-sig")
-        return cls(path.name, tuple(text.splitlines()))
+        """Read a text export; Markdown table rows become TAB rows (line numbers unchanged)."""
+        return cls.from_text(path.name, path.read_text(encoding="utf-8-sig"))
 
     @classmethod
     def from_text(cls, name: str, text: str) -> "Pack":
-        return cls(name, tuple(text.splitlines()))
+        return cls(name, tuple(markdown_row(line) for line in text.splitlines()))
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -49,16 +49,37 @@ class Pack:
         return "\t" in self.line(number)
 
 
+_MD_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_MD_RULE = re.compile(r"^\s*\|(\s*:?-{3,}:?\s*\|)+\s*$")
+_MD_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def markdown_row(line: str) -> str:
+    """A Markdown table row '| a | b |' as the TAB row 'a\tb'; its '|---|' rule as an empty line,
+    so every other line keeps its number. Any other line is returned unchanged."""
+    if _MD_RULE.match(line):
+        return ""
+    m = _MD_ROW.match(line)
+    if not m or "\t" in line:
+        return line
+    return "\t".join(c.strip().replace("\\|", "|") for c in _MD_SPLIT.split(m.group(1)))
+
+
+# checkbox glyphs of Markdown and plain-text conversions of Word form fields
+_TICKED = ("☒", "☑", "[x]", "[X]")
+_EMPTY = ("☐", "[ ]")
+
+
 def checkbox(cell: str) -> bool | None:
     """True for a ticked form checkbox, False for an empty one, None when the cell holds none."""
     m = _CHECKBOX.search(cell)
-    if not m:
-        return None
-    return "checked" in m.group(0).lower()
-
-
-def is_checkbox(cell: str) -> bool:
-    return bool(_CHECKBOX.fullmatch(cell.strip()))
+    if m:
+        return "checked" in m.group(0).lower()
+    if any(t in cell for t in _TICKED):
+        return True
+    if any(t in cell for t in _EMPTY):
+        return False
+    return None
 
 
 def plain(cell: str) -> str:
