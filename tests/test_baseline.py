@@ -102,3 +102,16 @@ def test_cli_baseline_end_to_end(tmp_path, dataset):
 def test_without_baseline_changes_is_null(dataset):
     doc = json.loads(_check(dataset, "--format", "json").output)
     assert doc["changes"] is None and all(f["change"] is None for f in doc["findings"])
+
+
+def test_table_shows_change_column_and_resolved_failures(tmp_path, dataset):
+    previous = json.loads(_check(dataset, "--format", "json").output)
+    fail = next(f for f in previous["findings"] if f["outcome"] == "fail")
+    previous["findings"].append({**fail, "subject": {**fail["subject"], "id": "retired-subject"}})
+    path = tmp_path / "prev.json"
+    path.write_text(json.dumps(previous))
+    table = _check(dataset, "--baseline", str(path)).output
+    header = next(line for line in table.splitlines() if line.startswith("outcome") and "rule" in line)
+    assert header.split()[-1] == "change"
+    assert f"resolved: {fail['rule_id']} / retired-subject (now absent)" in table
+    assert "0 new," in table and "1 resolved failures" in table

@@ -90,6 +90,13 @@ def test_waiver_on_a_passing_finding_is_not_needed():
     assert [s.state for s in res.statuses] == ["not_needed"]
 
 
+def test_a_second_waiver_of_the_same_failure_is_not_needed():
+    res = _resolve([finding()], [waiver(id="W-1"), waiver(id="W-2")])
+    assert res.findings[0].waiver["key"] == "W-1"
+    assert [(s.waiver.key, s.state) for s in res.statuses] == [("W-1", "applied"), ("W-2", "not_needed")]
+    assert "already waived by W-1" in res.statuses[1].detail
+
+
 def test_input_findings_are_not_modified():
     original = [finding()]
     _resolve(original, [waiver()])
@@ -211,3 +218,16 @@ def test_table_output_lists_waived_findings(dataset):
     (dataset / "waivers.yaml").write_text(waiver_yaml([{"rule_id": target["rule_id"], "subject": target["subject"]["id"]}]))
     table = _check(dataset, "--fail-on", "never").output
     assert any(line.startswith("waived") and target["subject"]["id"] in line for line in table.splitlines())
+
+
+def test_table_output_says_which_waivers_expired_or_match_nothing(dataset):
+    raw = json.loads(_check(dataset, "--format", "json", "--fail-on", "never").output)
+    target = next(f for f in raw["findings"] if f["outcome"] == "fail")
+    (dataset / "waivers.yaml").write_text(waiver_yaml([
+        {"id": "W-old", "rule_id": target["rule_id"], "subject": target["subject"]["id"], "expires": "2024-10-01"},
+        {"id": "W-lost", "rule_id": target["rule_id"], "subject": "no-such-subject"},
+    ]))
+    table = _check(dataset, "--fail-on", "never").output
+    assert f"waiver W-old ({target['rule_id']} / {target['subject']['id']}) expired: expired 2024-10-01" in table
+    assert "waiver W-lost" in table and "orphaned: rule" in table
+    assert not any(line.startswith("waived ") and target["rule_id"] in line for line in table.splitlines())

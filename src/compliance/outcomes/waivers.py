@@ -10,7 +10,7 @@ Each waiver ends in exactly one state:
 - ``not_yet_valid``: ``valid_from`` is after ``as_of``.
 - ``orphaned``: no finding has its rule id and subject id (unknown rule, or no such subject).
 - ``on_error``: its finding is an ``error``; a waiver never changes an error.
-- ``not_needed``: its finding passes or does not apply; nothing to waive.
+- ``not_needed``: its finding passes or does not apply (or another waiver already covers it).
 
 Independently, a waiver is ``capped`` when its rule's ``max_waiver_days`` ends it before the
 ``expires`` it states; the capped expiry is the one used.
@@ -90,6 +90,9 @@ def apply_waivers(findings: list[Finding], waivers: Iterable[Waiver], rules: Ite
         at = index.get((waiver.rule_id, waiver.subject))
         finding = findings[at] if at is not None else None
         state, detail = _state(waiver, rule, finding, expires, as_of)
+        if state == "applied" and out[at].outcome == "waived":
+            # the loader refuses overlapping waivers; called directly, the first one wins
+            state, detail = "not_needed", f"the finding is already waived by {out[at].waiver['key']}"
         if capped:
             detail += (f"; expiry {waiver.expires.isoformat()} capped to {expires.isoformat()}: "
                        f"{waiver.rule_id} allows waivers of at most {max_days} days")
