@@ -146,8 +146,8 @@ def parse_matrix(pack: Pack, header: int, report: ImportReport) -> Matrix:
         if is_matrix_header(cells):
             n += 1  # header repeated after a page break
             continue
-        if not cells[0] or re.fullmatch(r"\d+\.?", cells[0]) or cells[-1] == "Action" and not cells[0]:
-            break
+        if not _is_person_cells(cells):
+            break  # the minutes' 'Action' table or a numbered minute: the matrix has ended
         if cells[0].endswith(":") and not any(cells[1:]):
             section = "participant" if "participant" in cells[0].lower() else slug_section(cells[0])
             n += 1

@@ -79,12 +79,6 @@ def parse_period(text: str) -> Period:
     return period
 
 
-def looks_like_period(text: str) -> bool:
-    """True when a bracket's text is a period rather than a remark such as '(Honorary)'."""
-    body = text.strip().lower()
-    return body in _OPEN_WORDS or bool(re.search(r"\d{4}|ongoing|present", body)) and not is_removal(text) and not body.startswith(("non-", "since"))
-
-
 def is_removal(text: str) -> bool:
     return "remov" in text.lower()
 
