@@ -39,7 +39,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("dataset", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("datasets", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
 @click.option("--as-of", callback=_date, help="the date to check as of (YYYY-MM-DD or 17/10/2024) [default: today]")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "csv"]), default="table", show_default=True, help="json: versioned document (docs/report-format.md); junit: one testcase per rule x subject; csv: one row per finding")
@@ -50,8 +50,19 @@ def main() -> None:
 @click.option("--all", "show_all", is_flag=True, help="list passes and not-applicable findings in the table too")
 @click.option("--no-waivers", is_flag=True, help="ignore waivers.yaml: show the raw state")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="a previous --format json output: mark failures new / persisting / resolved")
-def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline):
-    """Evaluate DATASET against the rules and print one finding per (rule, subject)."""
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="with several data sets: evaluate them in this many processes")
+def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs):
+    """Evaluate DATASET against the rules and print one finding per (rule, subject).
+
+    Several data sets (DATASET... or a directory of data sets) are evaluated independently,
+    in parallel with --jobs, and combined into one report.
+    """
+    from .batch import is_dataset
+
+    if len(datasets) > 1 or (datasets[0].is_dir() and not is_dataset(datasets[0])
+                             and any(is_dataset(p) for p in datasets[0].iterdir() if p.is_dir())):
+        _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs)
+    dataset = datasets[0]
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
     from .outcomes import BaselineError, finalise, load_baseline
@@ -80,6 +91,36 @@ def check(dataset, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, sh
     else:
         click.echo(text, nl=False)
     sys.exit(_exit_code(document["findings"], fail_on))
+
+
+def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs):
+    """Several data sets: one combined report (compliance.batch); exit 2 if any could not be loaded."""
+    from .batch import BatchError, check_many, combine, expand, render_table as render_batch
+    from .report import render_json
+
+    if baseline or fmt in ("junit", "csv"):
+        _fail(f"{'--baseline' if baseline else '--format ' + fmt} works on one data set at a time; with several use --format table or json", [])
+    as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
+    ruleset = _load_rules(rules_paths)
+    try:
+        found = expand(list(datasets))
+    except BatchError as exc:
+        _fail(str(exc), [])
+    results = check_many(found, [str(p) for p in rules_paths] or [DEFAULT_RULES], as_of, jobs=jobs,
+                         keep_going=keep_going, engine=engine, use_waivers=not no_waivers)
+    combined = combine(results, as_of, ruleset.digest)
+    text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
+    if out:
+        _write_atomic(out, text)
+        click.echo(f"wrote {out} ({len(results)} data sets, {combined['summary']['total']} findings)", err=True)
+    else:
+        click.echo(text, nl=False)
+    for r in results:
+        if r.problems:
+            click.echo(f"{r.path}: {len(r.problems)} problem(s) loading the data set (use --keep-going to report them as findings)", err=True)
+    if any(r.problems for r in results):
+        sys.exit(2)
+    sys.exit(max((_exit_code(r.document["findings"], fail_on) for r in results), default=0))
 
 
 def _exit_code(findings: list[dict], fail_on: str) -> int:

@@ -17,6 +17,9 @@ import yaml
 
 from .issues import LoadIssue
 
+# libyaml when present: the same documents and marks, about 8x faster than the pure-Python parser
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 TABULAR = (".csv", ".xlsx")
 STRUCTURED = (".yaml", ".yml", ".json")
 
@@ -35,7 +38,7 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
             doc = json.loads(text)
             lines = None
         else:
-            doc = yaml.safe_load(text)
+            doc = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
             lines = _yaml_item_lines(text, register)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         return None, [LoadIssue(path.name, _syntax_location(exc), "", f"is not valid {path.suffix[1:].upper()}: {_first_line(exc)}", register=register)]
@@ -62,7 +65,7 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
 def _yaml_item_lines(text: str, register: str) -> list[int] | None:
     """1-based line of each list item, so errors point at the record in the file."""
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.YAMLError:
         return None
     if isinstance(node, yaml.MappingNode):

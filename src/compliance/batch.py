@@ -1,0 +1,148 @@
+"""Several data sets in one `compliance check`: each data set is one unit of work.
+
+Data sets are independent (no rule reads across organisations), so each is evaluated alone by
+``compliance.pipeline.run_check`` — in this process, or in ``jobs`` worker processes — and the
+per-data-set documents are combined, in the order the data sets were named, into one report.
+A worker process keeps its compiled rulesets between data sets (the engine reuses them), so
+memory stays flat however many data sets a worker is given. Results do not depend on ``jobs``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATASET_MARKERS = ("organisation.yaml", "organisation.yml", "organisation.json")
+
+
+class BatchError(ValueError):
+    """A path that is neither a data set nor a directory holding data sets."""
+
+
+@dataclass
+class DatasetOutcome:
+    """One data set's document, or the problems that stopped it from being evaluated."""
+
+    path: str
+    document: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def is_dataset(path: Path) -> bool:
+    """A data set directory has its organisation register at the top."""
+    return any((path / marker).is_file() for marker in DATASET_MARKERS)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """The data sets named: each path is a data set, or a directory whose sub-directories are."""
+    out: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if is_dataset(path):
+            out.append(path)
+        elif path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_dir() and is_dataset(p))
+            if not found:
+                problems.append(f"{path}: neither a data set (no organisation.yaml) nor a directory of data sets")
+            out.extend(found)
+        else:
+            problems.append(f"{path}: is not a directory; expected a data set or a directory of data sets")
+    if problems:
+        raise BatchError("; ".join(problems))
+    return out
+
+
+_rulesets: dict[tuple[str, ...], Any] = {}
+
+
+def _ruleset(rules_paths: tuple[str, ...]):
+    """Rules are loaded once per process (a worker then serves many data sets with them)."""
+    from .rules import load_rules
+
+    if rules_paths not in _rulesets:
+        _rulesets[rules_paths] = load_rules(list(rules_paths))
+    return _rulesets[rules_paths]
+
+
+def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool]) -> DatasetOutcome:
+    """Evaluate one data set and build its document (runs in a worker process)."""
+    from .engine.durable_engine import EngineUnavailable
+    from .io import DatasetError
+    from .outcomes import finalise
+    from .pipeline import run_check
+
+    dataset, rules_paths, as_of, keep_going, engine, use_waivers = task
+    try:
+        run = run_check(Path(dataset), _ruleset(rules_paths), as_of, keep_going=keep_going, engine=engine)
+    except DatasetError as exc:
+        return DatasetOutcome(dataset, None, [str(i) for i in exc.issues])
+    except EngineUnavailable as exc:
+        return DatasetOutcome(dataset, None, [str(exc)])
+    return DatasetOutcome(dataset, finalise(run, _ruleset(rules_paths), use_waivers=use_waivers))
+
+
+def check_many(datasets: list[Path], rules_paths: list[str], as_of: dt.date, *, jobs: int = 1,
+               keep_going: bool = False, engine: str = "durable", use_waivers: bool = True) -> list[DatasetOutcome]:
+    """Every data set's outcome, in the order given; ``jobs`` > 1 uses that many processes."""
+    tasks = [(str(d), tuple(str(p) for p in rules_paths), as_of, keep_going, engine, use_waivers) for d in datasets]
+    if jobs <= 1 or len(tasks) <= 1:
+        return [check_one(t) for t in tasks]
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only a parallel run pays for it
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        return list(pool.map(check_one, tasks, chunksize=1))
+
+
+def combine(outcomes: list[DatasetOutcome], as_of: dt.date, rules_digest: str) -> dict[str, Any]:
+    """One report over all data sets: totals, and each data set's own document."""
+    from .report.document import SCHEMA_VERSION
+    from . import __version__
+
+    by_outcome: dict[str, int] = {}
+    by_severity: dict[str, int] = {}
+    total = 0
+    for o in outcomes:
+        if o.document is None:
+            continue
+        summary = o.document["summary"]
+        total += summary["total"]
+        for key, n in summary["by_outcome"].items():
+            by_outcome[key] = by_outcome.get(key, 0) + n
+        for key, n in summary["failures_by_severity"].items():
+            by_severity[key] = by_severity.get(key, 0) + n
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "kind": "batch",
+        "as_of": as_of.isoformat(),
+        "rules_digest": rules_digest,
+        "summary": {"datasets": len(outcomes), "not_evaluated": sum(o.document is None for o in outcomes),
+                    "total": total, "by_outcome": by_outcome, "failures_by_severity": dict(sorted(by_severity.items()))},
+        "datasets": [{"path": o.path, "document": o.document, "problems": o.problems} for o in outcomes],
+    }
+
+
+def render_table(combined: dict[str, Any], show_all: bool = False) -> str:
+    """Totals and one row per data set, then each data set's own table."""
+    from tabulate import tabulate
+
+    from .report import render_table as render_one
+
+    outcomes = list(combined["summary"]["by_outcome"])
+    rows = []
+    for entry in combined["datasets"]:
+        doc = entry["document"]
+        counts = [doc["summary"]["by_outcome"].get(o, 0) for o in outcomes] if doc else ["-"] * len(outcomes)
+        rows.append([entry["path"], *counts, "" if doc else f"not evaluated: {len(entry['problems'])} problem(s)"])
+    rows.append(["total", *[combined["summary"]["by_outcome"][o] for o in outcomes], ""])
+    parts = [f"{combined['summary']['datasets']} data sets as of {combined['as_of']} ({combined['rules_digest']})", "",
+             tabulate(rows, headers=["data set", *outcomes, "note"])]
+    for entry in combined["datasets"]:
+        parts += ["", "=" * 100, ""]
+        if entry["document"] is None:
+            parts += [f"{entry['path']}: {len(entry['problems'])} problem(s) loading the data set:"] + [f"  {p}" for p in entry["problems"]]
+        else:
+            parts.append(render_one(entry["document"], show_all).rstrip("\n"))
+    return "\n".join(parts) + "\n"
