@@ -293,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="keep the generated fact pickles here")
     parser.add_argument("--naive-max", type=int, default=60_000, help="largest size the pre-issue-7 engine runs at")
     parser.add_argument("--findings-max", type=int, default=10**9, help="largest size the full findings path runs at")
+    parser.add_argument("--paths", default=",".join(PATHS), help=f"comma-separated subset of {','.join(PATHS)}")
     parser.add_argument("--measure", choices=PATHS, help=argparse.SUPPRESS)
     parser.add_argument("--files", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=Path, help=argparse.SUPPRESS)
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         failures: list[str] = []
         for size in sizes:
             digests = {}
-            for path in PATHS:
+            for path in [p for p in PATHS if p in args.paths.split(",")]:
                 if path == "naive" and size["outcomes"] > args.naive_max:
                     continue
                 if path == "findings" and size["outcomes"] > args.findings_max:
@@ -328,11 +329,13 @@ def main(argv: list[str] | None = None) -> int:
                     failures.append(f"{path} at {size['label']}: {r['outcomes']} outcomes for {r['expected']} (rule, subject) pairs, {r['invalid']} invalid")
             if len(set(digests.values())) != 1:
                 failures.append(f"paths disagree at {size['label']}: {digests}")
+        # where the time goes, before (naive) and after (durable), on the same data sets
+        profiled = max((s for s in sizes if s["outcomes"] <= args.naive_max), key=lambda s: s["outcomes"])
         profiles = {}
-        for path in ("durable",):
+        for path in [p for p in ("naive", "durable") if p in args.paths.split(",")]:
             profile = data_dir / f"{path}.prof"
-            _subprocess_measure(path, sizes[min(2, len(sizes) - 1)]["files"], args.rules, profile)
-            profiles[path] = _profile_summary(profile)
+            _subprocess_measure(path, profiled["files"], args.rules, profile)
+            profiles[path] = (profiled["outcomes"], _profile_summary(profile))
         start_rows = startup(3 if args.quick else 5)
         write_report(args, results, sizes, gen_seconds, start_rows, profiles, failures)
         print(_plot(results, args.plot), file=sys.stderr)
@@ -390,8 +393,9 @@ def write_report(args, results, sizes, gen_seconds, start_rows, profiles, failur
         tabulate(start_rows, headers=["what", "time"], tablefmt="github"),
         "",
     ]
-    for path, rows in profiles.items():
-        lines += [f"## Where the `{path}` path spends its time (cProfile, {sizes[min(2, len(sizes) - 1)]['outcomes']:,} outcomes, by own time)", "",
+    for path, (n, rows) in profiles.items():
+        when = "before issue 7" if path == "naive" else "after issue 7"
+        lines += [f"## Where the `{path}` path spends its time ({when}; cProfile, {n:,} outcomes, by own time)", "",
                   tabulate(rows, headers=["function", "calls", "own s", "cumulative s"], tablefmt="github"), ""]
     lines += [f"Generating and deriving the data sets took {gen_seconds:.1f} s (not part of any timing).", ""]
     if failures:

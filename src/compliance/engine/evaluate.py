@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..facts.kinds import FACT_MODELS, field_type, from_day
@@ -140,17 +141,34 @@ def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None
     return Finding(
         rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
         subject=Subject(kind=kind, id=fact["id"], label=fact["label"]), outcome=outcome, message=message,
-        evidence=shown, references=[r.model_dump(exclude_none=True) for r in rule.references],
+        evidence=shown, references=_references(rule),
         remediation=rule.remediation if outcome in ("fail", "error") else "", as_of=as_of.isoformat(),
     )
+
+
+def _references(rule: Rule) -> list[dict[str, Any]]:
+    """The rule's references as plain dicts (dumped once per rule, not once per finding)."""
+    cached = _REFERENCES.get(id(rule))
+    if cached is None or cached[0] is not rule:
+        cached = _REFERENCES[id(rule)] = (rule, [r.model_dump(exclude_none=True) for r in rule.references])
+    return cached[1]
+
+
+_REFERENCES: dict[int, tuple[Rule, list[dict[str, Any]]]] = {}
 
 
 def _leaf_text(e: dict[str, Any]) -> str:
     return f"{e['field']}={e.get('actual')} {e['op']} {e.get('expected', '')}".strip()
 
 
+@lru_cache(maxsize=None)
+def _is_day(kind: str, name: str) -> bool:
+    """Whether a fact field holds a day ordinal (model introspection, so asked once per field)."""
+    return name in FACT_MODELS[kind].model_fields and field_type(kind, name) == "day"
+
+
 def _show(kind: str, name: str, value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool) and name in FACT_MODELS[kind].model_fields and field_type(kind, name) == "day":
+    if isinstance(value, int) and not isinstance(value, bool) and _is_day(kind, name):
         return from_day(value).isoformat()
     return value
 
@@ -164,8 +182,13 @@ def _readable(kind: str, e: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render(template: str, kind: str, fact: dict[str, Any], params: dict[str, Any]) -> str:
-    values = {k: _show(kind, k, v) for k, v in fact.items()}
-    values.update({k: v for k, v in params.items() if k not in values})
-    for n in template_names(template):
-        values.setdefault(n, f"<{n} missing>")
+    values: dict[str, Any] = {}
+    for n in _template_fields(template):  # only the fields the message names are formatted
+        values[n] = _show(kind, n, fact[n]) if n in fact else params.get(n, f"<{n} missing>")
     return template.format(**values)
+
+
+@lru_cache(maxsize=1024)
+def _template_fields(template: str) -> tuple[str, ...]:
+    """The field or parameter each placeholder reads (``{a.b}`` and ``{a[0]}`` read ``a``)."""
+    return tuple(sorted({n.split(".")[0].split("[")[0] for n in template_names(template)}))
