@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -17,6 +18,9 @@ def _date(ctx, param, value):
         return parse_date(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+STEPS = 6  # agenda, attendance, conflicts, actions, cover sheets, assurance framework
 
 
 def _fail(message: str) -> None:
@@ -54,10 +58,11 @@ def boardpack(pack, out, meeting_date, mapping_path):
         _fail(f"{pack}: no such file; expected the text export of a board pack")
     except UnicodeDecodeError:
         _fail(f"{pack}: is not UTF-8 text; expected the text export of a board pack (save the Word/PDF pack as plain text)")
-    steps = ["agenda", "attendance", "conflicts", "actions", "cover sheets", "assurance framework"]
+    # a progress bar only on a terminal: piped output stays a clean summary
+    bar = click.progressbar(length=STEPS, label=f"importing {pack.name}", file=sys.stderr, item_show_func=lambda item: item) if sys.stderr.isatty() else nullcontext()
     try:
-        with click.progressbar(length=len(steps), label=f"importing {pack.name}", file=sys.stderr) as bar:
-            result = import_boardpack(text, mapping, meeting_date, progress=lambda label: bar.update(1))
+        with bar as shown:
+            result = import_boardpack(text, mapping, meeting_date, progress=(lambda label: shown.update(1, label)) if shown else None)
     except NotABoardPack as exc:
         _fail(str(exc))
     if result.meeting_date is None:

@@ -74,6 +74,7 @@ def parse_cover_sheet(pack: Pack, start: int, stop: int, report: ImportReport) -
     for n in range(start - 1, max(start - 3, 0), -1):
         if m := _ENCLOSURE.match(pack.line(n).strip()):
             sheet.enclosure_hint = f"Enc {int(m.group(1)):02d}"
+            sheet.fields["Enclosure No:"] = m.group(1)
     in_purpose = False
     pending: list[tuple[str, int]] = []
     ticks: dict[str, bool] = {}
@@ -94,8 +95,8 @@ def parse_cover_sheet(pack: Pack, start: int, stop: int, report: ImportReport) -
         if in_purpose:
             _purpose_tokens(pack.line(n), n, pending, ticks, sheet, report)
         elif label.startswith("Is the decision within SOFD"):
-            sheet.fields[label] = _value(cells)
-            sheet.sofd = answer_and_detail(_value(cells, skip_yes_no=True))[0]
+            sheet.fields[label] = _value(cells, skip_yes_no=True)
+            sheet.sofd = answer_and_detail(sheet.fields[label])[0]
         elif label.startswith("Any potential / actual Conflict"):
             sheet.fields[label] = _value(cells, skip_yes_no=True)
             sheet.conflict = answer_and_detail(sheet.fields[label])
@@ -114,6 +115,13 @@ def parse_cover_sheet(pack: Pack, start: int, stop: int, report: ImportReport) -
                         sheet.linked_risks.append(cell.replace(" ", ""))
         elif re.search(r"Integration with the S?BAF", label):
             baf_seen = True
+        elif label.startswith("Any impacts"):
+            sheet.fields[label] = _value(cells, skip_yes_no=True)
+        elif label.startswith("Has there been Public"):
+            boxes = [checkbox(c) for c in cells[1:] if checkbox(c) is not None]
+            ticked = [name for name, box in zip(("Yes", "No", "N/A"), boxes) if box]
+            sheet.fields[f"{label} (box ticked)"] = ", ".join(ticked)
+            sheet.fields[f"{label} (Details)"] = " ".join(c for c in cells[1:] if c and checkbox(c) is None)
         elif label.endswith(":") and len(cells) > 1 and label.startswith(("Report to", "Date", "Title", "Presenting", "Author", "Document Type", "Appendices")):
             sheet.fields[label] = _value(cells)
             for cell in cells[2:]:

@@ -116,7 +116,8 @@ def build_papers(pack, sheets, agenda, meeting_id, out, report) -> None:
             if a:
                 record[kind] = {"answer": a.answer, "justification": a.justification, "approved_on": a.approved_on.isoformat() if a.approved_on else None, "raw": a.raw or None}
         record["linked_risks"] = sheet.linked_risks
-        record["raw"] = {k.rstrip(":"): v for k, v in sheet.fields.items() if v}
+        # the raw cells of fields the record has no place for (title and presenter have their own)
+        record["raw"] = {k.rstrip(":"): v for k, v in sheet.fields.items() if v and k not in ("Title:", "Presenting Officer:")}
         record["source"] = {"file": pack.name, "line": start, "lines": f"{start}-{sheet.end_line}"}
         record["note"] = " ".join([note, *sheet.notes])
         out["papers"].append(drop_none(record))
