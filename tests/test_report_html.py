@@ -290,3 +290,15 @@ def test_svg_labels_are_escaped():
     assert "<script>" not in svg and "<b>" not in svg
     assert "&lt;b&gt;R1&amp;" in svg
 
+
+
+@pytest.mark.parametrize("by_outcome, by_severity, expected", [
+    ({"fail": 0, "error": 0}, {}, "green"),
+    ({"fail": 0, "error": 2}, {}, "amber"),
+    ({"fail": 3, "error": 0}, {"low": 2, "medium": 1}, "amber"),
+    ({"fail": 1, "error": 0}, {"critical": 1}, "red"),
+])
+def test_rag_follows_its_stated_rule(by_outcome, by_severity, expected):
+    from compliance.report.view import rag
+
+    assert rag({"by_outcome": {"waived": 4, **by_outcome}, "failures_by_severity": by_severity}) == expected

@@ -70,7 +70,7 @@ def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData,
 
 
 def _family_order(rules: list[Any], findings: list[dict]) -> list[str]:
-    """Worst first: by the highest severity failing, then the number of failures, then name.
+    """Worst first: by the highest severity failing or in error, then how many, then name.
 
     Families come from the rules (a family with no subjects is still shown) and from findings
     (load errors belong to no rule file).
