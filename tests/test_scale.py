@@ -87,3 +87,12 @@ def test_memory_stays_flat_over_many_runs_and_as_of_dates():
         for kind_plan in plan(RULES, derive_facts(data, shifted), shifted, {})[:1]:
             assert not decide(kind_plan, "durable")[1]
     assert len(durable_engine._compiled) <= durable_engine._MAX_RULESETS
+
+
+def test_a_fact_the_engine_drops_silently_is_reported_not_lost():
+    # durable-rules stops reading a batch at a float written in exponent form and reports success
+    rules = [durable_engine.CompiledRule(0, None, None, Leaf("a", "ge", 0), Leaf("a", "lt", 0))]
+    facts = [{"id": "x", "a": 1}, {"id": "y", "a": 1e-05}, {"id": "z", "a": 2}]
+    result = durable_engine.run("probe", rules, facts)
+    assert result.errors and "never reached the engine" in result.errors[-1]
+    assert result.seen != {0, 1, 2}
