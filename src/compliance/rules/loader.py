@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..facts.kinds import FACT_MODELS, field_type
+from ..io.readers import load_yaml
 from .conditions import AsOf, ConditionError, DateValue, FieldRef, Param, fields_of, params_of, to_nnf, walk
 from .schema import Rule
 
@@ -96,7 +97,7 @@ def digest_rules(rules: list[Rule]) -> str:
 
 def _load_file(file: Path):
     try:
-        doc = yaml.safe_load(file.read_text(encoding="utf-8"))
+        doc = load_yaml(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
