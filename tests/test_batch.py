@@ -68,3 +68,13 @@ def test_a_path_that_holds_no_data_set_is_refused(many):
         expand([many / "a-real", many / "not-a-data-set"])
     result = _run("check", str(many / "a-real"), str(many / "not-a-data-set"), "--as-of", "2024-10-17")
     assert result.returncode == 2 and "neither a data set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_out_dir_writes_each_document_and_keeps_only_summaries(many, tmp_path):
+    sets = [many / "a-real", many / "b-changed"]
+    kept = combine(check_many(sets, [str(ROOT / "rules")], AS_OF), AS_OF, "d")
+    written = combine(check_many(sets, [str(ROOT / "rules")], AS_OF, jobs=2, out_dir=tmp_path / "out"), AS_OF, "d")
+    assert written["summary"] == kept["summary"]
+    for entry, full in zip(written["datasets"], kept["datasets"]):
+        assert entry["document"] is None and entry["summary"] == full["document"]["summary"]
+        assert json.loads((tmp_path / "out" / entry["output"]).read_text()) == full["document"]

@@ -28,6 +28,8 @@ class DatasetOutcome:
     path: str
     document: dict[str, Any] | None = None
     problems: list[str] = field(default_factory=list)
+    summary: dict[str, Any] | None = None
+    output: str | None = None  # where the document was written (``out_dir``), instead of kept
 
 
 def is_dataset(path: Path) -> bool:
@@ -66,27 +68,52 @@ def _ruleset(rules_paths: tuple[str, ...]):
     return _rulesets[rules_paths]
 
 
-def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool]) -> DatasetOutcome:
-    """Evaluate one data set and build its document (runs in a worker process)."""
+def output_name(dataset: Path, index: int) -> str:
+    """The file a data set's document is written to with ``out_dir`` (numbered: names may repeat)."""
+    return f"{index:04d}-{dataset.name}.json"
+
+
+def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool, str | None]) -> DatasetOutcome:
+    """Evaluate one data set and build its document (runs in a worker process).
+
+    With an output file the document is written there and only its summary comes back, so the
+    parent holds summaries, not findings, however many data sets there are.
+    """
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
     from .outcomes import finalise
     from .pipeline import run_check
 
-    dataset, rules_paths, as_of, keep_going, engine, use_waivers = task
+    dataset, rules_paths, as_of, keep_going, engine, use_waivers, output = task
     try:
         run = run_check(Path(dataset), _ruleset(rules_paths), as_of, keep_going=keep_going, engine=engine)
     except DatasetError as exc:
         return DatasetOutcome(dataset, None, [str(i) for i in exc.issues])
     except EngineUnavailable as exc:
         return DatasetOutcome(dataset, None, [str(exc)])
-    return DatasetOutcome(dataset, finalise(run, _ruleset(rules_paths), use_waivers=use_waivers))
+    document = finalise(run, _ruleset(rules_paths), use_waivers=use_waivers)
+    if output is None:
+        return DatasetOutcome(dataset, document, summary=document["summary"])
+    from .importers.writer import write_atomic
+    from .report import render_json
+
+    write_atomic(Path(output), render_json(document))
+    failing = [{"severity": f["severity"], "outcome": f["outcome"]} for f in document["findings"] if f["outcome"] == "fail"]
+    return DatasetOutcome(dataset, None, summary={**document["summary"], "failing": failing}, output=output)
 
 
 def check_many(datasets: list[Path], rules_paths: list[str], as_of: dt.date, *, jobs: int = 1,
-               keep_going: bool = False, engine: str = "durable", use_waivers: bool = True) -> list[DatasetOutcome]:
-    """Every data set's outcome, in the order given; ``jobs`` > 1 uses that many processes."""
-    tasks = [(str(d), tuple(str(p) for p in rules_paths), as_of, keep_going, engine, use_waivers) for d in datasets]
+               keep_going: bool = False, engine: str = "durable", use_waivers: bool = True,
+               out_dir: Path | None = None) -> list[DatasetOutcome]:
+    """Every data set's outcome, in the order given; ``jobs`` > 1 uses that many processes.
+
+    With ``out_dir`` each data set's JSON document is written there (see ``output_name``) and
+    only summaries are returned: memory then holds one data set per process, not all of them.
+    """
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    tasks = [(str(d), tuple(str(p) for p in rules_paths), as_of, keep_going, engine, use_waivers,
+              str(out_dir / output_name(d, i)) if out_dir is not None else None) for i, d in enumerate(datasets)]
     if jobs <= 1 or len(tasks) <= 1:
         return [check_one(t) for t in tasks]
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only a parallel run pays for it
@@ -104,9 +131,9 @@ def combine(outcomes: list[DatasetOutcome], as_of: dt.date, rules_digest: str) -
     by_severity: dict[str, int] = {}
     total = 0
     for o in outcomes:
-        if o.document is None:
+        if o.summary is None:
             continue
-        summary = o.document["summary"]
+        summary = o.summary
         total += summary["total"]
         for key, n in summary["by_outcome"].items():
             by_outcome[key] = by_outcome.get(key, 0) + n
@@ -118,9 +145,11 @@ def combine(outcomes: list[DatasetOutcome], as_of: dt.date, rules_digest: str) -
         "kind": "batch",
         "as_of": as_of.isoformat(),
         "rules_digest": rules_digest,
-        "summary": {"datasets": len(outcomes), "not_evaluated": sum(o.document is None for o in outcomes),
+        "summary": {"datasets": len(outcomes), "not_evaluated": sum(o.summary is None for o in outcomes),
                     "total": total, "by_outcome": by_outcome, "failures_by_severity": dict(sorted(by_severity.items()))},
-        "datasets": [{"path": o.path, "document": o.document, "problems": o.problems} for o in outcomes],
+        "datasets": [{"path": o.path, "document": o.document, "problems": o.problems}
+                     | ({"output": Path(o.output).name, "summary": {k: v for k, v in o.summary.items() if k != "failing"}}
+                        if o.output else {}) for o in outcomes],
     }
 
 
@@ -133,16 +162,16 @@ def render_table(combined: dict[str, Any], show_all: bool = False) -> str:
     outcomes = list(combined["summary"]["by_outcome"])
     rows = []
     for entry in combined["datasets"]:
-        doc = entry["document"]
-        counts = [doc["summary"]["by_outcome"].get(o, 0) for o in outcomes] if doc else ["-"] * len(outcomes)
-        rows.append([entry["path"], *counts, "" if doc else f"not evaluated: {len(entry['problems'])} problem(s)"])
+        summary = entry["document"]["summary"] if entry["document"] else entry.get("summary")
+        counts = [summary["by_outcome"].get(o, 0) for o in outcomes] if summary else ["-"] * len(outcomes)
+        note = f"written to {entry['output']}" if entry.get("output") else "" if summary else f"not evaluated: {len(entry['problems'])} problem(s)"
+        rows.append([entry["path"], *counts, note])
     rows.append(["total", *[combined["summary"]["by_outcome"][o] for o in outcomes], ""])
     parts = [f"{combined['summary']['datasets']} data sets as of {combined['as_of']} ({combined['rules_digest']})", "",
              tabulate(rows, headers=["data set", *outcomes, "note"])]
     for entry in combined["datasets"]:
-        parts += ["", "=" * 100, ""]
-        if entry["document"] is None:
-            parts += [f"{entry['path']}: {len(entry['problems'])} problem(s) loading the data set:"] + [f"  {p}" for p in entry["problems"]]
-        else:
-            parts.append(render_one(entry["document"], show_all).rstrip("\n"))
+        if entry["problems"]:
+            parts += ["", f"{entry['path']}: {len(entry['problems'])} problem(s) loading the data set:"] + [f"  {p}" for p in entry["problems"]]
+        elif entry["document"] is not None:
+            parts += ["", "=" * 100, "", render_one(entry["document"], show_all).rstrip("\n")]
     return "\n".join(parts) + "\n"

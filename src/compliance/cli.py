@@ -51,7 +51,8 @@ def main() -> None:
 @click.option("--no-waivers", is_flag=True, help="ignore waivers.yaml: show the raw state")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="a previous --format json output: mark failures new / persisting / resolved")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="with several data sets: evaluate them in this many processes")
-def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs):
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="with several data sets: write each one's JSON document here; the report keeps only summaries")
+def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
     """Evaluate DATASET against the rules and print one finding per (rule, subject).
 
     Several data sets (DATASET... or a directory of data sets) are evaluated independently,
@@ -61,7 +62,9 @@ def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, s
 
     if len(datasets) > 1 or (datasets[0].is_dir() and not is_dataset(datasets[0])
                              and any(is_dataset(p) for p in datasets[0].iterdir() if p.is_dir())):
-        _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs)
+        _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir)
+    if out_dir:
+        _fail("--out-dir is for several data sets; with one, use --out", [])
     dataset = datasets[0]
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
@@ -93,7 +96,7 @@ def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, s
     sys.exit(_exit_code(document["findings"], fail_on))
 
 
-def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs):
+def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
     """Several data sets: one combined report (compliance.batch); exit 2 if any could not be loaded."""
     from .batch import BatchError, check_many, combine, expand, render_table as render_batch
     from .report import render_json
@@ -107,7 +110,7 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
     except BatchError as exc:
         _fail(str(exc), [])
     results = check_many(found, [str(p) for p in rules_paths] or [DEFAULT_RULES], as_of, jobs=jobs,
-                         keep_going=keep_going, engine=engine, use_waivers=not no_waivers)
+                         keep_going=keep_going, engine=engine, use_waivers=not no_waivers, out_dir=out_dir)
     combined = combine(results, as_of, ruleset.digest)
     text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
     if out:
@@ -120,7 +123,7 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
             click.echo(f"{r.path}: {len(r.problems)} problem(s) loading the data set (use --keep-going to report them as findings)", err=True)
     if any(r.problems for r in results):
         sys.exit(2)
-    sys.exit(max((_exit_code(r.document["findings"], fail_on) for r in results), default=0))
+    sys.exit(max((_exit_code(r.document["findings"] if r.document else r.summary["failing"], fail_on) for r in results), default=0))
 
 
 def _exit_code(findings: list[dict], fail_on: str) -> int:
