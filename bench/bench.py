@@ -237,8 +237,9 @@ def startup(repeat: int) -> list[list[Any]]:
 
 
 def end_to_end(work: Path, count: int, years: int, seed: int, rules_paths: list[str]) -> tuple[list[list[Any]], dict[str, float]]:
-    """`compliance check DIR --jobs N` on ``count`` generated data sets written to disk (JSON):
-    load + facts + engine + cross-check + findings + JSON report, as a regulator would run it."""
+    """`compliance check DIR --jobs N --out-dir D` on ``count`` generated data sets written to disk
+    (JSON): load + facts + engine + cross-check + findings + one JSON document per data set, as a
+    regulator would run it."""
     from generate import as_of_for, generate, write
 
     root = work / "datasets"
@@ -253,7 +254,7 @@ def end_to_end(work: Path, count: int, years: int, seed: int, rules_paths: list[
         exe = Path(sys.executable).parent / "compliance"
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "compliance"]
         cmd += ["check", str(root), "--as-of", as_of_for(years).isoformat(), "--format", "json", "--out", str(out),
-                "--jobs", str(jobs), "--rules", *rules_paths]
+                "--out-dir", str(work / f"documents-{jobs}"), "--jobs", str(jobs)] + [x for r in rules_paths for x in ("--rules", r)]
         done = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, cwd=ROOT)
         seconds, rss, code = done.stdout.split()
         if code not in ("0", "1"):
@@ -424,10 +425,10 @@ def write_report(args, results, sizes, gen_seconds, start_rows, profiles, failur
         "",
         tabulate(fits, headers=["path", "a: us/outcome", "b: ms", "R^2", "us/outcome smallest", "us/outcome largest"], tablefmt="github"),
         "",
-        f"## End to end: `compliance check DIR --jobs N` on {args.years}-year data sets on disk",
+        f"## End to end: `compliance check DIR --jobs N --out-dir D` on {args.years}-year data sets on disk",
         "",
-        "Load (JSON) + facts + durable-rules + reference cross-check + findings + one combined JSON report; "
-        "peak RSS is the largest process of the run.",
+        "Load (JSON) + facts + durable-rules + reference cross-check + findings + one JSON document per data set "
+        "and a combined summary; peak RSS is the largest process of the run. Wall time on a shared machine.",
         "",
         tabulate(e2e_rows, headers=["run", "data sets", "findings", "seconds", "s per data set", "findings/s", "peak RSS MB"], tablefmt="github"),
         "",
