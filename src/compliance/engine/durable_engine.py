@@ -41,7 +41,7 @@ import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Callable
 
 from ..rules.conditions import All, AnyOf, Condition, FieldRef, Leaf, fields_of
@@ -98,9 +98,12 @@ def _collision_free_ids(n: int) -> list[int]:
     return ids
 
 
-_SESSION_IDS = _collision_free_ids(_CHUNK)
-_POSITION = {fid: pos for pos, fid in enumerate(_SESSION_IDS)}
-_POSITION_TEXT = {str(fid): pos for fid, pos in _POSITION.items()}
+@lru_cache(maxsize=1)
+def _session_ids() -> tuple[list[int], dict[int, int], dict[str, int]]:
+    """One session's fact ids, and id -> position (as int and as text); computed on first use."""
+    ids = _collision_free_ids(_CHUNK)
+    position = {fid: pos for pos, fid in enumerate(ids)}
+    return ids, position, {str(fid): pos for fid, pos in position.items()}
 
 
 def compile_condition(cond: Condition) -> dict[str, Any]:
@@ -249,6 +252,7 @@ def _run_group(dre, kind: str, group_: _Group, facts: list[dict[str, Any]], resu
     result.distinct += len(projected)
 
     lost_cases: set[int] = set()
+    session_ids = _session_ids()[0]
     decided = {r.index: [ERROR] * len(projected) for r in rules}
     verdict = {f"{r.index}{p}": (decided[r.index], o) for r in rules for p, o in (("o", NA), ("p", PASS), ("f", FAIL))}
     budget_per_session = 10 * (3 * len(rules) + 1) * (_CHUNK // _CAP + 1) + 100
@@ -256,7 +260,7 @@ def _run_group(dre, kind: str, group_: _Group, facts: list[dict[str, Any]], resu
         sid = f"s{base // _CHUNK}"
         # "id" first: the engine hands facts back in the order written, so ids can be read without parsing
         batch = []
-        for fid, values in zip(_SESSION_IDS, projected[base:base + _CHUNK]):
+        for fid, values in zip(session_ids, projected[base:base + _CHUNK]):
             fact = {"id": fid, "sid": sid, "_k": 1}
             fact.update(zip(names, values))
             if _MISSING in values:  # an absent field stays absent (the engine's comparisons are then false)
@@ -315,5 +319,5 @@ def _matches(message: str, base: int) -> tuple[str, list[int]]:
     name = _NAME.match(message)
     if name is None or len(ids) != message.count('{"m":'):
         (rule_name, items), = json.loads(message).items()
-        return rule_name, [base + _POSITION[item["m"]["id"]] for item in items]
-    return name.group(1), [base + p for p in map(_POSITION_TEXT.__getitem__, ids)]
+        return rule_name, [base + _session_ids()[1][item["m"]["id"]] for item in items]
+    return name.group(1), [base + p for p in map(_session_ids()[2].__getitem__, ids)]
