@@ -160,11 +160,10 @@ def _memberships(ctx: _Context) -> Iterator[Fact]:
 
 def _interests(ctx: _Context) -> Iterator[Fact]:
     for decl in ctx.data.declarations:
-        for index, interest in enumerate(decl.interests, start=1):
+        for (_, number), interest in decl.numbered_interests():
             start = partial_bounds(interest.start) if interest.start else None
             end = partial_bounds(interest.end) if interest.end else None
             remove_by = partial_bounds(interest.remove_by) if interest.remove_by else None
-            number = interest.number or index
             declared = day(decl.declared_on) if decl.declared_on else None
             yield InterestFact(
                 kind="interest", id=f"{decl.id}/{interest.category}/{number}",

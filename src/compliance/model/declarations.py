@@ -54,3 +54,22 @@ class Declaration(Record):
         if self.nil_return and self.interests:
             raise ValueError("a nil return cannot list interests")
         return self
+
+    @model_validator(mode="after")
+    def _interest_keys_unique(self) -> "Declaration":
+        keys = [key for key, _ in self.numbered_interests()]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            listed = ", ".join(f"{category} {number}" for category, number in dupes)
+            raise ValueError(f"interests: {listed} appears more than once; give each interest its own number "
+                             "within its category, as the register numbers them")
+        return self
+
+    def numbered_interests(self) -> list[tuple[tuple[str, int], "Interest"]]:
+        """Each interest with its (category, number): its own number, else its place within its category."""
+        seen: dict[str, int] = {}
+        out = []
+        for interest in self.interests:
+            seen[interest.category] = seen.get(interest.category, 0) + 1
+            out.append(((interest.category, interest.number or seen[interest.category]), interest))
+        return out
