@@ -1,12 +1,21 @@
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "fixtures" / "ssot-2024-10-17"
 AS_OF = dt.date(2024, 10, 17)
+
+# Property tests draw whole data sets and evaluate them (~0.1 s each on durable-rules): "ci" keeps
+# the suite fast, HYPOTHESIS_PROFILE=thorough searches harder. Tests that set max_examples keep it.
+_SLOW_DATA = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], print_blob=True)
+settings.register_profile("ci", max_examples=20, **_SLOW_DATA)
+settings.register_profile("thorough", max_examples=500, **_SLOW_DATA)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
