@@ -103,7 +103,8 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
 
     step("assurance framework")
     if summary:
-        fy = financial_year_start(date) if date else None
+        month_day = mapping.organisation.fy_start() if mapping.organisation else (4, 1)
+        fy = financial_year_start(date, *month_day) if date else None  # quarters are of this year
         build_risks(pack, summary, fy, mapping, out, report)
 
     out["people"] = list(people.records.values())
