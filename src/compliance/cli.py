@@ -39,7 +39,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("datasets", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.argument("datasets", metavar="DATASET...", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
 @click.option("--as-of", callback=_date, help="the date to check as of (YYYY-MM-DD or 17/10/2024) [default: today]")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "csv"]), default="table", show_default=True, help="json: versioned document (docs/report-format.md); junit: one testcase per rule x subject; csv: one row per finding")
