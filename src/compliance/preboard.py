@@ -38,6 +38,7 @@ NOT_ATTENDING = {"apologies", "absent"}
 COUNTS = {"meeting": "present_voting", "quorum_part": "present"}  # subject kind -> its attendance count
 AREAS = ("quorum", "declarations", "papers", "actions")
 FORECAST = "forecast"
+WIDTH = 140  # one screen: lines are cut here (--format json has everything)
 
 
 class PreboardError(ValueError):
@@ -145,7 +146,11 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
             if f["subject"]["id"] not in subjects.get(f["subject"]["kind"], ()):
                 continue
             if f["outcome"] in ("fail", "error"):
-                fixes.append(Fix(area, f["severity"], f["outcome"], f["rule_id"], f["title"], f["subject"]["label"], f["message"], f["remediation"]))
+                # one body per check: "(Board name)" on membership labels says nothing here; an
+                # action is known by its reference
+                label = f["subject"]["id"] if area == "actions" else f["subject"]["label"].removesuffix(f" ({body.name})")
+                problem = f["message"].removeprefix(f"{label}: ")
+                fixes.append(Fix(area, f["severity"], f["outcome"], f["rule_id"], f["title"], label, problem, f["remediation"]))
                 owner = facts[(f["subject"]["kind"], f["subject"]["id"])]
                 problem_subjects[area].add(owner.get("person") or owner.get("paper") or f["subject"]["id"])
             elif f["outcome"] == "waived":
@@ -292,11 +297,11 @@ def render_text(result: PreboardResult, limit: int = 12) -> str:
             tag = f.severity if f.outcome == "fail" else f"{f.severity}, error"
             if len(group) == 1:
                 lines.append(f"{i:>2}. [{tag}] {f.area}: {f.subject}: {_clip(f.problem, 90)}")
+                if f.advice:
+                    lines.append(f"      -> {_clip(f.advice, 110)}")
             else:
-                who = "; ".join(g.subject for g in group)
-                lines.append(f"{i:>2}. [{tag}] {f.area}: {f.title} ({len(group)}): {_clip(who, 90)}")
-            if f.advice:
-                lines.append(f"      -> {_clip(f.advice, 110)}")
+                lines.append(f"{i:>2}. [{tag}] {f.area}: {'; '.join(g.subject for g in group)}")
+                lines.append(f"      {f.title}" + (f" -> {f.advice}" if f.advice else ""))
         if len(groups) > limit:
             lines.append(f"    ... and {sum(len(g) for g in groups[limit:])} more (--format json lists all)")
         lines.append("")
@@ -318,7 +323,7 @@ def render_text(result: PreboardResult, limit: int = 12) -> str:
     if d["waived"]:
         lines.append(f"Waived (accepted, still reported): {len(d['waived'])}: " + ", ".join(f"{w['rule_id']} {w['subject']} until {w['expires']}" for w in d["waived"][:3]))
     lines += [f"Note: {n}" for n in d["notes"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines) + "\n"
 
 
 def _grouped(fixes: list[Fix]) -> list[list[Fix]]:
