@@ -37,14 +37,15 @@ PATTERN_ALPHABET = string.ascii_letters + string.digits + string.punctuation
 class Knobs:
     """How generated data is spread.
 
-    ``as_of`` anchors every date: dates fall within ``days`` either side of it. ``edge_share``
+    ``as_of`` anchors every date: dates fall within ``days`` either side of it, or within
+    ``(before, after)`` days when ``days`` is a pair (e.g. ``(400, 30)`` for mostly past meetings). ``edge_share``
     (0..1) is the share of edge cases drawn: boundary dates (``as_of`` itself, a day either side,
     the first and last day of the financial year), missing optional fields, and (in
     ``strategies``) exactly-the-quorum attendance.
     """
 
     as_of: dt.date = dt.date(2024, 10, 17)
-    days: int = 400
+    days: int | tuple[int, int] = 400
     edge_share: float = 0.2
     text_size: int = 8
     list_size: int = 2
@@ -52,8 +53,14 @@ class Knobs:
     def __post_init__(self) -> None:
         if not 0 <= self.edge_share <= 1:
             raise ValueError(f"edge_share must be between 0 and 1, got {self.edge_share!r}")
-        if self.days < 1:
-            raise ValueError(f"days must be at least 1, got {self.days!r}")
+        before, after = self.window
+        if before < 0 or after < 0 or before + after < 1:
+            raise ValueError(f"days must be a positive number or a (before, after) pair of them, got {self.days!r}")
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """Days before and after ``as_of`` that dates are drawn from."""
+        return (self.days, self.days) if isinstance(self.days, int) else tuple(self.days)
 
 
 def edge_or(edge: st.SearchStrategy, normal: st.SearchStrategy, share: float) -> st.SearchStrategy:
@@ -84,7 +91,8 @@ def boundary_dates(as_of: dt.date, fy_month: int = 4, fy_day: int = 1) -> list[d
 
 def dates(knobs: Knobs, fy: tuple[int, int] = (4, 1)) -> st.SearchStrategy[dt.date]:
     """Days within ``knobs.days`` of ``as_of``; boundary days in about ``edge_share`` of draws."""
-    normal = st.integers(-knobs.days, knobs.days).map(lambda n: knobs.as_of + dt.timedelta(days=n))
+    before, after = knobs.window
+    normal = st.integers(-before, after).map(lambda n: knobs.as_of + dt.timedelta(days=n))
     return edge_or(st.sampled_from(boundary_dates(knobs.as_of, *fy)), normal, knobs.edge_share)
 
 

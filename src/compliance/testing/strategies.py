@@ -92,7 +92,7 @@ def _membership(draw, person: str, knobs: Knobs) -> Membership:
     start, end = sorted([draw(dates(knobs)), draw(dates(knobs))])
     ended = draw(edge_or(st.just(True), st.just(False), knobs.edge_share))
     return draw(from_model(Membership, {
-        "person": st.just(person), "from_date": st.just(start - dt.timedelta(days=knobs.days)),
+        "person": st.just(person), "from_date": st.just(start - dt.timedelta(days=knobs.window[0])),
         "to_date": st.just(end if ended else OMIT),
         # a seat's own voting flag overrides the person's; setting it is the exception
         "voting": edge_or(st.booleans(), st.just(OMIT), knobs.edge_share)}, knobs=knobs))
@@ -152,7 +152,10 @@ def _attendance(draw, org: Organisation, people: list[Person], body: Body, on: d
         return [draw(from_model(Attendance, {"person": st.just(p), "status": st.just(
             "present" if p in present else "apologies")}, knobs=knobs)) for p in voting]
     others = draw(_subset([p.id for p in people if p.id not in {m.person for m in body.members}], 2))
-    return [draw(from_model(Attendance, {"person": st.just(p)}, knobs=knobs))
+    # members mostly attend; any other mark (apologies, absent, deputy, ...) is the edge case
+    status = edge_or(for_annotation(Attendance.model_fields["status"].annotation, (), knobs), st.just("present"),
+                     max(knobs.edge_share, 0.3))
+    return [draw(from_model(Attendance, {"person": st.just(p), "status": status}, knobs=knobs))
             for p in [m.person for m in body.members] + others]
 
 
@@ -251,12 +254,13 @@ def _governance_data(draw, knobs: Knobs, sizes: dict[str, tuple[int, int]],
     return GovernanceData(organisation=org, **known, **rest)
 
 
-def governance_data(*, as_of: dt.date = Knobs.as_of, days: int = Knobs.days, edge_share: float = Knobs.edge_share,
+def governance_data(*, as_of: dt.date = Knobs.as_of, days: int | tuple[int, int] = Knobs.days,
+                    edge_share: float = Knobs.edge_share,
                     sizes: dict[str, tuple[int, int]] | None = None,
                     registers: dict[str, st.SearchStrategy] | None = None) -> st.SearchStrategy[GovernanceData]:
     """Valid, self-consistent governance data sets.
 
-    as_of: the day dates are spread around (within ``days`` either side).
+    as_of: the day dates are spread around: within ``days`` either side, or ``(before, after)``.
     edge_share: share (0..1) of edge cases: boundary dates (as_of, a day either side, the
       financial year's first day and the day before), exactly-the-quorum attendance and
       optional fields left out.
