@@ -88,3 +88,12 @@ def test_csv_survives_commas_quotes_and_newlines_in_text(outputs):
 def test_renderers_are_deterministic(outputs):
     assert render_junit(outputs["doc"]) == render_junit(outputs["doc"]) == outputs["junit"]
     assert render_csv(outputs["doc"]) == outputs["csv"]
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas(outputs):
+    doc = json.loads(json.dumps(outputs["doc"]))
+    doc["findings"] = doc["findings"][:1]
+    doc["findings"][0]["subject"]["label"] = '=HYPERLINK("http://example.invalid","x")'
+    doc["findings"][0]["message"] = "-1 members present"
+    (row,) = list(csv.DictReader(io.StringIO(render_csv(doc))))
+    assert row["subject_label"].startswith("'=") and row["message"] == "'-1 members present"

@@ -28,6 +28,14 @@ def _waiver_text(waiver: dict[str, Any] | None) -> str:
     return f"{waiver['key']}: {waiver['reason']} (approved by {waiver['approved_by']}, {waiver['approval_ref']}; owner {waiver['owner']})"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet will not run: a leading = + - @ would make a label from a register a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def render_csv(document: dict[str, Any]) -> str:
     """One row per finding, in document order; evidence as compact JSON."""
     buffer = io.StringIO()
@@ -35,7 +43,7 @@ def render_csv(document: dict[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     for f in document["findings"]:
         waiver = f.get("waiver")
-        writer.writerow([
+        writer.writerow(_cell(value) for value in [
             f["rule_id"], f["family"], f["severity"], f["subject"]["kind"], f["subject"]["id"], f["subject"]["label"],
             f["outcome"], f.get("change") or "", f["message"], f["remediation"],
             "; ".join(_cite(r) for r in f["references"]), _waiver_text(waiver),
