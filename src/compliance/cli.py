@@ -11,18 +11,11 @@ from pathlib import Path
 
 import click
 
-from .model.dates import parse_date
+from .clitypes import date_option as _date
 
 DEFAULT_RULES = "rules"
 
 
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -70,10 +63,7 @@ def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, s
     if out_dir:
         _fail("--out-dir is for several data sets; with one, use --out", [])
     dataset = datasets[0]
-    from .engine.durable_engine import EngineUnavailable
-    from .io import DatasetError
     from .outcomes import BaselineError, finalise, load_baseline
-    from .pipeline import run_check
     from .report import render_json, render_table
     from .report.machine import render_csv, render_junit
 
@@ -83,12 +73,7 @@ def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, s
         previous = load_baseline(baseline) if baseline else None
     except BaselineError as exc:
         _fail(f"--baseline: {exc}", [])
-    try:
-        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
-    except DatasetError as exc:
-        _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set (use --keep-going to report them as findings):", [str(i) for i in exc.issues])
-    except EngineUnavailable as exc:
-        _fail(str(exc), [])
+    run = _run_or_exit(dataset, ruleset, as_of, keep_going, engine)
     document = finalise(run, ruleset, use_waivers=not no_waivers, baseline=previous)
     renderers = {"json": render_json, "junit": render_junit, "csv": render_csv}
     text = renderers[fmt](document) if fmt in renderers else render_table(document, show_all)
@@ -138,6 +123,21 @@ def _exit_code(findings: list[dict], fail_on: str) -> int:
     return 1 if any(f["outcome"] == "fail" and SEVERITY_ORDER.get(f["severity"], 0) >= threshold for f in findings) else 0
 
 
+def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = False, engine: str = "durable"):
+    """``pipeline.run_check``, or exit 2 listing every load problem (or the engine's)."""
+    from .engine.durable_engine import EngineUnavailable
+    from .io import DatasetError
+    from .pipeline import run_check
+
+    try:
+        return run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
+    except DatasetError as exc:
+        hint = "" if keep_going else " (use --keep-going to report them as findings)"
+        _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set{hint}:", [str(i) for i in exc.issues])
+    except EngineUnavailable as exc:
+        _fail(str(exc), [])
+
+
 def _load_rules(paths):
     """Load rules from the given paths (default rules/), or exit 2 listing every problem."""
     from .rules import RuleSetError, load_rules
@@ -169,10 +169,7 @@ def _fail(headline: str, lines: list[str]) -> None:
 def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers, keep_going, engine):
     """Write the audit committee report for DATASET: headline, one section per rule family with
     pictures, errors, waivers, change since the baseline, and every rule evaluated."""
-    from .engine.durable_engine import EngineUnavailable
-    from .io import DatasetError
     from .outcomes import BaselineError, finalise, load_baseline
-    from .pipeline import run_check
     from .report.html import render_html
     from .report.markdown import render_markdown
     from .report.view import build_view
@@ -187,12 +184,7 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
             problems.append(f"{option} {exc}")
     if problems:
         _fail(f"{len(problems)} unusable earlier report(s):", problems)
-    try:
-        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
-    except DatasetError as exc:
-        _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set (use --keep-going to report them as findings):", [str(i) for i in exc.issues])
-    except EngineUnavailable as exc:
-        _fail(str(exc), [])
+    run = _run_or_exit(dataset, ruleset, as_of, keep_going, engine)
     document = finalise(run, ruleset, use_waivers=not no_waivers, baseline=documents.get(baseline))
     view = build_view(document, ruleset.rules, run.loaded.data, run.facts, [documents[p] for p in history])
     text = render_html(view) if fmt == "html" else render_markdown(view)

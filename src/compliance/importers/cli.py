@@ -8,16 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..model.dates import parse_date
+from ..clitypes import date_option as _date
 
 
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 STEPS = 6  # agenda, attendance, conflicts, actions, cover sheets, assurance framework
