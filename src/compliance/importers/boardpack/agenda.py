@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ...model.dates import parse_date
 from ..report import ImportReport
-from .text import Pack, is_page_title, plain
+from .text import Pack, TableRows, plain
 
 PURPOSE_CODES = ("A", "R", "S", "D", "I")
 _WEEKDAY = re.compile(r"^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+", re.I)
@@ -83,28 +83,20 @@ def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
         "enc": next((i for name, i in columns.items() if name.startswith("Enc")), 3),
         "purpose": next((i for name, i in columns.items() if "S/D/I" in name.replace(" ", "")), 4),
     }
-    n = header + 1
     last_number = None
-    while n <= len(pack):
-        if not pack.is_row(n):
-            if pack.line(n).strip() and not is_page_title(pack, n):
-                break
-            n += 1
-            continue
+    rows = TableRows(pack, header + 1)
+    for n in rows:
         cells = pack.cells(n)
         if all(set(c) <= {"-"} for c in cells):  # a ruled separator row
-            n += 1
             continue
         get = lambda key: cells[col[key]] if col[key] < len(cells) else ""  # noqa: E731
         number = cells[0].rstrip(".") or None
         title = plain(get("title"))
         if cells[0] and not re.fullmatch(r"\d+[a-z]?\.?", cells[0]) and not any(cells[1:]):
-            n += 1  # a section heading inside the table ('Strategic and System Development')
-            continue
+            continue  # a section heading inside the table ('Strategic and System Development')
         if not title:
             if any(cells):
                 report.add(n, "agenda", "an agenda item with a title", pack.line(n))
-            n += 1
             continue
         if number is not None and not re.fullmatch(r"\d+[a-z]?", number):
             report.add(n, "agenda", "an item number such as '12.'", cells[0])
@@ -122,6 +114,5 @@ def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
             )
         )
         last_number = number or last_number
-        n += 1
-    agenda.end_line = n - 1
+    agenda.end_line = rows.end
     return agenda

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ...model.dates import parse_date
 from ..report import ImportReport
 from .periods import PeriodError, is_removal, mitigation_codes, parse_period, removal_month
-from .text import Pack, continues_table, is_page_title, plain
+from .text import Pack, TableRows, continues_table, plain
 
 NOTHING = re.compile(r"^(nothing to declare|nil|none|n/?a)\.?$", re.I)
 CATEGORY_COLUMNS = (
@@ -97,20 +97,13 @@ def parse_register(pack: Pack, header: int, report: ImportReport) -> Register:
                 report.add(n, "conflicts", "an 'AS AT' date", m.group(1))
     register = Register(header, on_register, as_at)
     columns = _columns(pack.cells(header))
-    n = header + 1
-    while n <= len(pack):
-        if not pack.is_row(n):
-            if pack.line(n).strip() and not is_page_title(pack, n):
-                break
-            n += 1
-            continue
+    rows = TableRows(pack, header + 1)
+    for n in rows:
         cells = pack.cells(n)
         if is_register_header(cells):
-            n += 1  # header repeated after a page break
-            continue
+            continue  # header repeated after a page break
         register.rows.append(_row(n, cells, columns, register, report))
-        n += 1
-    register.end_line = n - 1
+    register.end_line = rows.end
     return register
 
 

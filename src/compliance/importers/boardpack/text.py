@@ -111,3 +111,25 @@ def is_page_title(pack: Pack, n: int) -> bool:
         if pack.line(m).strip():
             return pack.is_row(m)
     return False
+
+
+class TableRows:
+    """The row lines of a table starting at ``start``, skipping blank lines and page-break titles.
+
+    Iterating stops at the first line that is neither; ``end`` is then the table's last line.
+    """
+
+    def __init__(self, pack: Pack, start: int):
+        self.pack, self.start, self.end = pack, start, start - 1
+
+    def __iter__(self):
+        n = self.start
+        while n <= len(self.pack):
+            if not self.pack.is_row(n):
+                if self.pack.line(n).strip() and not is_page_title(self.pack, n):
+                    break
+                n += 1
+                continue
+            yield n
+            n += 1
+        self.end = n - 1
