@@ -16,7 +16,7 @@ from typing import Any
 _EXPORTS = {
     "DEFAULT_SIZES": "strategies", "facts": "strategies", "governance_data": "strategies", "organisations": "strategies",
     "Knobs": "models", "OMIT": "models", "boundary_dates": "models", "dates": "models", "edge_or": "models",
-    "from_model": "models", "maybe": "models",
+    "from_model": "models", "maybe": "models", "field_strategy": "models",
     "dataset_documents": "writer", "dataset_yaml": "writer", "write_dataset": "writer",
 }
 

@@ -215,12 +215,13 @@ def from_model(model: type[BaseModel], overrides: dict[str, st.SearchStrategy] |
         if name in overrides:
             fields[name] = overrides[name]
         else:
-            fields[name] = _field(model, name, knobs, may_omit)
+            fields[name] = field_strategy(model, name, knobs, may_omit)
     return st.fixed_dictionaries(fields).map(_validated(model)).filter(lambda m: m is not None)
 
 
 @functools.lru_cache(maxsize=None)
-def _field(model: type[BaseModel], name: str, knobs: Knobs, may_omit: bool) -> st.SearchStrategy:
+def field_strategy(model: type[BaseModel], name: str, knobs: Knobs, may_omit: bool = False) -> st.SearchStrategy:
+    """The strategy ``from_model`` uses for one field (``OMIT`` in a share of draws when ``may_omit``)."""
     # cached: composite strategies rebuild models per draw, and building (and validating) a
     # fresh strategy tree every time costs more than drawing from it
     info = model.model_fields[name]

@@ -27,7 +27,7 @@ from ..model import (
     QuorumRequirement, QuorumSpec, Risk, RiskAction, RiskScore, RiskTolerance, RoleGroup,
 )
 from ..model.dates import financial_year_start
-from .models import OMIT, Knobs, dates, edge_or, for_annotation, from_model, maybe, partial
+from .models import OMIT, Knobs, dates, edge_or, field_strategy, for_annotation, from_model, maybe, partial
 
 DEFAULT_SIZES: dict[str, tuple[int, int]] = {
     "role_groups": (0, 3), "people": (1, 8), "bodies": (1, 2), "meetings": (0, 3), "declarations": (0, 6),
@@ -212,12 +212,15 @@ def _risk(draw, risk_id: str, org: Organisation, knobs: Knobs) -> Risk:
 
 
 @st.composite
-def _action(draw, meetings: list[Meeting], bodies: list[Body], knobs: Knobs) -> Action:
+def _action(draw, meetings: list[Meeting], bodies: list[Body], refs: list[str], knobs: Knobs) -> Action:
+    """An action of a meeting (or of no known meeting); reusing an earlier reference is an edge case."""
     meeting = draw(_one_of_or_omit(meetings, knobs))
     body = st.just(meeting.body) if meeting is not OMIT else _one_of_or_omit([b.id for b in bodies], knobs)
-    return draw(from_model(Action, {
-        "body": body, "meeting_date": st.just(meeting.date) if meeting is not OMIT else st.just(OMIT),
-    }, knobs=knobs))
+    overrides = {"body": body, "meeting_date": st.just(meeting.date) if meeting is not OMIT else st.just(OMIT)}
+    if refs:
+        # references are not ids: the loader accepts a repeated one, and a rule reports it
+        overrides["ref"] = edge_or(st.sampled_from(refs), field_strategy(Action, "ref", knobs), knobs.edge_share)
+    return draw(from_model(Action, overrides, knobs=knobs))
 
 
 @st.composite
@@ -243,7 +246,9 @@ def _governance_data(draw, knobs: Knobs, sizes: dict[str, tuple[int, int]],
     meetings = [draw(_meeting(i, org, people, bodies, knobs)) for i in draw(_ids(knobs, sizes["meetings"]))] if bodies else []
     declarations = [draw(_declaration(i, org, people, knobs)) for i in draw(_ids(knobs, sizes["declarations"]))] if people else []
     risks = [draw(_risk(i, org, knobs)) for i in draw(_ids(knobs, sizes["risks"]))]
-    actions = draw(st.lists(_action(meetings, bodies, knobs), min_size=sizes["actions"][0], max_size=sizes["actions"][1]))
+    actions: list[Action] = []
+    for _ in range(draw(st.integers(*sizes["actions"]))):
+        actions.append(draw(_action(meetings, bodies, [a.ref for a in actions], knobs)))
     papers = [draw(_paper(i, meetings, knobs)) for i in draw(_ids(knobs, sizes["papers"]))]
     known = {"people": people, "bodies": bodies, "meetings": meetings, "declarations": declarations, "risks": risks,
              "actions": actions, "papers": papers}
