@@ -1,6 +1,5 @@
 """The same pack as Markdown tables imports to the same data set."""
 
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

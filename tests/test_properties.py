@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from hypothesis import assume, event, given, note, strategies as st
+from pydantic import ValidationError
 
 from compliance.engine import evaluate
 from compliance.facts import derive_facts
@@ -80,21 +81,13 @@ def _replace(items: list, old, new) -> list:
 # -- determinism and record order ---------------------------------------------------------------
 
 def _shuffled(data: GovernanceData, draw) -> GovernanceData:
-    """Every register, and the attendance and membership lists, in a drawn order.
-
-    Actions sharing a reference keep their relative order: their subject ids are positional
-    (``ref#1``, ``ref#2``), a known order dependence pinned by the xfail test below.
-    """
+    """Every register, and the attendance and membership lists, in a drawn order."""
     meetings = [m.model_copy(update={"attendance": draw(st.permutations(m.attendance))}) for m in data.meetings]
     bodies = [b.model_copy(update={"members": draw(st.permutations(b.members))}) for b in data.bodies]
     registers = {"meetings": meetings, "bodies": bodies}
     for name in GovernanceData.model_fields:
         if name != "organisation":
             registers[name] = draw(st.permutations(registers.get(name, getattr(data, name))))
-    same_ref: dict[str, deque] = defaultdict(deque)
-    for action in data.actions:
-        same_ref[action.ref].append(action)
-    registers["actions"] = [same_ref[a.ref].popleft() for a in registers["actions"]]
     return GovernanceData(organisation=data.organisation, **registers)
 
 
@@ -118,10 +111,6 @@ def test_evaluation_is_deterministic_and_independent_of_record_order(draw):
                                         data, as_of, diff + [dataset_yaml(shuffled)])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "facts: actions sharing a reference get positional subject ids (ref#1, ref#2) in file order "
-    "(src/compliance/facts/derive.py, _actions), so reordering the log moves outcomes between subjects "
-    "and a baseline diff reports them as changed"))
 def test_actions_sharing_a_reference_keep_their_outcomes_when_the_log_is_reordered():
     # the minimal counter-example the order property found, once duplicate references were drawn
     as_of = AS_OFS[0]
@@ -133,16 +122,11 @@ def test_actions_sharing_a_reference_keep_their_outcomes_when_the_log_is_reorder
     assert in_file_order == reordered
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "facts: a risk scored twice for one period takes the first score in file order as current "
-    "(src/compliance/facts/derive.py, _risks: max by period); the strategies draw one score per period"))
-def test_a_risk_scored_twice_for_a_period_gets_the_same_outcomes_in_either_order():
-    as_of = AS_OFS[0]
+def test_a_risk_scored_twice_for_one_period_is_refused_at_load():
+    # found by the order property: with two scores for a period the current one depended on file order
     low, high = (RiskScore(period="2024/25 Q2", likelihood=n, consequence=n) for n in (1, 5))
-    tolerance = RiskTolerance(score=12)
-    risks = [Risk(id="R1", title="t", tolerance=tolerance, scores=order) for order in ([low, high], [high, low])]
-    first, second = (outcomes(GovernanceData(organisation=Organisation(name="Example ICB"), risks=[r]), as_of) for r in risks)
-    assert first == second
+    with pytest.raises(ValidationError, match="period 2024/25 Q2 is scored more than once"):
+        Risk(id="R1", title="t", tolerance=RiskTolerance(score=12), scores=[low, high])
 
 
 # -- one outcome per (rule, subject) ------------------------------------------------------------

@@ -1,6 +1,7 @@
 """compliance.testing strategies draw valid data sets, honour their knobs and reach the edge cases."""
 
 import datetime as dt
+import random
 import tempfile
 
 import pytest
@@ -23,7 +24,8 @@ QUICK = settings(phases=[Phase.generate], max_examples=150, database=None, repor
 
 def reach(strategy, condition):
     """A drawn value meeting ``condition``; raises when none is found in QUICK's examples."""
-    return find(strategy, condition, settings=QUICK)
+    # a fixed seed: a reachability check must not pass on one run and fail on the next
+    return find(strategy, condition, settings=QUICK, random=random.Random(20241017))
 
 
 scenarios = st.sampled_from(AS_OFS).flatmap(lambda d: st.tuples(st.just(d), governance_data(as_of=d)))
@@ -144,10 +146,8 @@ def test_unknown_registers_are_empty_unless_a_strategy_is_given():
     assert all(getattr(data, name) == [] for name in extra)
 
 
-# Values the model's patterns accept but that are not real dates: the strategies draw real ones
-# (models.partial_dates, strategies._mm_dd), because these load and then crash derive_facts.
-@pytest.mark.xfail(strict=True, reason="model: financial_year_start ^\\d{2}-\\d{2}$ and PartialDate ^\\d{4}(-\\d{2}(-\\d{2})?)?$ "
-                   "accept impossible dates (02-30, 2024-13), which load without an issue and make derive_facts raise ValueError")
+# Values the models' patterns accept but that are not real dates: refused at load, not left to
+# crash derive_facts (found while building the strategies).
 @pytest.mark.parametrize("register, doc", [
     ("organisation", {"name": "X", "financial_year_start": "02-30"}),
     ("declarations", {"declarations": [{"id": "d", "person": "p", "interests": [

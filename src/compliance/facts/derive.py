@@ -218,13 +218,16 @@ def _risks(ctx: _Context) -> Iterator[Fact]:
 
 def _actions(ctx: _Context) -> Iterator[Fact]:
     refs = Counter(a.ref for a in ctx.data.actions)
+    # Actions sharing a reference are told apart as ref#1, ref#2 in an order fixed by their
+    # content, not their place in the file, so reordering the log cannot move outcomes between them.
+    actions = sorted(ctx.data.actions, key=lambda a: (a.ref, a.model_dump_json()) if refs[a.ref] > 1 else (a.ref, ""))
     meeting_days = {(m.body, m.date) for m in ctx.data.meetings}
     spans: dict[str, tuple[dt.date, dt.date]] = {}
     for m in ctx.data.meetings:
         first, last = spans.get(m.body, (m.date, m.date))
         spans[m.body] = (min(first, m.date), max(last, m.date))
     seen: Counter[str] = Counter()
-    for action in ctx.data.actions:
+    for action in actions:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
         known = covered = None

@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from .dates import parse_date
+from .dates import parse_date, partial_bounds
 
 
 class Record(BaseModel):
@@ -32,7 +32,13 @@ def _partial_date_text(value: Any) -> Any:
     return value
 
 
-PartialDate = Annotated[str, BeforeValidator(_partial_date_text), Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+def _real_partial_date(value: str) -> str:
+    partial_bounds(value)  # raises ValueError naming the impossible month or day
+    return value
+
+
+PartialDate = Annotated[str, BeforeValidator(_partial_date_text), Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
+                        AfterValidator(_real_partial_date)]
 """A date known to the year, month or day: ``2012``, ``2014-01``, ``2024-03-31``."""
 
 

@@ -73,6 +73,8 @@ def partial_bounds(value: str) -> tuple[dt.date, dt.date]:
     if month is None:
         return dt.date(y, 1, 1), dt.date(y, 12, 31)
     mo = int(month)
+    if not 1 <= mo <= 12:
+        raise ValueError(f"month {mo} does not exist in {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
     if day is None:
         first = dt.date(y, mo, 1)
         nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import Id, Record, Source
 
@@ -43,6 +44,16 @@ class Organisation(Record):
     )
     source: Source | None = None
     note: str | None = None
+
+    @field_validator("financial_year_start")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        month, day = (int(x) for x in value.split("-"))
+        try:
+            dt.date(2001, month, day)  # a year with no 29 February: the start must exist every year
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day of the year; expected MM-DD such as 04-01") from None
+        return value
 
     def band_for(self, score: int) -> str | None:
         """The label of the band holding ``score``; None when no band covers it."""

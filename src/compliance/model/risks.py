@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Id, Record, Source, UKDate
 
@@ -68,3 +68,11 @@ class Risk(Record):
     linked_risks: list[str] = Field(default_factory=list)
     source: Source | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_score_per_period(self) -> "Risk":
+        periods = [s.period for s in self.scores]
+        twice = sorted({p for p in periods if periods.count(p) > 1})
+        if twice:
+            raise ValueError(f"scores: period {', '.join(twice)} is scored more than once; keep one score per period")
+        return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from typing import Any, Iterable
+from typing import Any
 
 from ..engine.findings import OUTCOMES
 from ..model import GovernanceData

@@ -18,7 +18,7 @@ import yaml
 
 from ..rules import load_rules
 from ..rules.loader import RuleSetError, rule_files
-from .cases import CaseError, case_files, load_case_file, rules_for, run_case
+from .cases import CaseError, case_files, load_case_file, run_case
 
 OP_SWAPS = {"lt": "le", "le": "lt", "gt": "ge", "ge": "gt", "eq": "ne", "ne": "eq", "in": "not_in",
             "not_in": "in", "exists": "missing", "missing": "exists"}

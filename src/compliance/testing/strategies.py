@@ -146,8 +146,10 @@ def _attendance(draw, org: Organisation, people: list[Person], body: Body, on: d
                 knobs: Knobs) -> list[Attendance]:
     """Marks for the body's members (and the odd non-member); at the edge, the quorum exactly, or one short or over."""
     voting, head = _quorum_count(org, people, body, on)
-    if head is not None and voting and draw(edge_or(st.just(True), st.just(False), knobs.edge_share)):
-        count = min(len(voting), max(0, head + draw(st.sampled_from([0, -1, 1]))))
+    # only offsets the body can show: exactly the quorum needs at least that many voting members
+    offsets = [o for o in (0, -1, 1) if head is not None and 0 <= head + o <= len(voting)]
+    if offsets and draw(edge_or(st.just(True), st.just(False), knobs.edge_share)):
+        count = head + draw(st.sampled_from(offsets))
         present = set(draw(st.permutations(voting))[:count])
         return [draw(from_model(Attendance, {"person": st.just(p), "status": st.just(
             "present" if p in present else "apologies")}, knobs=knobs)) for p in voting]
