@@ -242,6 +242,7 @@ def _actions(ctx: _Context) -> Iterator[Fact]:
             due=day(action.due) if action.due else None,
             meeting_date=day(action.meeting_date) if action.meeting_date else None,
             meeting_date_known=known, meeting_date_covered=covered, ref_count=refs[action.ref], ref_shape=_shape(action.ref),
+            ref_year_valid=_financial_year_valid(action.ref),
             days_overdue=(ctx.as_of - action.due).days if action.due else None,
             completed_on=day(action.completed_on) if action.completed_on else None,
             has_update=bool(action.update and action.update.strip()),
@@ -289,6 +290,12 @@ def _papers(ctx: _Context) -> Iterator[Fact]:
 def _months_between(start: dt.date, end: dt.date) -> int:
     """Whole calendar months from ``start``'s month to ``end``'s month."""
     return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _financial_year_valid(ref: str) -> bool | None:
+    """For a reference starting 'YYYY-YY', whether YY is the year after YYYY (2024-25, not 2024-24)."""
+    m = re.match(r"(\d{4})-(\d{2})\b", ref)
+    return None if m is None else int(m.group(2)) == (int(m.group(1)) + 1) % 100
 
 
 def _shape(ref: str) -> str:

@@ -144,6 +144,8 @@ class ActionFact(Fact):
         default=None, description="meeting_date falls within the span of the body's meetings in the data set")
     ref_count: int = Field(description="actions in the log with this reference")
     ref_shape: str = Field(description="the reference with digits as 9 and letters as A, e.g. 9999-99/999")
+    ref_year_valid: bool | None = Field(
+        default=None, description="a 'YYYY-YY/...' reference names a real financial year (2024-25); absent otherwise")
     days_overdue: int | None = Field(default=None, description="as_of minus due (negative: days still to go)")
     completed_on: Day | None = None
     has_update: bool
