@@ -29,60 +29,51 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
     return {"lt": actual < expected, "le": actual <= expected, "gt": actual > expected, "ge": actual >= expected}[op]
 
 
-def evaluate_leaf(leaf: Leaf, fact: dict[str, Any]) -> tuple[bool | None, dict[str, Any]]:
+def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | None) -> bool | None:
     present = leaf.field in fact
-    if leaf.op == "exists":
-        return present, {"field": leaf.field, "op": "exists", "actual": fact.get(leaf.field), "result": present}
-    if leaf.op == "missing":
-        return not present, {"field": leaf.field, "op": "missing", "actual": fact.get(leaf.field), "result": not present}
+    if leaf.op in ("exists", "missing"):
+        result = present if leaf.op == "exists" else not present
+        if evidence is not None:
+            evidence.append({"field": leaf.field, "op": leaf.op, "actual": fact.get(leaf.field), "result": result})
+        return result
     expected = leaf.value
     if isinstance(expected, FieldRef):
         if expected.name not in fact:
-            return None, {"field": leaf.field, "op": leaf.op, "expected": f"field {expected.name}", "actual": fact.get(leaf.field), "result": None, "missing": expected.name}
+            if evidence is not None:
+                evidence.append({"field": leaf.field, "op": leaf.op, "expected": f"field {expected.name}",
+                                 "actual": fact.get(leaf.field), "result": None, "missing": expected.name})
+            return None
         expected = fact[expected.name]
     if not present:
-        return None, {"field": leaf.field, "op": leaf.op, "expected": expected, "actual": None, "result": None, "missing": leaf.field}
+        if evidence is not None:
+            evidence.append({"field": leaf.field, "op": leaf.op, "expected": expected, "actual": None, "result": None,
+                             "missing": leaf.field})
+        return None
     result = _compare(leaf.op, fact[leaf.field], expected)
-    return result, {"field": leaf.field, "op": leaf.op, "expected": expected, "actual": fact[leaf.field], "result": result}
+    if evidence is not None:
+        evidence.append({"field": leaf.field, "op": leaf.op, "expected": expected, "actual": fact[leaf.field], "result": result})
+    return result
+
+
+def _walk(cond: Condition, fact: dict[str, Any], evidence: list[dict[str, Any]] | None) -> bool | None:
+    """Kleene value of ``cond``; with an ``evidence`` list, each leaf's evaluation is appended in order."""
+    if isinstance(cond, Leaf):
+        return _leaf(cond, fact, evidence)
+    if isinstance(cond, Not):
+        value = _walk(cond.item, fact, evidence)
+        return None if value is None else not value
+    values = [_walk(item, fact, evidence) for item in cond.items]
+    if isinstance(cond, All):
+        return False if False in values else (None if None in values else True)
+    return True if True in values else (None if None in values else False)
 
 
 def evaluate(cond: Condition, fact: dict[str, Any]) -> tuple[bool | None, list[dict[str, Any]]]:
     """Kleene truth value of ``cond`` on ``fact`` and the leaf evaluations that explain it."""
-    if isinstance(cond, Leaf):
-        value, ev = evaluate_leaf(cond, fact)
-        return value, [ev]
-    if isinstance(cond, Not):
-        value, evs = evaluate(cond.item, fact)
-        return (None if value is None else not value), evs
-    results = [evaluate(item, fact) for item in cond.items]
-    values = [v for v, _ in results]
-    evidence = [e for _, evs in results for e in evs]
-    if isinstance(cond, All):
-        value = False if False in values else (None if None in values else True)
-    else:
-        value = True if True in values else (None if None in values else False)
-    return value, evidence
+    evidence: list[dict[str, Any]] = []
+    return _walk(cond, fact, evidence), evidence
 
 
 def truth(cond: Condition, fact: dict[str, Any]) -> bool | None:
     """The same Kleene value as ``evaluate`` without building the evidence (decisions only)."""
-    if isinstance(cond, Leaf):
-        if cond.op == "exists":
-            return cond.field in fact
-        if cond.op == "missing":
-            return cond.field not in fact
-        expected = cond.value
-        if isinstance(expected, FieldRef):
-            if expected.name not in fact:
-                return None
-            expected = fact[expected.name]
-        if cond.field not in fact:
-            return None
-        return _compare(cond.op, fact[cond.field], expected)
-    if isinstance(cond, Not):
-        value = truth(cond.item, fact)
-        return None if value is None else not value
-    values = [truth(item, fact) for item in cond.items]
-    if isinstance(cond, All):
-        return False if False in values else (None if None in values else True)
-    return True if True in values else (None if None in values else False)
+    return _walk(cond, fact, None)
