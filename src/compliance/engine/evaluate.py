@@ -93,22 +93,21 @@ def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
 
 
 def _reference_outcome(when, require, fact, explain: bool = True) -> tuple[str, list[dict[str, Any]]]:
-    if not explain:
-        applies = reference.truth(when, fact) if when is not None else True
-        if applies is not True:
-            return ("error" if applies is None else "not_applicable"), []
-        ok = reference.truth(require, fact)
-        return ("error" if ok is None else "pass" if ok else "fail"), []
+    """The reference evaluator's outcome; with ``explain``, the leaf evidence tagged by part."""
     evidence: list[dict[str, Any]] = []
+
+    def value(cond, part: str) -> bool | None:
+        if not explain:
+            return reference.truth(cond, fact)
+        result, ev = reference.evaluate(cond, fact)
+        evidence.extend({**e, "part": part} for e in ev)
+        return result
+
     if when is not None:
-        applies, ev = reference.evaluate(when, fact)
-        evidence += [{**e, "part": "when"} for e in ev]
-        if applies is None:
-            return "error", evidence
-        if not applies:
-            return "not_applicable", evidence
-    ok, ev = reference.evaluate(require, fact)
-    evidence += [{**e, "part": "require"} for e in ev]
+        applies = value(when, "when")
+        if applies is not True:
+            return ("error" if applies is None else "not_applicable"), evidence
+    ok = value(require, "require")
     return ("error" if ok is None else "pass" if ok else "fail"), evidence
 
 
