@@ -94,7 +94,7 @@ def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool, str | 
     document = finalise(run, _ruleset(rules_paths), use_waivers=use_waivers)
     if output is None:
         return DatasetOutcome(dataset, document, summary=document["summary"])
-    from .importers.writer import write_atomic
+    from .io.writer import write_atomic
     from .report import render_json
 
     write_atomic(Path(output), render_json(document))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -16,17 +14,6 @@ from .clitypes import date_option as _date
 DEFAULT_RULES = "rules"
 
 
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    # mkstemp creates 0600; a report is meant to be shared, so give it the mode a plain open() would.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,7 +65,9 @@ def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, s
     renderers = {"json": render_json, "junit": render_junit, "csv": render_csv}
     text = renderers[fmt](document) if fmt in renderers else render_table(document, show_all)
     if out:
-        _write_atomic(out, text)
+        from .io.writer import write_atomic
+
+        write_atomic(out, text)
         click.echo(f"wrote {out} ({len(document['findings'])} findings)", err=True)
     else:
         click.echo(text, nl=False)
@@ -103,7 +92,9 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
     combined = combine(results, as_of, ruleset.digest)
     text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
     if out:
-        _write_atomic(out, text)
+        from .io.writer import write_atomic
+
+        write_atomic(out, text)
         click.echo(f"wrote {out} ({len(results)} data sets, {combined['summary']['total']} findings)", err=True)
     else:
         click.echo(text, nl=False)
@@ -189,7 +180,9 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
     view = build_view(document, ruleset.rules, run.loaded.data, run.facts, [documents[p] for p in history])
     text = render_html(view) if fmt == "html" else render_markdown(view)
     if out:
-        _write_atomic(out, text)
+        from .io.writer import write_atomic
+
+        write_atomic(out, text)
         click.echo(f"wrote {out} ({fmt}, {len(document['findings'])} findings)", err=True)
     else:
         click.echo(text, nl=False)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..engine.findings import OUTCOMES, Finding
 from ..io import DatasetError
+from ..io.writer import write_register
 from ..model import REGISTERS
 from ..model.dates import parse_date
 from ..pipeline import run_check
@@ -181,7 +182,7 @@ def _findings(path: Path, parsed: CaseFile, case: Case, ruleset: RuleSet, engine
         registers = {**parsed.base, **(case.data or {})}
         with tempfile.TemporaryDirectory(prefix="compliance-case-") as tmp:
             for name, records in registers.items():
-                Path(tmp, f"{name}.yaml").write_text(yaml.safe_dump({name: records} if name != "organisation" else records, sort_keys=False), encoding="utf-8")
+                write_register(Path(tmp), name, records)
             return run_check(Path(tmp), ruleset, case.as_of, engine=engine).findings
     except DatasetError as exc:
         raise CaseError(f"{path}: case {case.name!r}: its data does not load:\n    " + "\n    ".join(str(i) for i in exc.issues)) from None

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from ..io.writer import dump_yaml
 from ..rules import load_rules
 from ..rules.loader import RuleSetError, rule_files
 from .cases import CaseError, case_files, load_case_file, run_case
@@ -112,7 +113,7 @@ def _write_mutant(rules_dir: Path, mutant: Mutant, target: Path) -> None:
             _set(doc["rules"][mutant.index], mutant.path, mutant.value)
         dest = target / file.relative_to(rules_dir)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        dest.write_text(dump_yaml(doc), encoding="utf-8")
 
 
 def run_mutation(rules_dir: Path, engine: str = "reference", progress=None) -> list[Mutant]:
