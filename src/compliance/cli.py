@@ -200,13 +200,14 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, engine):
     """Before a meeting: quorum with the apologies so far, declarations, papers, actions; fixes first."""
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError, load_dataset
-    from .pipeline import run_check
+    from .pipeline import run_loaded
     from .preboard import PreboardError, find_meeting, preboard as check_meeting, render_text
 
     ruleset = _load_rules(rules_paths)
     try:
-        meeting = find_meeting(load_dataset(dataset).data, meeting_spec)
-        run = run_check(dataset, ruleset, as_of or meeting.date, engine=engine)
+        loaded = load_dataset(dataset)  # once: the meeting it names sets the default as_of
+        meeting = find_meeting(loaded.data, meeting_spec)
+        run = run_loaded(loaded, ruleset, as_of or meeting.date, engine=engine)
         result = check_meeting(run, ruleset, meeting, engine=engine)
     except DatasetError as exc:
         _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set:", [str(i) for i in exc.issues])

@@ -36,9 +36,13 @@ def run_check(dataset: Path, ruleset: RuleSet, as_of: dt.date, *, keep_going: bo
     With ``keep_going`` invalid records become ``error`` findings instead of stopping the run.
     Findings are sorted by (rule id, subject id).
     """
-    loaded = load_dataset(dataset, strict=not keep_going)
+    return run_loaded(load_dataset(dataset, strict=not keep_going), ruleset, as_of, engine=engine)
+
+
+def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engine: str = "durable") -> CheckRun:
+    """``run_check`` for a data set already loaded (a caller that read it to choose ``as_of``)."""
     facts = derive_facts(loaded.data, as_of)
     findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
     findings += [load_error_finding(issue, as_of) for issue in loaded.issues]
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
-    return CheckRun(Path(dataset), as_of, loaded, facts, findings)
+    return CheckRun(Path(loaded.path), as_of, loaded, facts, findings)
