@@ -42,9 +42,21 @@ REGISTERS: dict[str, type[Record]] = {
     "waivers": Waiver,
 }
 
+# register name -> the name rules use for one of its records: a rule reads ``paper.presenter`` on a
+# paper, and a relation quantifies over ``declaration`` records. Every register is a record kind.
+RECORD_KINDS: dict[str, str] = {
+    "people": "person",
+    "bodies": "body",
+    "meetings": "meeting",
+    "declarations": "declaration",
+    "risks": "risk",
+    "actions": "action",
+    "papers": "paper",
+}
+
 __all__ = [
     "Action", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
     "Meeting", "Membership", "Organisation", "Paper", "Person", "QuorumRequirement", "QuorumSpec",
-    "Record", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
+    "Record", "RECORD_KINDS", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
     "Source", "Waiver", "YesNoItem",
 ]

@@ -6,14 +6,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Record, Source, UKDate
+from .base import Record, Source, UKDate, refers_to
 
 
 class Action(Record):
     """One action from a meeting. ``ref`` need not be unique: duplicates are a finding, not a load error."""
 
     ref: str = Field(min_length=1)
-    body: str | None = None
+    body: str | None = refers_to("bodies", default=None)
     meeting_date: UKDate | None = None
     agenda_item: str | None = None
     agenda_no: str | None = None

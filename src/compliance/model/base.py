@@ -42,6 +42,23 @@ PartialDate = Annotated[str, BeforeValidator(_partial_date_text), Field(pattern=
 """A date known to the year, month or day: ``2012``, ``2014-01``, ``2024-03-31``."""
 
 
+def refers_to(register: str, description: str = "", **kwargs: Any) -> Any:
+    """A field holding the id of a record of another register (``meetings``, ``people``, ...).
+
+    Rules follow such a field by name: on a paper, ``paper.meeting.date`` is the date of the
+    meeting whose id ``paper.meeting`` holds. The model says which register, so the rule language
+    needs no join written in Python.
+    """
+    extra = {"refers_to": register}
+    return Field(description=description or f"id of a record in the {register} register", json_schema_extra=extra, **kwargs)
+
+
+def referenced_register(field: Any) -> str | None:
+    """The register a model field refers to, or None (see ``refers_to``)."""
+    extra = getattr(field, "json_schema_extra", None)
+    return extra.get("refers_to") if isinstance(extra, dict) else None
+
+
 class Source(Record):
     """Where a record came from, so every finding can point back to the page it rests on."""
 

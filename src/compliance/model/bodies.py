@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Id, Record, Source, UKDate
+from .base import Id, Record, Source, UKDate, refers_to
 
 
 class Membership(Record):
     """A person's seat on a body for a period (open-ended when ``to`` is empty)."""
 
-    person: Id
+    person: Id = refers_to("people")
     from_date: UKDate | None = Field(default=None, alias="from")
     to_date: UKDate | None = Field(default=None, alias="to")
     voting: bool | None = Field(default=None, description="overrides the person's own voting flag")

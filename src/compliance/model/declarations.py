@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Id, PartialDate, Record, Source, UKDate
+from .base import Id, PartialDate, Record, Source, UKDate, refers_to
 
 InterestCategory = Literal["financial", "non_financial_professional", "non_financial_personal", "indirect"]
 
@@ -36,7 +36,7 @@ class Declaration(Record):
     """A person's declaration on the register; ``nil_return`` is a declaration of nothing to declare."""
 
     id: Id
-    person: Id
+    person: Id = refers_to("people")
     declared_on: UKDate | None = None
     declared_on_text: str | None = None
     role: str | None = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Id, Record, Source, UKDate
+from .base import Id, Record, Source, UKDate, refers_to
 
 AttendanceStatus = Literal["present", "apologies", "absent", "deputy", "not_recorded", "unclear"]
 
@@ -14,7 +14,7 @@ AttendanceStatus = Literal["present", "apologies", "absent", "deputy", "not_reco
 class Attendance(Record):
     """One person's attendance at one meeting; ``mark`` keeps the symbol as recorded."""
 
-    person: Id
+    person: Id = refers_to("people")
     status: AttendanceStatus
     deputy: str | None = Field(default=None, description="who represented them, when status is 'deputy'")
     mark: str | None = Field(default=None, description="the mark as recorded, e.g. '✓', 'A', '*'")
@@ -25,7 +25,7 @@ class Meeting(Record):
     """One meeting of one body."""
 
     id: Id
-    body: Id
+    body: Id = refers_to("bodies")
     date: UKDate
     kind: Literal["public", "private", "agm", "extraordinary", "other"] = "public"
     minutes: Source | None = Field(

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Id, Record, Source, UKDate
+from .base import Id, Record, Source, UKDate, refers_to
 
 Purpose = Literal["A", "R", "S", "D", "I"]
 Answer = Literal["yes", "no", "unanswered"]
@@ -34,7 +34,7 @@ class Paper(Record):
     """The cover sheet of one paper to a meeting."""
 
     id: Id
-    meeting: Id | None = None
+    meeting: Id | None = refers_to("meetings", default=None)
     agenda_item: str | None = None
     enclosure: str | None = None
     title: str
