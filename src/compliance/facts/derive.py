@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections import Counter
 from typing import Any, Iterator
 
 from ..model import Body, GovernanceData, Person
-from ..model.base import is_placeholder
 from ..model.bodies import QuorumRequirement
 from ..model.dates import financial_year_start, partial_bounds
 from .kinds import (
@@ -19,7 +17,6 @@ from .kinds import (
 from .records import RecordIndex, flatten, record_kinds, record_label
 
 RECORDED = {"present", "apologies", "absent", "deputy"}
-PREDECESSOR_REGISTER = re.compile(r"\bCCG\b", re.I)
 
 
 def derive_facts(data: GovernanceData, as_of: dt.date,
@@ -174,22 +171,16 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
 
 
 def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
-    latest: dict[str, Any] = {}
-    for decl in ctx.data.declarations:
-        current = latest.get(decl.person)
-        if current is None or (decl.declared_on or dt.date.min) > (current.declared_on or dt.date.min):
-            latest[decl.person] = decl
+    # whether the member has a declaration, and how recent, is the rule pack's relation to the
+    # declarations register; here only who holds a seat on the day
     for body in ctx.data.bodies:
         for person_id in _members_on(body, ctx.as_of):
-            decl = latest.get(person_id)
             person = ctx.people.get(person_id)
             yield MembershipFact(
                 kind="membership", id=f"{body.id}/{person_id}", label=f"{ctx.name(person_id)} ({body.name})",
                 as_of=ctx.as_of_day, person=person_id, person_name=ctx.name(person_id), body=body.id,
                 voting=ctx.voting(body, person_id), role_group=person.role_group if person else None,
-                has_declaration=decl is not None,
-                declared_on=day(decl.declared_on) if decl and decl.declared_on else None,
-                fy_start=day(ctx.fy_start), nil_return=decl.nil_return if decl else None,
+                fy_start=day(ctx.fy_start),
             ), {"body": body, "person": person}
 
 
@@ -210,9 +201,6 @@ def _interests(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
                 days_to_declare=(declared - day(start[1])) if (start and declared is not None) else None,
                 remove_by=day(remove_by[1]) if remove_by else None,
                 months_listed_after_end=_months_between(end[1], remove_by[1]) if (end and remove_by) else None,
-                has_mitigation=bool(decl.mitigation and decl.mitigation.strip()),
-                mitigation_codes=len(decl.mitigation_codes),
-                mitigation_cites_predecessor=bool(decl.mitigation and PREDECESSOR_REGISTER.search(decl.mitigation)),
                 fy_start=day(ctx.fy_start),
             ), {"interest": interest, "declaration": decl}
 
@@ -256,83 +244,41 @@ def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     # Actions sharing a reference are told apart as ref#1, ref#2 in an order fixed by their
     # content, not their place in the file, so reordering the log cannot move outcomes between them.
     actions = sorted(ctx.data.actions, key=lambda a: (a.ref, a.model_dump_json()) if refs[a.ref] > 1 else (a.ref, ""))
-    meeting_days = {(m.body, m.date) for m in ctx.data.meetings}
-    spans: dict[str, tuple[dt.date, dt.date]] = {}
-    for m in ctx.data.meetings:
-        first, last = spans.get(m.body, (m.date, m.date))
-        spans[m.body] = (min(first, m.date), max(last, m.date))
     seen: Counter[str] = Counter()
     for action in actions:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
-        known = covered = None
-        if action.meeting_date and action.body:
-            known = (action.body, action.meeting_date) in meeting_days
-            span = spans.get(action.body)
-            covered = bool(span and span[0] <= action.meeting_date <= span[1])
         yield ActionFact(
             kind="action", id=f"{action.ref}{suffix}", label=f"{action.ref}: {action.description[:60]}",
             as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section, status=action.status,
             open=action.status != "complete", owner=action.owner or None,
             due=day(action.due) if action.due else None,
             meeting_date=day(action.meeting_date) if action.meeting_date else None,
-            meeting_date_known=known, meeting_date_covered=covered, ref_count=refs[action.ref], ref_shape=_shape(action.ref),
-            ref_year_valid=_financial_year_valid(action.ref),
             days_overdue=(ctx.as_of - action.due).days if action.due else None,
             completed_on=day(action.completed_on) if action.completed_on else None,
-            has_update=bool(action.update and action.update.strip()),
         ), {"action": action}
-
-
-def _given(text: str | None) -> bool:
-    """Text is present and is not the form's placeholder prompt."""
-    return bool(text and text.strip()) and not is_placeholder(text)
 
 
 def _papers(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     for paper in ctx.data.papers:
+        # what counts as a decision paper, a placeholder or a reason is the rule pack's: here the
+        # record, and one subject per impact assessment
         assessments = {"dpia": paper.dpia, "eia": paper.eia, "qia": paper.qia}
-        # A follow-up text is required only where the form asks for it: "If Y, ..." / "If N, why".
-        required = {
-            "conflict.detail": paper.conflict.detail if paper.conflict.answer == "yes" else None,
-            "financial_impact.detail": paper.financial_impact.detail if paper.financial_impact.answer == "yes" else None,
-            **{f"{name}.justification": ia.justification for name, ia in assessments.items() if ia.answer == "no"},
-        }
-        placeholders = [name for name, text in required.items() if text and is_placeholder(text)]
-        # A yes/no left as "Choose an item." is itself a placeholder in a required field.
-        placeholders += [name for name, item in (("conflict", paper.conflict), ("financial_impact", paper.financial_impact))
-                         if item.answer == "unanswered"]
-        placeholders.sort()
-        for_decision = bool({"A", "R"} & set(paper.purposes))
         label = f"{paper.enclosure or paper.id}: {paper.title}"
         yield PaperFact(
             kind="paper", id=paper.id, label=label, as_of=ctx.as_of_day,
-            meeting=paper.meeting, title=paper.title, for_decision=for_decision,
+            meeting=paper.meeting, title=paper.title,
             purpose_count=len(paper.purposes), within_delegated_limits=paper.within_delegated_limits,
-            conflict=paper.conflict.answer, conflict_detail_given=_given(paper.conflict.detail),
-            financial_impact=paper.financial_impact.answer,
-            financial_signed_off=bool(paper.financial_impact.signed_off_by and paper.financial_impact.signed_off_on),
-            placeholder_fields=len(placeholders), placeholder_names=", ".join(placeholders),
+            conflict=paper.conflict.answer, financial_impact=paper.financial_impact.answer,
         ), {"paper": paper}
         for name, ia in assessments.items():
             yield ImpactAssessmentFact(
                 kind="impact_assessment", id=f"{paper.id}/{name}", label=f"{label} ({name.upper()})",
-                as_of=ctx.as_of_day, paper=paper.id, assessment=name, for_decision=for_decision, answer=ia.answer,
-                reason_given=_given(ia.justification), approved_on=day(ia.approved_on) if ia.approved_on else None,
+                as_of=ctx.as_of_day, paper=paper.id, assessment=name, answer=ia.answer,
+                approved_on=day(ia.approved_on) if ia.approved_on else None,
             ), {"impact_assessment": ia, "paper": paper}
 
 
 def _months_between(start: dt.date, end: dt.date) -> int:
     """Whole calendar months from ``start``'s month to ``end``'s month."""
     return (end.year - start.year) * 12 + end.month - start.month
-
-
-def _financial_year_valid(ref: str) -> bool | None:
-    """For a reference starting 'YYYY-YY', whether YY is the year after YYYY (2024-25, not 2024-24)."""
-    m = re.match(r"(\d{4})-(\d{2})\b", ref)
-    return None if m is None else int(m.group(2)) == (int(m.group(1)) + 1) % 100
-
-
-def _shape(ref: str) -> str:
-    """A reference's shape: digits become 9 and letters A, so formats compare without regexes."""
-    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", ref))

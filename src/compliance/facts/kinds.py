@@ -78,10 +78,7 @@ class MembershipFact(Fact):
     body: str
     voting: bool
     role_group: str | None = None
-    has_declaration: bool
-    declared_on: Day | None = None
     fy_start: Day = Field(description="first day of the financial year containing as_of")
-    nil_return: bool | None = None
 
 
 class InterestFact(Fact):
@@ -98,9 +95,6 @@ class InterestFact(Fact):
     days_to_declare: int | None = Field(default=None, description="declared_on minus the latest day the interest can have started")
     remove_by: Day | None = Field(default=None, description="last day of the stated removal date")
     months_listed_after_end: int | None = Field(default=None, description="calendar months from the end of the interest to its stated removal")
-    has_mitigation: bool
-    mitigation_codes: int = Field(description="number of mitigation codes cited")
-    mitigation_cites_predecessor: bool = Field(description="mitigation text names a predecessor body's register (e.g. CCG)")
     fy_start: Day
 
 
@@ -140,38 +134,23 @@ class ActionFact(Fact):
     owner: str | None = None
     due: Day | None = None
     meeting_date: Day | None = None
-    meeting_date_known: bool | None = Field(default=None, description="a meeting of the body was held on meeting_date")
-    meeting_date_covered: bool | None = Field(
-        default=None, description="meeting_date falls within the span of the body's meetings in the data set")
-    ref_count: int = Field(description="actions in the log with this reference")
-    ref_shape: str = Field(description="the reference with digits as 9 and letters as A, e.g. 9999-99/999")
-    ref_year_valid: bool | None = Field(
-        default=None, description="a 'YYYY-YY/...' reference names a real financial year (2024-25); absent otherwise")
     days_overdue: int | None = Field(default=None, description="as_of minus due (negative: days still to go)")
     completed_on: Day | None = None
-    has_update: bool
 
 
 class PaperFact(Fact):
     meeting: str | None = None
     title: str
-    for_decision: bool = Field(description="ticked for approval (A) or ratification (R)")
     purpose_count: int
     within_delegated_limits: str
     conflict: str
-    conflict_detail_given: bool
     financial_impact: str
-    financial_signed_off: bool
-    placeholder_fields: int = Field(description="required fields still holding placeholder text")
-    placeholder_names: str = Field(default="", description="which fields hold placeholder text")
 
 
 class ImpactAssessmentFact(Fact):
     paper: str
     assessment: str = Field(description="dpia, eia or qia")
-    for_decision: bool = Field(description="the paper is ticked for approval (A) or ratification (R)")
     answer: str = Field(description="yes, no, n_a or unanswered")
-    reason_given: bool = Field(description="a justification other than placeholder text is written")
     approved_on: Day | None = None
 
 
