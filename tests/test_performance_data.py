@@ -89,3 +89,35 @@ def test_bad_period_and_unknown_standard_are_load_errors_naming_file_row_and_fie
     text = "\n".join(map(str, err.value.issues))
     assert "metrics.csv" in text and "line 2" in text and "period" in text and "before start" in text
     assert "line 3" in text and "against" in text and "unknown standard id" in text
+
+
+@pytest.mark.parametrize("engine", ["durable", "reference"])
+def test_the_checker_gives_every_standard_and_duty_the_letters_verdict(engine):
+    from compliance.pipeline import run_check
+    from compliance.rules import load_rules
+
+    verdicts = _verdicts()
+    run = run_check(LETTER_DATA, load_rules(ROOT / "rules" / "nhs-performance"), verdicts["as_of"], engine=engine)
+    data = run.loaded.data
+    standards = {s.id: s for s in data.standards}
+    # the finding that judges a (metric, standard) pair: the plan rule when the metric names that standard,
+    # otherwise the rule for the standard's kind
+    by_subject: dict[tuple[str, str], str] = {(f.rule_id.rsplit(".", 1)[1], f.subject.id): f.outcome for f in run.findings}
+    metrics = {m.id: m for m in data.metrics}
+    wrong = []
+    for v in verdicts["standards"]:
+        metric, standard = metrics[v["metric"]], standards[v["standard"]]
+        rule = "plan" if metric.against == standard.id else "national"
+        assert rule == "plan" or standard.kind == "national_standard", v
+        got = by_subject[(rule, metric.id)]
+        if got != {"met": "pass", "not_met": "fail"}[v["verdict"]]:
+            wrong.append(f"letter line {v['line']}: {v['standard']} is {v['verdict']} in the letter, {got} by the checker")
+    for v in verdicts["duties"]:
+        want = {"met": "pass", "not_met": "fail"}[v["verdict"]] if v.get("decidable", True) else "error"
+        got = by_subject[("evidenced", v["duty"])]
+        if got != want:
+            wrong.append(f"letter line {v['line']}: duty {v['duty']} should be {want}, the checker gives {got}")
+    for v in verdicts["information"]:
+        if by_subject[("information-only", v["metric"])] != "pass":
+            wrong.append(f"letter line {v['line']}: {v['metric']} should be information only")
+    assert not wrong, "\n".join(wrong)
