@@ -53,8 +53,29 @@ def _membership(d):
     return {b.id: {m.person: (m.from_date, m.to_date, m.voting) for m in b.members} for b in d.bodies}
 
 
+# The pack's performance summary tables (lines 2248-2351) are what the importer reads; the hand-made metrics
+# and standards also hold values from the pack's narrative, which no importer reads, so only the records
+# sourced from the tables are compared.
+SUMMARY_TABLE_LINES = range(2248, 2352)
+
+
+def _from_tables(records):
+    return [r for r in records if r.source and r.source.line in SUMMARY_TABLE_LINES]
+
+
+def _metrics(d):
+    return {m.id: (m.measure, m.scope, m.organisation, m.period.start, m.period.end, m.value, m.unit, m.basis,
+                   m.forecast, m.provisional, m.against) for m in _from_tables(d.metrics)}
+
+
+def _standards(d):
+    return {s.id: (s.measure, s.comparison, s.threshold, s.unit, s.kind, s.scope, s.organisation, s.effective_from,
+                   s.effective_to, s.deadline, s.advisory) for s in _from_tables(d.standards)}
+
+
 PROJECTIONS = {"people": _people, "meetings": _attendance, "declarations": _declarations, "actions": _actions,
-               "papers": _papers, "risks": _risks, "bodies": _membership}
+               "papers": _papers, "risks": _risks, "bodies": _membership,
+               "metrics": _metrics, "standards": _standards}
 
 
 def differences(imported: Path, hand: Path) -> dict[str, list[str]]:
@@ -108,11 +129,12 @@ def field_differences(imported: Path, hand: Path) -> list[str]:
             lines.append(f"{where}: {x!r} / {y!r}")
 
     walk("organisation", _plain(a.organisation.model_dump(mode="json")), _plain(b.organisation.model_dump(mode="json")))
-    for register in ("people", "bodies", "meetings", "declarations", "risks", "actions", "papers"):
+    for register in ("people", "bodies", "meetings", "declarations", "risks", "actions", "papers", "metrics", "standards"):
         def key(r):
             return f"{r.ref}@{r.source.line if r.source else 0}" if register == "actions" else r.id
-        x = {key(r): _plain(r.model_dump(mode="json")) for r in getattr(a, register)}
-        y = {key(r): _plain(r.model_dump(mode="json")) for r in getattr(b, register)}
+        pick = _from_tables if register in ("metrics", "standards") else list
+        x = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(a, register))}
+        y = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(b, register))}
         for k in sorted(set(x) | set(y)):
             walk(f"{register} {k}", x.get(k), y.get(k))
     return lines

@@ -20,7 +20,7 @@ from .readers import STRUCTURED, TABULAR, read_structured, read_table
 from .tabular import rows_to_records
 
 # which registers may come as tables; the rest carry deep structure best written as YAML/JSON
-TABLE_REGISTERS = {"people", "meetings", "declarations", "risks", "actions"}
+TABLE_REGISTERS = {"people", "meetings", "declarations", "risks", "actions", "metrics", "standards", "duties"}
 
 
 @dataclass
@@ -141,7 +141,7 @@ def _check_references(data: GovernanceData, files: dict[str, str], locations: di
         file, _, loc = where.partition(":")
         issues.append(LoadIssue(file, loc, field, message, value, register, record_id))
 
-    for register in ("people", "bodies", "meetings", "declarations", "risks", "papers"):
+    for register in ("people", "bodies", "meetings", "declarations", "risks", "papers", "metrics", "standards", "duties"):
         counts = Counter(r.id for r in getattr(data, register))
         seen: set[str] = set()
         for index, record in enumerate(getattr(data, register)):
@@ -190,6 +190,11 @@ def _check_references(data: GovernanceData, files: dict[str, str], locations: di
         if paper.meeting and paper.meeting not in meetings:
             drop["papers"].add(i)
             issue("papers", paper.id, "meeting", "unknown meeting id; expected an id from meetings", repr(paper.meeting))
+    standards = {s.id for s in data.standards}
+    for i, metric in enumerate(data.metrics):
+        if metric.against and metric.against not in standards:
+            drop["metrics"].add(i)
+            issue("metrics", metric.id, "against", "unknown standard id; expected an id from standards", repr(metric.against))
 
     for i, waiver in enumerate(data.waivers):
         earlier = next((w for w in data.waivers[:i] if w.overlaps(waiver)), None)

@@ -12,6 +12,7 @@ from .meetings import Attendance, Meeting
 from .organisation import Organisation, RoleGroup
 from .papers import ImpactAssessment, Paper, YesNoItem
 from .people import Person
+from .performance import Duty, Metric, Period, Standard
 from .risks import Risk, RiskAction, RiskScore, RiskTarget, RiskTolerance
 from .waivers import Waiver
 
@@ -28,6 +29,9 @@ class GovernanceData(Record):
     actions: list[Action] = Field(default_factory=list)
     papers: list[Paper] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    standards: list[Standard] = Field(default_factory=list)
+    duties: list[Duty] = Field(default_factory=list)
 
 
 # register name -> model of one record; the io layer and the JSON schema both read this
@@ -40,6 +44,9 @@ REGISTERS: dict[str, type[Record]] = {
     "actions": Action,
     "papers": Paper,
     "waivers": Waiver,
+    "metrics": Metric,
+    "standards": Standard,
+    "duties": Duty,
 }
 
 # register name -> the name rules use for one of its records: a rule reads ``paper.presenter`` on a
@@ -52,11 +59,14 @@ RECORD_KINDS: dict[str, str] = {
     "risks": "risk",
     "actions": "action",
     "papers": "paper",
+    "metrics": "metric",
+    "standards": "standard",
+    "duties": "duty",
 }
 
 __all__ = [
-    "Action", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
-    "Meeting", "Membership", "Organisation", "Paper", "Person", "QuorumRequirement", "QuorumSpec",
+    "Action", "Attendance", "Body", "Declaration", "Duty", "GovernanceData", "ImpactAssessment", "Interest",
+    "Meeting", "Membership", "Metric", "Organisation", "Paper", "Period", "Person", "QuorumRequirement", "QuorumSpec",
     "Record", "RECORD_KINDS", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
-    "Source", "Waiver", "YesNoItem",
+    "Source", "Standard", "Waiver", "YesNoItem",
 ]

@@ -24,6 +24,7 @@ from . import agenda as agenda_mod
 from . import attendance as attendance_mod
 from . import conflicts as conflicts_mod
 from . import coversheets as cover_mod
+from . import performance as performance_mod
 from . import sbaf as sbaf_mod
 from .meetings import build_attendance
 from .people import People
@@ -106,6 +107,10 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
         month_day = mapping.organisation.fy_start() if mapping.organisation else (4, 1)
         fy = financial_year_start(date, *month_day) if date else None  # quarters are of this year
         build_risks(pack, summary, fy, mapping, out, report)
+
+    step("performance")
+    fy_month_day = mapping.organisation.fy_start() if mapping.organisation else (4, 1)
+    out["metrics"], out["standards"] = performance_mod.read_performance_tables(pack, fy_month_day, report)
 
     out["people"] = list(people.records.values())
     organisation = _organisation(pack, mapping)
