@@ -76,7 +76,7 @@ def _layout(risks: list[dict[str, Any]]) -> dict[tuple[int, int], list[tuple[str
     return cells
 
 
-def heat_map(risks: list[dict[str, Any]], cell: float = 104) -> str:
+def heat_map(risks: list[dict[str, Any]], cell: float = 88) -> str:
     """5×5 likelihood × consequence; each risk labelled at its current cell and at its target cell
     (dashed), joined by an arrow; a risk already at its target is ringed. Cells grow to fit their labels."""
     cells = _layout(risks)
