@@ -83,7 +83,8 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
     if not targets and not (quiet and fmt == "table"):
         use_colour = fmt == "table" and _use_colour(colour, sys.stdout.isatty(), os.environ)
         click.echo(_render_check(fmt, document, show_all, dataset, colour=use_colour), nl=False, color=use_colour or None)
-    click.echo(summary_line(document["summary"], time.perf_counter() - started), err=True)
+    if targets or fmt == "table":  # a machine format on stdout stays exactly the document, even with 2>&1
+        click.echo(summary_line(document["summary"], time.perf_counter() - started), err=True)
     sys.exit(_exit_code(document["findings"], fail_on))
 
 
