@@ -90,5 +90,5 @@ def _waiver_and_change_notes(document: dict[str, Any]) -> list[str]:
     if changes:
         lines.append(f"since {changes['baseline_as_of']}: {len(changes['new'])} new, {len(changes['persisting'])} persisting, "
                      f"{len(changes['resolved'])} resolved failures")
-        lines += [one_line(f"  resolved: {r['rule_id']} / {r['subject']['label']} (now {r['now']})") for r in changes["resolved"]]
+        lines += [one_line(f"  resolved: {r['rule_id']} / {r['subject']['id']} (now {r['now']})") for r in changes["resolved"]]
     return [""] + lines if lines else []
