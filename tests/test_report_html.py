@@ -73,21 +73,51 @@ def test_failing_row_carries_message_evidence_citation_and_remediation(real, sou
     _, _, document = real
     f = next(f for f in document["findings"] if f["rule_id"] == "nhs-icb.risk.within-tolerance" and f["subject"]["id"] == "SBAF2")
     row = soup.select_one('tr[data-rule="nhs-icb.risk.within-tolerance"][data-subject="SBAF2"]')
-    text = row.find_parent("table").get_text(" ", strip=True)
+    text = row.find_parent("div", class_="rule-block").get_text(" ", strip=True)
     assert f["message"] in text
     assert "score 12; required ≤ 6" in text  # the evidence, in words
     assert f["references"][0]["authority"] in text
     assert f["remediation"] in text
 
 
-def test_passes_are_summarised_in_expandable_details(real, soup):
+def test_passes_are_counted_in_their_family_and_listed_by_name_in_a_printed_appendix(real, soup):
     _, _, document = real
     passes = Counter(f["family"] for f in document["findings"] if f["outcome"] == "pass")
+    assert not soup.select("details")  # collapsed content does not print
     for family, n in passes.items():
-        details = soup.select_one(f'section.family[data-family="{family}"] details.passes')
-        assert details.summary.get_text().startswith(f"{n} passes")
-        listed = sum(_num(tr.find_all("td")[1]) for tr in details.select("tbody tr[data-rule]"))
+        note = soup.select_one(f'section.family[data-family="{family}"] .passes-note')
+        assert int(note["data-pass"]) == n
+        block = soup.select_one(f'#passes div.passes[data-family="{family}"]')
+        listed = sum(_num(tr.find_all("td")[1]) for tr in block.select("tbody tr[data-rule]"))
         assert listed == n
+    f = next(f for f in document["findings"] if f["outcome"] == "pass" and f["subject"]["kind"] == "membership")
+    assert f["subject"]["label"] in soup.select_one(f'#passes tr[data-rule="{f["rule_id"]}"]').get_text()
+
+
+def test_report_leads_with_the_organisation_rating_reason_and_high_failures_by_name(real, soup):
+    ruleset, run, document = real
+    assert soup.title.get_text().startswith(run.loaded.data.organisation.name)
+    assert soup.h1.get_text() == run.loaded.data.organisation.name
+    assert "17 October 2024" in soup.select_one("#period").get_text()
+    assert "7 failures of high or critical severity" in soup.select_one("#rag-reason").get_text()
+    points = soup.select_one("#key-points").get_text(" ")
+    high = [f for f in document["findings"] if f["outcome"] == "fail" and f["severity"] == "high"]
+    for f in high:
+        assert f["subject"]["label"] in points
+        assert f["subject"]["id"] not in points
+    order = [s["id"] for s in soup.select("body > section")]
+    assert order.index("changes") < order.index("family-conflicts")  # change since last time comes early
+    header = soup.select_one("header").get_text()
+    assert "sha256" not in header and document["rules_digest"] not in header
+    assert "rules digest " + document["rules_digest"] in soup.select_one("#provenance").get_text()
+
+
+def test_failing_subjects_are_named_and_the_citation_is_said_once_per_rule(real, soup):
+    _, _, document = real
+    block = soup.select_one('div.rule-block[data-rule="nhs-icb.conflicts.member-has-declaration"]')
+    assert "Elizabeth Disney (Integrated Care Board)" in block.select_one("span.subject").get_text()
+    assert len(block.select("dd.citation")) == 1
+    assert not soup.select("td[rowspan]")  # a cell spanning every row makes a table unbreakable in print
 
 
 def test_errors_section_lists_each_error_with_its_missing_data(real, soup):

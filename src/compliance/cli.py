@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,6 +14,8 @@ import click
 from .clitypes import date_option as _date
 
 DEFAULT_RULES = "rules"
+CHECK_FORMATS = ("table", "json", "junit", "csv", "sarif")
+EXTENSIONS = {".json": "json", ".xml": "junit", ".csv": "csv", ".sarif": "sarif"}
 
 
 
@@ -26,8 +30,14 @@ def main() -> None:
 @click.argument("datasets", metavar="DATASET...", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
 @click.option("--as-of", callback=_date, help="the date to check as of (YYYY-MM-DD or 17/10/2024) [default: today]")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "csv"]), default="table", show_default=True, help="json: versioned document (docs/report-format.md); junit: one testcase per rule x subject; csv: one row per finding")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to a file (atomically) instead of stdout")
+@click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="table", show_default=True, help="json: versioned document (docs/report-format.md); junit: one testcase per rule x subject; csv: one row per finding; sarif: SARIF 2.1.0")
+@click.option("--out", "outs", multiple=True, metavar="[FORMAT:]PATH", help="write to a file (atomically) instead of stdout; repeatable; the format is FORMAT:, else the extension (.json .xml .csv .sarif), else --format")
+@click.option("-q", "--quiet", is_flag=True, help="print only the closing summary line (and problems)")
+@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="colour the table; auto: on a terminal unless NO_COLOR is set")
+@click.option("--rule", "only_rules", multiple=True, metavar="ID", help="evaluate only this rule (repeatable; * and ? match)")
+@click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="leave this rule out (repeatable; * and ? match)")
+@click.option("--family", "families", multiple=True, help="evaluate only rules of this family (repeatable)")
+@click.option("--min-severity", type=click.Choice(["info", "low", "medium", "high", "critical"]), help="evaluate only rules of at least this severity")
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a failure at or above this severity")
 @click.option("--keep-going", is_flag=True, help="evaluate the valid records; report invalid ones as error findings")
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True, help="durable: durable-rules decides, the reference evaluator cross-checks")
@@ -36,7 +46,8 @@ def main() -> None:
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="a previous --format json output: mark failures new / persisting / resolved")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="with several data sets: evaluate them in this many processes")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="with several data sets: write each one's JSON document here; the report keeps only summaries")
-def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
+def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, skip_rules, families, min_severity, fail_on,
+          keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
     """Evaluate DATASET against the rules and print one finding per (rule, subject).
 
     Several data sets (DATASET... or a directory of data sets) are evaluated independently,
@@ -46,32 +57,106 @@ def check(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, s
 
     if len(datasets) > 1 or (datasets[0].is_dir() and not is_dataset(datasets[0])
                              and any(is_dataset(p) for p in datasets[0].iterdir() if p.is_dir())):
-        _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir)
+        if len(outs) > 1 or only_rules or skip_rules or families or min_severity:
+            _fail("--out (more than once) and rule selection work on one data set at a time", [])
+        _check_many(datasets, rules_paths, as_of, fmt, outs[0] if outs else None, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir)
     if out_dir:
         _fail("--out-dir is for several data sets; with one, use --out", [])
     dataset = datasets[0]
     from .outcomes import BaselineError, finalise, load_baseline
-    from .report import render_json, render_table
-    from .report.machine import render_csv, render_junit
+    from .report.render import summary_line
 
+    started = time.perf_counter()  # for the summary line only; never in a finding
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
-    ruleset = _load_rules(rules_paths)
+    targets = [_out_target(spec, fmt) for spec in outs]
+    ruleset = _select_rules(_load_rules(rules_paths), only_rules, skip_rules, families, min_severity)
     try:
         previous = load_baseline(baseline) if baseline else None
     except BaselineError as exc:
         _fail(f"--baseline: {exc}", [])
     run = _run_or_exit(dataset, ruleset, as_of, keep_going, engine)
     document = finalise(run, ruleset, use_waivers=not no_waivers, baseline=previous)
-    renderers = {"json": render_json, "junit": render_junit, "csv": render_csv}
-    text = renderers[fmt](document) if fmt in renderers else render_table(document, show_all)
-    if out:
-        from .io.writer import write_atomic
-
-        write_atomic(out, text)
-        click.echo(f"wrote {out} ({len(document['findings'])} findings)", err=True)
-    else:
-        click.echo(text, nl=False)
+    for out_fmt, path in targets:
+        _write_out(path, _render_check(out_fmt, document, show_all, dataset, colour=False))
+        if not quiet:
+            click.echo(f"wrote {path} ({out_fmt}, {len(document['findings'])} findings)", err=True)
+    if not targets and not (quiet and fmt == "table"):
+        use_colour = fmt == "table" and _use_colour(colour, sys.stdout.isatty(), os.environ)
+        click.echo(_render_check(fmt, document, show_all, dataset, colour=use_colour), nl=False, color=use_colour or None)
+    if targets or fmt == "table":  # a machine format on stdout stays exactly the document, even with 2>&1
+        click.echo(summary_line(document["summary"], time.perf_counter() - started), err=True)
     sys.exit(_exit_code(document["findings"], fail_on))
+
+
+def _out_target(spec: str, default: str) -> tuple[str, Path]:
+    """``[FORMAT:]PATH`` -> (format, path): the prefix, else the file's extension, else --format."""
+    prefix, sep, rest = spec.partition(":")
+    if sep and prefix in CHECK_FORMATS and rest:
+        return prefix, Path(rest)
+    path = Path(spec)
+    return EXTENSIONS.get(path.suffix.lower(), default), path
+
+
+def _render_check(fmt: str, document: dict, show_all: bool, dataset: Path, colour: bool) -> str:
+    from .report import render_json, render_table
+    from .report.machine import render_csv, render_junit
+    from .report.sarif import render_sarif
+
+    if fmt == "table":
+        return render_table(document, show_all, colour=colour)
+    if fmt == "sarif":
+        return render_sarif(document, dataset.as_posix())
+    return {"json": render_json, "junit": render_junit, "csv": render_csv}[fmt](document)
+
+
+def _use_colour(mode: str, is_tty: bool, env) -> bool:
+    """--color always / never; auto: on a terminal, unless NO_COLOR is set to anything (no-color.org)."""
+    if mode != "auto":
+        return mode == "always"
+    return is_tty and not env.get("NO_COLOR")
+
+
+def _select_rules(ruleset, only, skip, families, min_severity):
+    """The rules chosen by --rule / --skip-rule / --family / --min-severity; exit 2 when a
+    pattern or family matches no rule, or nothing is left to evaluate."""
+    import dataclasses
+    from fnmatch import fnmatchcase
+
+    from .rules import SEVERITY_ORDER
+
+    if not (only or skip or families or min_severity):
+        return ruleset
+    problems = [f"{opt} {pat!r} matches no rule" for opt, pats in (("--rule", only), ("--skip-rule", skip))
+                for pat in pats if not any(fnmatchcase(r.id, pat) for r in ruleset.rules)]
+    known = sorted({r.family_name for r in ruleset.rules})
+    problems += [f"--family {f!r} is not a family of these rules; expected one of: {', '.join(known)}" for f in families if f not in known]
+    chosen = [r for r in ruleset.rules
+              if (not only or any(fnmatchcase(r.id, p) for p in only))
+              and not any(fnmatchcase(r.id, p) for p in skip)
+              and (not families or r.family_name in families)
+              and (not min_severity or SEVERITY_ORDER.get(r.severity, 0) >= SEVERITY_ORDER[min_severity])]
+    if not chosen and not problems:
+        problems.append("the rule selection leaves no rule to evaluate")
+    if problems:
+        _fail(f"{len(problems)} problem(s) selecting rules:", problems)
+    return dataclasses.replace(ruleset, rules=chosen)
+
+
+def _write_out(path: Path, text: str) -> None:
+    """Write atomically, or exit 2 saying why the path cannot be written (no traceback)."""
+    from .io.writer import write_atomic
+
+    parent = path.parent
+    if path.is_dir():
+        _fail(f"--out {path}: is a directory; expected a file path", [])
+    if not parent.exists():
+        _fail(f"--out {path}: directory {parent} does not exist; create it first", [])
+    if not parent.is_dir():
+        _fail(f"--out {path}: {parent} is a file, not a directory", [])
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        _fail(f"--out {path}: cannot be written ({exc.strerror or exc})", [])
 
 
 def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
@@ -92,9 +177,7 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
     combined = combine(results, as_of, ruleset.digest)
     text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
     if out:
-        from .io.writer import write_atomic
-
-        write_atomic(out, text)
+        _write_out(Path(out), text)
         click.echo(f"wrote {out} ({len(results)} data sets, {combined['summary']['total']} findings)", err=True)
     else:
         click.echo(text, nl=False)
@@ -127,6 +210,9 @@ def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = Fals
         _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set{hint}:", [str(i) for i in exc.issues])
     except EngineUnavailable as exc:
         _fail(str(exc), [])
+    except OverflowError:
+        _fail(f"--as-of {as_of.isoformat()}: too close to the calendar's edge for the rules' date arithmetic; "
+              "expected a date between 0002-01-01 and 9998-12-31", [])
 
 
 def _load_rules(paths):
@@ -180,9 +266,7 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
     view = build_view(document, ruleset.rules, run.loaded.data, run.facts, [documents[p] for p in history])
     text = render_html(view) if fmt == "html" else render_markdown(view)
     if out:
-        from .io.writer import write_atomic
-
-        write_atomic(out, text)
+        _write_out(out, text)
         click.echo(f"wrote {out} ({fmt}, {len(document['findings'])} findings)", err=True)
     else:
         click.echo(text, nl=False)

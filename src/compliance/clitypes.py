@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from .model.dates import parse_date
+
+EARLIEST, LATEST = dt.date(2, 1, 1), dt.date(9998, 12, 31)
 
 
 def date_option(ctx, param, value):
@@ -12,6 +16,12 @@ def date_option(ctx, param, value):
     if value is None:
         return None
     try:
-        return parse_date(value)
+        day = parse_date(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    if not EARLIEST <= day <= LATEST:
+        # the rules count back to the start of a financial year and forward by months: the
+        # first and last year of the calendar leave no room for that
+        raise click.BadParameter(f"{value!r} is outside the dates the rules can compute with; "
+                                 f"expected a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}")
+    return day

@@ -12,6 +12,8 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from .text import one_line
+
 CSV_COLUMNS = (
     "rule_id", "family", "severity", "subject_kind", "subject_id", "subject_label", "outcome", "change",
     "message", "remediation", "references", "waiver", "waiver_expires", "as_of", "evidence",
@@ -65,6 +67,11 @@ def _details(f: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: newlines and tabs kept, other control characters shown as ``\\xNN``."""
+    return "\n".join(one_line(line) for line in text.split("\n"))
+
+
 def render_junit(document: dict[str, Any]) -> str:
     """JUnit XML: one testsuite per rule, one testcase per (rule, subject).
 
@@ -104,5 +111,9 @@ def render_junit(document: dict[str, Any]) -> str:
             totals[key] += value
     for key, value in totals.items():
         root.set(key, str(value))
+    for el in root.iter():  # XML 1.0 cannot hold control characters: show them, keep the file well formed
+        el.attrib.update({k: _xml_text(v) for k, v in el.attrib.items()})
+        if el.text:
+            el.text = _xml_text(el.text)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -51,18 +51,43 @@ def _out(svg: ET.Element) -> str:
     return ET.tostring(svg, encoding="unicode", short_empty_elements=True)
 
 
-def _slots(n: int, x: float, y: float, size: float) -> list[tuple[float, float]]:
-    """Centres of n markers sharing a cell, on a small grid inside it."""
-    cols = max(1, math.ceil(math.sqrt(n)))
-    rows = math.ceil(n / cols)
-    return [(x + size * (i % cols + 0.5) / cols, y + size * (i // cols + 0.5) / rows) for i in range(n)]
+LABEL_HEIGHT, LABEL_GAP, CELL_TOP = 18.0, 4.0, 18.0
+
+
+def _label_width(text: str) -> float:
+    """A generous width for a 12 px bold label (no font metrics in SVG: err wide)."""
+    return 7.6 * len(text) + 14
+
+
+def _layout(risks: list[dict[str, Any]]) -> dict[tuple[int, int], list[tuple[str, str]]]:
+    """Per cell, its labels top to bottom: (kind, risk id), kind ``now``, ``at_target`` or ``target``.
+
+    Current positions and targets share one stack per cell, so no two labels ever overlap and a
+    target in a cell of its own or under another risk's label stays visible.
+    """
+    cells: dict[tuple[int, int], list[tuple[str, str]]] = defaultdict(list)
+    for r in risks:
+        now, aim = (r["likelihood"], r["consequence"]), (r["target_likelihood"], r["target_consequence"])
+        cells[now].append(("at_target" if now == aim else "now", r["id"]))
+    for r in risks:
+        now, aim = (r["likelihood"], r["consequence"]), (r["target_likelihood"], r["target_consequence"])
+        if r["target_likelihood"] is not None and now != aim:
+            cells[aim].append(("target", r["id"]))
+    return cells
 
 
 def heat_map(risks: list[dict[str, Any]], cell: float = 88) -> str:
-    """5×5 likelihood × consequence; each risk at its current cell with an arrow to its target."""
-    left, top = 48, 12
-    size = 5 * cell
-    svg = _svg(left + size + 10, top + size + 44, "Risk heat map: current position and target of each risk",
+    """5×5 likelihood × consequence; each risk labelled at its current cell and at its target cell
+    (dashed), joined by an arrow; a risk already at its target is ringed. Cells grow to fit their labels."""
+    cells = _layout(risks)
+    widest = max([_label_width(r["id"]) for r in risks] + [0])
+    cell = max(cell, widest + 12)
+    tallest = max([len(v) for v in cells.values()] + [0])
+    cell_h = max(cell * 0.8, CELL_TOP + tallest * (LABEL_HEIGHT + LABEL_GAP) + 4)
+    left, top = 56, 12
+    width, height = 5 * cell, 5 * cell_h
+    legend_y = top + height + 64
+    svg = _svg(left + width + 10, legend_y + 20, "Risk heat map: current position and target of each risk",
                **{"class": "heat-map"})
     defs = ET.SubElement(svg, "defs")
     marker = ET.SubElement(defs, "marker", {"id": "arrowhead", "viewBox": "0 0 10 10", "refX": "9", "refY": "5",
@@ -70,57 +95,66 @@ def heat_map(risks: list[dict[str, Any]], cell: float = 88) -> str:
     ET.SubElement(marker, "path", {"d": "M 0 0 L 10 5 L 0 10 z", "fill": "#333"})
 
     def corner(lik: int, con: int) -> tuple[float, float]:
-        return left + (con - 1) * cell, top + (5 - lik) * cell
+        return left + (con - 1) * cell, top + (5 - lik) * cell_h
 
-    here: dict[tuple[int, int], list[str]] = defaultdict(list)
-    aimed: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for r in risks:
-        here[(r["likelihood"], r["consequence"])].append(r["id"])
-        if r["target_likelihood"] is not None:
-            aimed[(r["target_likelihood"], r["target_consequence"])].append(r["id"])
+    def slot(key: tuple[int, int], kind: str, rid: str) -> tuple[float, float]:
+        x, y = corner(*key)
+        i = cells[key].index((kind, rid))
+        return x + cell / 2, y + CELL_TOP + i * (LABEL_HEIGHT + LABEL_GAP) + LABEL_HEIGHT / 2
+
     for lik in range(5, 0, -1):
         for con in range(1, 6):
             x, y = corner(lik, con)
             band, fill = _band(lik * con)
-            ET.SubElement(svg, "rect", {"class": "cell", "x": f"{x:g}", "y": f"{y:g}", "width": f"{cell:g}", "height": f"{cell:g}",
+            ET.SubElement(svg, "rect", {"class": "cell", "x": f"{x:g}", "y": f"{y:g}", "width": f"{cell:g}", "height": f"{cell_h:g}",
                                         "fill": fill, "stroke": "#ffffff", "stroke-width": "2", "data-likelihood": str(lik),
                                         "data-consequence": str(con), "data-score": str(lik * con), "data-band": band,
-                                        "data-risks": " ".join(here.get((lik, con), []))})
-            _text(svg, x + cell - 4, y + 11, str(lik * con), **{"class": "cell-score", "text-anchor": "end"})
+                                        "data-risks": " ".join(rid for kind, rid in cells.get((lik, con), []) if kind != "target")})
+            _text(svg, x + cell - 5, y + 13, str(lik * con), **{"class": "cell-score", "text-anchor": "end"})
     for i in range(1, 6):
-        x, y = corner(1, i)
-        _text(svg, x + cell / 2, top + size + 14, str(i), **{"text-anchor": "middle", "class": "axis"})
-        x, y = corner(i, 1)
-        _text(svg, left - 8, y + cell / 2 + 4, str(i), **{"text-anchor": "end", "class": "axis"})
-    _text(svg, left + size / 2, top + size + 34, "consequence →", **{"text-anchor": "middle", "class": "axis-title"})
-    _text(svg, 12, top + size / 2, "likelihood →", **{"text-anchor": "middle", "class": "axis-title",
-                                                        "transform": f"rotate(-90 12 {top + size / 2:g})"})
+        x, _ = corner(1, i)
+        _text(svg, x + cell / 2, top + height + 16, str(i), **{"text-anchor": "middle", "class": "axis"})
+        _, y = corner(i, 1)
+        _text(svg, left - 10, y + cell_h / 2 + 4, str(i), **{"text-anchor": "end", "class": "axis"})
+    _text(svg, left + width / 2, top + height + 36, "consequence →", **{"text-anchor": "middle", "class": "axis-title"})
+    _text(svg, 14, top + height / 2, "likelihood →", **{"text-anchor": "middle", "class": "axis-title",
+                                                         "transform": f"rotate(-90 14 {top + height / 2:g})"})
 
-    def position(table: dict, key: tuple[int, int], rid: str) -> tuple[float, float]:
-        x, y = corner(*key)
-        ids = table[key]
-        return _slots(len(ids), x + 4, y + 12, cell - 8)[ids.index(rid)]
-
-    for r in risks:  # arrows first, so markers sit on top of them
+    for r in risks:  # arrows first, so labels sit on top of them
         now, aim = (r["likelihood"], r["consequence"]), (r["target_likelihood"], r["target_consequence"])
         if r["target_likelihood"] is None or now == aim:
             continue  # no target, or already at it
-        start, end = position(here, now, r["id"]), position(aimed, aim, r["id"])
-        ET.SubElement(svg, "line", {"class": "arrow", "data-risk": r["id"], "x1": f"{start[0]:g}", "y1": f"{start[1]:g}",
-                                    "x2": f"{end[0]:g}", "y2": f"{end[1]:g}", "stroke": "#333", "stroke-width": "1.2",
-                                    "marker-end": "url(#arrowhead)"})
+        (x1, y1), (x2, y2) = slot(now, "now", r["id"]), slot(aim, "target", r["id"])
+        # from the edge of one label to the edge of the other, so the arrowhead is not hidden
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy) or 1
+        half_w, half_h = _label_width(r["id"]) / 2, LABEL_HEIGHT / 2
+        t = min(half_w / abs(dx) if dx else math.inf, half_h / abs(dy) if dy else math.inf) * length
+        ux, uy = dx / length, dy / length
+        ET.SubElement(svg, "line", {"class": "arrow", "data-risk": r["id"], "x1": f"{x1 + ux * t:.1f}", "y1": f"{y1 + uy * t:.1f}",
+                                    "x2": f"{x2 - ux * (t + 2):.1f}", "y2": f"{y2 - uy * (t + 2):.1f}", "stroke": "#333",
+                                    "stroke-width": "1.4", "marker-end": "url(#arrowhead)"})
     for r in risks:
         if r["target_likelihood"] is None:
             continue
-        cx, cy = position(aimed, (r["target_likelihood"], r["target_consequence"]), r["id"])
+        aim = (r["target_likelihood"], r["target_consequence"])
+        at_target = aim == (r["likelihood"], r["consequence"])
+        cx, cy = slot(aim, "at_target" if at_target else "target", r["id"])
         g = ET.SubElement(svg, "g", {"class": "target", "data-risk": r["id"], "data-likelihood": str(r["target_likelihood"]),
-                                     "data-consequence": str(r["target_consequence"])})
+                                     "data-consequence": str(r["target_consequence"]), "data-at-target": "true" if at_target else "false"})
         ET.SubElement(g, "title").text = f"{r['id']} target: likelihood {r['target_likelihood']} × consequence {r['target_consequence']}"
-        ET.SubElement(g, "circle", {"cx": f"{cx:g}", "cy": f"{cy:g}", "r": "5", "fill": "none", "stroke": "#333",
-                                    "stroke-dasharray": "2 1.5"})
+        w = _label_width(r["id"]) + (6 if at_target else 0)
+        h = LABEL_HEIGHT + (6 if at_target else 0)
+        ET.SubElement(g, "rect", {"x": f"{cx - w / 2:g}", "y": f"{cy - h / 2:g}", "width": f"{w:g}", "height": f"{h:g}",
+                                  "rx": f"{h / 2:g}", "fill": "#ffffff", "stroke": "#1f2d3d", "stroke-width": "1.4",
+                                  "stroke-dasharray": "3 2"})
+        if not at_target:
+            _text(g, cx, cy + 4, r["id"], **{"text-anchor": "middle", "class": "risk-label target-label", "fill": "#1f2d3d"})
     for r in risks:
-        cx, cy = position(here, (r["likelihood"], r["consequence"]), r["id"])
-        width = 6 * len(r["id"]) + 7
+        key = (r["likelihood"], r["consequence"])
+        at_target = key == (r["target_likelihood"], r["target_consequence"])
+        cx, cy = slot(key, "at_target" if at_target else "now", r["id"])
+        w = _label_width(r["id"])
         g = ET.SubElement(svg, "g", {"class": "risk", "data-risk": r["id"], "data-likelihood": str(r["likelihood"]),
                                      "data-consequence": str(r["consequence"]), "data-score": str(r["score"]),
                                      "data-target-likelihood": str(r["target_likelihood"] or ""),
@@ -128,9 +162,20 @@ def heat_map(risks: list[dict[str, Any]], cell: float = 88) -> str:
                                      "data-tolerance": str(r["tolerance"] or "")})
         ET.SubElement(g, "title").text = (f"{r['id']} {r['title']}: likelihood {r['likelihood']} × consequence "
                                           f"{r['consequence']} = {r['score']}; tolerance {r['tolerance']}")
-        ET.SubElement(g, "rect", {"x": f"{cx - width / 2:g}", "y": f"{cy - 7:g}", "width": f"{width:g}", "height": "14",
-                                  "rx": "7", "fill": "#1f2d3d"})
-        _text(g, cx, cy + 3.5, r["id"], **{"text-anchor": "middle", "class": "risk-label", "fill": "#ffffff"})
+        ET.SubElement(g, "rect", {"x": f"{cx - w / 2:g}", "y": f"{cy - LABEL_HEIGHT / 2:g}", "width": f"{w:g}",
+                                  "height": f"{LABEL_HEIGHT:g}", "rx": f"{LABEL_HEIGHT / 2:g}", "fill": "#1f2d3d"})
+        _text(g, cx, cy + 4, r["id"], **{"text-anchor": "middle", "class": "risk-label", "fill": "#ffffff"})
+    legend = ET.SubElement(svg, "g", {"class": "legend"})
+    x = left
+    for kind, words in (("now", "current position"), ("target", "target"), ("at_target", "at its target")):
+        w = 34
+        dashed = {"fill": "#ffffff", "stroke": "#1f2d3d", "stroke-width": "1.4", "stroke-dasharray": "3 2"}
+        if kind == "at_target":
+            ET.SubElement(legend, "rect", {"x": f"{x - 3:g}", "y": f"{legend_y - 16:g}", "width": f"{w + 6:g}", "height": "24", "rx": "12", **dashed})
+        attrs = {"fill": "#1f2d3d"} if kind != "target" else dashed
+        ET.SubElement(legend, "rect", {"x": f"{x:g}", "y": f"{legend_y - 13:g}", "width": f"{w:g}", "height": "18", "rx": "9", **attrs})
+        _text(legend, x + w + 8, legend_y, words, **{"class": "legend-text"})
+        x += w + 8 + 7.2 * len(words) + 24
     return _out(svg)
 
 
@@ -170,6 +215,12 @@ def attendance_matrix(matrix: dict[str, Any], row_height: float = 18, col_width:
     width = left + col_width * len(cols) + 4
     height = top + row_height * (len(rows) + 1) + 8
     svg = _svg(width, height, f"Attendance at meetings of {matrix['name']}", **{"class": "attendance", "data-body": matrix["body"]})
+    # "not a member" is hatched and "not taken yet" dotted, so neither relies on telling two greys apart
+    hatch = "hatch-" + "".join(ch if ch.isalnum() else "-" for ch in matrix["body"])
+    pattern = ET.SubElement(ET.SubElement(svg, "defs"), "pattern", {"id": hatch, "width": "6", "height": "6",
+                                                                    "patternUnits": "userSpaceOnUse", "patternTransform": "rotate(45)"})
+    ET.SubElement(pattern, "rect", {"width": "6", "height": "6", "fill": "#eeeeee"})
+    ET.SubElement(pattern, "line", {"x1": "0", "y1": "0", "x2": "0", "y2": "6", "stroke": "#9a9a9a", "stroke-width": "2"})
     for j, col in enumerate(cols):
         x = left + col_width * j + col_width / 2
         _text(svg, x, top - 22, col["date"][8:10] + "/" + col["date"][5:7], **{"text-anchor": "middle", "class": "col-head"})
@@ -182,8 +233,10 @@ def attendance_matrix(matrix: dict[str, Any], row_height: float = 18, col_width:
             g = ET.SubElement(svg, "g", {"class": "mark", "data-person": row["person"], "data-meeting": c["meeting"],
                                          "data-status": c["status"], "data-mark": c["mark"]})
             ET.SubElement(g, "title").text = f"{row['name']}, {c['meeting']}: {c['status'].replace('_', ' ')}"
+            fill = f"url(#{hatch})" if c["status"] == "not_member" else STATUS_FILL.get(c["status"], "#ffffff")
+            border = {"stroke": "#8a8a8a", "stroke-dasharray": "1 2"} if c["status"] == "not_taken" else {"stroke": "#ffffff"}
             ET.SubElement(g, "rect", {"x": f"{x:g}", "y": f"{y:g}", "width": f"{col_width:g}", "height": f"{row_height:g}",
-                                      "fill": STATUS_FILL.get(c["status"], "#ffffff"), "stroke": "#ffffff"})
+                                      "fill": fill, **border})
             _text(g, x + col_width / 2, y + row_height * 0.72, c["mark"], **{"text-anchor": "middle"})
     y = top + row_height * len(rows) + 4
     _text(svg, left - 6, y + row_height * 0.7, "Quorate", **{"text-anchor": "end", "class": "row-head quorate-head"})

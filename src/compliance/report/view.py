@@ -8,6 +8,7 @@ pictures: risk positions and targets, who attended which meeting).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter, defaultdict
 from typing import Any
@@ -37,6 +38,57 @@ def rag(summary: dict[str, Any]) -> str:
     return "green"
 
 
+def rag_reason(summary: dict[str, Any]) -> str:
+    """Why the rating is what it is, in one sentence of counts."""
+    fails = summary.get("failures_by_severity", {})
+    serious = sum(n for sev, n in fails.items() if SEVERITY_ORDER.get(sev, 0) >= SEVERITY_ORDER["high"])
+    failing, errors = summary["by_outcome"].get("fail", 0), summary["by_outcome"].get("error", 0)
+    if serious:
+        return f"{plural(serious, 'failure')} of high or critical severity, among {plural(failing, 'failure')} in all."
+    if failing or errors:
+        return f"{plural(failing, 'failure')}, none of high severity; {plural(errors, 'finding')} could not be decided."
+    return "No failures, and every rule could be decided for every subject."
+
+
+def plural(n: int, word: str) -> str:
+    """'1 failure', '7 failures'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def long_date(day: dt.date) -> str:
+    """17 October 2024."""
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def financial_year(day: dt.date, start: str) -> str:
+    """The financial year holding ``day`` for a year starting on ``start`` (MM-DD): '2024-25'."""
+    month, first = (int(x) for x in start.split("-"))
+    year = day.year if (day.month, day.day) >= (month, first) else day.year - 1
+    return f"{year}-{(year + 1) % 100:02d}" if (month, first) != (1, 1) else str(year)
+
+
+def _key_points(findings: list[dict]) -> list[dict[str, Any]]:
+    """The high- and critical-severity failures, one point per rule, naming each subject."""
+    by_rule: dict[str, list[dict]] = defaultdict(list)
+    for f in findings:
+        if f["outcome"] == "fail" and SEVERITY_ORDER.get(f["severity"], 0) >= SEVERITY_ORDER["high"]:
+            by_rule[f["rule_id"]].append(f)
+    points = [{"rule_id": rid, "title": fs[0]["title"], "severity": fs[0]["severity"], "family": fs[0]["family"],
+               "subjects": [f["subject"]["label"] for f in fs]} for rid, fs in by_rule.items()]
+    return sorted(points, key=lambda p: (-SEVERITY_ORDER.get(p["severity"], 0), -len(p["subjects"]), p["rule_id"]))
+
+
+def _change_summary(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Counts of new / persisting / resolved failures and the names of the new and resolved ones."""
+    if section is None:
+        return None
+    labels = lambda key: [display((i.get("subject") or {}).get("label") or (i.get("subject") or {}).get("id"))  # noqa: E731
+                          + " (" + display(i.get("title") or i.get("rule_id")) + ")" for i in section.get(key) or []]
+    return {"baseline_as_of": display(section.get("baseline_as_of")),
+            "counts": {k: len(section.get(k) or []) for k in CHANGE_STATES},
+            "new": labels("new"), "resolved": labels("resolved")}
+
+
 def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData, facts: list[dict[str, Any]],
                history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Everything the report shows, computed once; renderers only lay it out.
@@ -46,9 +98,18 @@ def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData,
     findings = document["findings"]
     families = _family_order(rules, findings)
     summary = document["summary"]
+    organisation = data.organisation
+    as_of = dt.date.fromisoformat(document["as_of"])
     return {
         "dataset": document["dataset"],
+        "organisation": organisation.name or document["dataset"],
+        "short_name": organisation.short_name or organisation.name or document["dataset"],
         "as_of": document["as_of"],
+        "as_of_words": long_date(as_of),
+        "financial_year": financial_year(as_of, organisation.financial_year_start),
+        "rag_reason": rag_reason(summary),
+        "key_points": _key_points(findings),
+        "change_summary": _change_summary(document.get("changes")),
         "rules_digest": document["rules_digest"],
         "schema_version": document["schema_version"],
         "tool_version": document["tool_version"],
@@ -95,6 +156,24 @@ def _severity_matrix(findings: list[dict]) -> list[dict[str, Any]]:
 def cite(ref: dict[str, Any]) -> str:
     """A reference as one line: authority, clause."""
     return ", ".join(str(ref[k]) for k in ("authority", "clause") if ref.get(k))
+
+
+def location(url: str | None) -> str:
+    """Where a reference points, as the rule file says it: a web address as given, a file
+    with a ``#L156`` anchor as 'file, line 156'. Nothing is resolved or checked here."""
+    if not url:
+        return ""
+    if url.startswith(("http://", "https://")):
+        return url
+    path, _, anchor = url.partition("#")
+    return f"{path}, line {anchor[1:]}" if anchor[:1] == "L" and anchor[1:].isdigit() else url
+
+
+def citation(ref: dict[str, Any]) -> dict[str, Any]:
+    """A reference for the report: its words, its location, and a link when it is a web address."""
+    url = ref.get("url")
+    return {"text": cite(ref), "url": url, "location": location(url),
+            "link": url if url and url.startswith(("http://", "https://")) else None}
 
 
 OPERATORS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in", "not_in": "not in",
@@ -167,7 +246,8 @@ def _waivers(section: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _change_entry(item: dict[str, Any]) -> dict[str, str]:
     subject = item.get("subject") or {}
-    return {"rule_id": display(item.get("rule_id")), "subject_id": display(subject.get("id")),
+    return {"rule_id": display(item.get("rule_id")), "title": display(item.get("title") or item.get("rule_id")),
+            "subject_id": display(subject.get("id")),
             "subject_label": display(subject.get("label")), "severity": display(item.get("severity")),
             "message": display(item.get("message")), "now": display(item.get("now"))}
 
@@ -185,7 +265,7 @@ def _row(f: dict[str, Any]) -> dict[str, Any]:
         "rule_id": f["rule_id"], "title": f["title"], "severity": f["severity"], "outcome": f["outcome"],
         "subject_id": f["subject"]["id"], "subject_label": f["subject"]["label"], "subject_kind": f["subject"]["kind"],
         "message": f["message"], "evidence": evidence_lines(f["evidence"]),
-        "citations": [{"text": cite(r), "url": r.get("url")} for r in f["references"]],
+        "citations": [citation(r) for r in f["references"]],
         "remediation": f["remediation"], "waiver": waiver_text(f.get("waiver")), "change": f.get("change") or "",
     }
 
@@ -203,17 +283,34 @@ def _family(name: str, findings: list[dict], rules: list[Any]) -> dict[str, Any]
         "rules": sum(1 for r in rules if r.family_name == name) or len({f["rule_id"] for f in mine}),
         "counts": {o: counts.get(o, 0) for o in OUTCOMES},
         "failing": [_row(f) for f in sorted(mine, key=order) if f["outcome"] == "fail"],
+        "failing_rules": _by_rule([_row(f) for f in sorted(mine, key=order) if f["outcome"] == "fail"]),
         "waived": [_row(f) for f in sorted(mine, key=order) if f["outcome"] == "waived"],
         "errors": [_error(f) for f in sorted(mine, key=order) if f["outcome"] == "error"],
         "passes": [
             {
                 "rule_id": rid, "title": fs[0]["title"],
                 "passed": [f["subject"]["id"] for f in fs if f["outcome"] == "pass"],
+                "passed_labels": [f["subject"]["label"] for f in fs if f["outcome"] == "pass"],
                 "not_applicable": [f["subject"]["id"] for f in fs if f["outcome"] == "not_applicable"],
             }
             for rid, fs in sorted(passes.items())
         ],
     }
+
+
+def _by_rule(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Failing rows grouped by rule, in the order given: the citation (and the remediation, when
+    every row shares it) is said once per rule instead of once per row."""
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["rule_id"], []).append(row)
+    out = []
+    for rule_id, group in groups.items():
+        fixes = {r["remediation"] for r in group}
+        out.append({"rule_id": rule_id, "title": group[0]["title"], "severity": group[0]["severity"],
+                    "citations": group[0]["citations"], "remediation": fixes.pop() if len(fixes) == 1 else None,
+                    "rows": group})
+    return out
 
 
 def _error(f: dict[str, Any]) -> dict[str, Any]:
