@@ -207,7 +207,7 @@ def sources(kind: str, derived: Iterable[str]) -> dict[str, type[BaseModel]]:
 
 def record_label(record: BaseModel) -> str:
     """A record's name for people: its name or title, else its id."""
-    for attr in ("name", "title", "description"):
+    for attr in ("name", "title", "label", "description", "duty", "measure"):
         value = getattr(record, attr, None)
         if isinstance(value, str) and value:
             return value[:80]

@@ -110,7 +110,8 @@ def failing_rows(rule: dict[str, Any], with_change: bool) -> list[list[Any]]:
     out = []
     for r in rule["rows"]:
         subject = r["subject_label"] if r["subject_label"] == r["subject_id"] else f"{r['subject_label']} ({r['subject_id']})"
-        finding = r["message"] + (". Evidence: " + "; ".join(r["evidence"]) if r["evidence"] else "")
+        shown = r["evidence"][:2] + ([f"{len(r['evidence']) - 2} more in the JSON output"] if len(r["evidence"]) > 2 else [])
+        finding = r["message"] + (". Evidence: " + "; ".join(shown) if shown else "")
         out.append([subject, finding] + ([r["remediation"]] if not rule["remediation"] else []) + ([r["change"]] if with_change else []))
     return out
 

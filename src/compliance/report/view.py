@@ -180,19 +180,30 @@ OPERATORS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "�
              "matches": "matches", "exists": "present", "missing": "absent"}
 
 
+def _short(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def evidence_lines(evidence: list[dict[str, Any]]) -> list[str]:
-    """The tests that decided the finding, in words: 'score 12, required ≤ 6'."""
+    """The tests that decided the finding, in words: 'score 12, required ≤ 6'.
+
+    Where some tests did not hold, only those are shown (the ones that held did not decide a
+    failure); long values are cut with "…" (the JSON output keeps them whole).
+    """
     lines = []
+    deciding = any(item.get("result") is not True for item in evidence if item.get("part") != "when")
     for item in evidence:
         if item.get("part") == "when" and item.get("result"):
             continue  # applicability that held is context, not evidence of the outcome
+        if deciding and item.get("part") != "when" and item.get("result") is True:
+            continue
         if "field" in item and item.get("op") in ("exists", "missing"):
-            actual = "absent" if item.get("actual") is None else display(item.get("actual"))
-            lines.append(f"{item['field']} {actual}; required {OPERATORS[item['op']]}")
+            actual = "absent" if item.get("actual") is None else _short(display(item.get("actual")))
+            lines.append(f"{_short(item['field'])} {actual}; required {OPERATORS[item['op']]}")
         elif "field" in item:
-            actual = "missing" if item.get("missing") else display(item.get("actual"))
+            actual = "missing" if item.get("missing") else _short(display(item.get("actual")))
             op = OPERATORS.get(item.get("op", ""), item.get("op", ""))
-            lines.append(f"{item['field']} {actual}; required {op} {display(item.get('expected'))}")
+            lines.append(f"{_short(item['field'])} {actual}; required {op} {_short(display(item.get('expected')))}")
         else:
             lines.append(display(item))
     return lines
