@@ -5,10 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from .actions import Action
+from .agenda import AgendaItem
 from .base import Record, Source
+from .committees import CommitteeDecision, CommitteeEscalation, CommitteeMeeting, CommitteeReport
 from .bodies import Body, Membership, QuorumRequirement, QuorumSpec
 from .declarations import Declaration, Interest
 from .meetings import Attendance, Meeting
+from .minutes import MinutedAction, MinutedApology, MinuteItem
 from .organisation import Organisation, RoleGroup
 from .papers import ImpactAssessment, Paper, YesNoItem
 from .people import Person
@@ -28,6 +31,14 @@ class GovernanceData(Record):
     actions: list[Action] = Field(default_factory=list)
     papers: list[Paper] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    agenda_items: list[AgendaItem] = Field(default_factory=list)
+    committee_reports: list[CommitteeReport] = Field(default_factory=list)
+    committee_meetings: list[CommitteeMeeting] = Field(default_factory=list)
+    committee_decisions: list[CommitteeDecision] = Field(default_factory=list)
+    committee_escalations: list[CommitteeEscalation] = Field(default_factory=list)
+    minuted_apologies: list[MinutedApology] = Field(default_factory=list)
+    minute_items: list[MinuteItem] = Field(default_factory=list)
+    minuted_actions: list[MinutedAction] = Field(default_factory=list)
 
 
 # register name -> model of one record; the io layer and the JSON schema both read this
@@ -40,6 +51,14 @@ REGISTERS: dict[str, type[Record]] = {
     "actions": Action,
     "papers": Paper,
     "waivers": Waiver,
+    "agenda_items": AgendaItem,
+    "committee_reports": CommitteeReport,
+    "committee_meetings": CommitteeMeeting,
+    "committee_decisions": CommitteeDecision,
+    "committee_escalations": CommitteeEscalation,
+    "minuted_apologies": MinutedApology,
+    "minute_items": MinuteItem,
+    "minuted_actions": MinutedAction,
 }
 
 # register name -> the name rules use for one of its records: a rule reads ``paper.presenter`` on a
@@ -52,10 +71,19 @@ RECORD_KINDS: dict[str, str] = {
     "risks": "risk",
     "actions": "action",
     "papers": "paper",
+    "agenda_items": "agenda_item",
+    "committee_reports": "committee_report",
+    "committee_meetings": "committee_meeting",
+    "committee_decisions": "committee_decision",
+    "committee_escalations": "committee_escalation",
+    "minuted_apologies": "minuted_apology",
+    "minute_items": "minute_item",
+    "minuted_actions": "minuted_action",
 }
 
 __all__ = [
-    "Action", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
+    "Action", "AgendaItem", "CommitteeDecision", "CommitteeEscalation", "CommitteeMeeting", "CommitteeReport",
+    "MinuteItem", "MinutedAction", "MinutedApology", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
     "Meeting", "Membership", "Organisation", "Paper", "Person", "QuorumRequirement", "QuorumSpec",
     "Record", "RECORD_KINDS", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
     "Source", "Waiver", "YesNoItem",
