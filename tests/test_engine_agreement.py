@@ -55,12 +55,3 @@ def test_fnv_collision_partitioning_loses_no_fact():
     assert not result.errors
     assert result.seen == set(range(3000))
     assert result.matched[(0, "pass")] | result.matched[(0, "fail")] == set(range(3000))
-
-
-def test_matches_is_refused_with_the_reason():
-    import pytest
-
-    from compliance.rules.conditions import ConditionError
-
-    with pytest.raises(ConditionError, match="durable-rules has no negated match"):
-        to_nnf(Leaf("t", "matches", "ab"), negate=True)

@@ -15,7 +15,16 @@ from .engine.findings import Finding, load_error_finding
 from .facts import derive_facts
 from .io import load_dataset
 from .io.dataset import LoadedDataset
-from .rules.loader import RuleSet
+from .io.issues import DatasetError, LoadIssue
+from .rules.loader import RuleSet, check_overrides, fields_needed
+
+
+def check_params(ruleset: RuleSet, loaded: LoadedDataset) -> None:
+    """Refuse the data set's ``rule_params`` if a name, type or range is wrong (exit 2, all listed)."""
+    file = f"{loaded.path}/organisation.yaml"
+    problems = check_overrides(ruleset.rules, loaded.data.organisation.rule_params, file)
+    if problems:
+        raise DatasetError([LoadIssue(file, "rule_params", "", p.split(": ", 1)[1] if ": " in p else p) for p in problems])
 
 
 @dataclass
@@ -41,7 +50,8 @@ def run_check(dataset: Path, ruleset: RuleSet, as_of: dt.date, *, keep_going: bo
 
 def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engine: str = "durable") -> CheckRun:
     """``run_check`` for a data set already loaded (a caller that read it to choose ``as_of``)."""
-    facts = derive_facts(loaded.data, as_of)
+    check_params(ruleset, loaded)
+    facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules))
     findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
     findings += [load_error_finding(issue, as_of) for issue in loaded.issues]
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))

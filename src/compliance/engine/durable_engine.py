@@ -57,8 +57,19 @@ _RESERVED = {"id", "sid", "_k"}  # the engine's own keys: a fact field of that n
 
 
 def _name(field_name: str) -> str:
-    """The engine-side name of a fact field (never ``id``/``sid``: joins on those read freed memory)."""
-    return f"_f_{field_name}" if field_name in _RESERVED or field_name.startswith("_f_") else field_name
+    """The engine-side name of a fact field (never ``id``/``sid``: joins on those read freed memory).
+
+    Dotted record fields (``paper.presenter``) and computed fields (``~r...``) are given plain
+    identifiers: a digest keeps distinct names distinct.
+    """
+    if field_name in _RESERVED or field_name.startswith("_f_"):
+        return f"_f_{field_name}"
+    if not _PLAIN.fullmatch(field_name):
+        return "_q_" + hashlib.sha1(field_name.encode()).hexdigest()[:16]
+    return field_name
+
+
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 PASS, FAIL, NA, ERROR, CONTRADICTION = "pass", "fail", "not_applicable", "error", "contradiction"
 
@@ -131,8 +142,6 @@ def compile_condition(cond: Condition) -> dict[str, Any]:
         return {"$or": [{f: x} for x in v]} if v else {"$and": [{"$ex": {f: 1}}, {"$nex": {f: 1}}]}
     if op == "not_in":
         return {"$and": [{"$ex": {f: 1}}] + [{"$neq": {f: x}} for x in v]}
-    if op == "matches":
-        return {"$mt": {f: v}}
     return {_OPS[op]: {f: v}}
 
 

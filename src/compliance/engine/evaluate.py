@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..facts.kinds import FACT_MODELS, field_type, from_day
-from ..rules.conditions import All, Condition, Not, resolve, to_nnf
-from ..rules.loader import template_names
+from ..facts.kinds import from_day
+from ..rules.conditions import All, Condition, Not, fields_of, is_computed, resolve, to_nnf
+from ..rules.loader import field_type_of, template_names
 from ..rules.schema import Rule
-from . import durable_engine, reference
+from . import computed, durable_engine, reference
 from .findings import Finding, Subject
 
 ENGINES = ("durable", "reference")
@@ -30,6 +30,7 @@ class KindPlan:
     kind: str
     facts: list[dict[str, Any]]
     rules: list[tuple[Rule, dict[str, Any], Condition | None, Condition]]  # (rule, params, when, require)
+    ctx: computed.Context | None = None  # related facts and computed fields, for the reference evaluator
 
     def compiled(self) -> list[durable_engine.CompiledRule]:
         return [
@@ -44,12 +45,23 @@ class KindPlan:
 
 def plan(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
          param_overrides: dict[str, dict[str, Any]] | None = None) -> list[KindPlan]:
-    """Group facts by kind and resolve each rule in force (parameters, dates, as_of offsets)."""
+    """Group facts by kind and resolve each rule in force (parameters, dates, as_of offsets).
+
+    The pack's derived values are added to every fact of their kind first; then each kind's
+    facts get the values of the text predicates and relations its rules use (``engine.computed``).
+    """
     overrides = param_overrides or {}
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
         by_kind[fact["kind"]].append(fact)
     active = [r for r in rules if r.in_force(as_of)]
+    derived = _derived_of(active)
+    if derived:
+        computed.apply_derived(by_kind, derived)
+        for item in derived:
+            _DERIVED_TYPES[(item.kind, item.name)] = item.type
+    specs: dict[str, Any] = {}
+    ctx = computed.Context(by_kind, specs)
     plans = []
     for kind in sorted({r.applies_to for r in active}):
         kind_facts = by_kind.get(kind, [])
@@ -59,9 +71,26 @@ def plan(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
         for rule in (r for r in active if r.applies_to == kind):
             params = rule_params(rule, overrides)
             when = resolve(rule.when_condition, params, as_of) if rule.when_condition else None
-            resolved.append((rule, params, when, resolve(rule.require_condition, params, as_of)))
-        plans.append(KindPlan(kind, kind_facts, resolved))
+            require = resolve(rule.require_condition, params, as_of)
+            specs.update(computed.resolve_specs([when, require], params, as_of))
+            resolved.append((rule, params, when, require))
+        names = sorted({n for _, _, w, q in resolved for n in fields_of(w) | fields_of(q) if is_computed(n)})
+        plans.append(KindPlan(kind, computed.attach(kind_facts, names, ctx), resolved, ctx))
     return plans
+
+
+def _derived_of(rules: list[Rule]) -> list[Any]:
+    """The derived values the rules' packs declare, once each, in declaration order."""
+    out, seen = [], set()
+    for rule in rules:
+        for item in rule._derived:
+            if id(item) not in seen:
+                seen.add(id(item))
+                out.append(item)
+    return out
+
+
+_DERIVED_TYPES: dict[tuple[str, str], str] = {}
 
 
 def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, list[str]], list[str]]:
@@ -73,7 +102,7 @@ def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, list
     if engine == "durable":
         result = durable_engine.run(kind_plan.kind, kind_plan.compiled(), kind_plan.facts)
         return result.outcomes, result.errors
-    return {i: [_reference_outcome(w, q, fact, explain=False)[0] for fact in kind_plan.facts]
+    return {i: [_reference_outcome(w, q, fact, explain=False, ctx=kind_plan.ctx)[0] for fact in kind_plan.facts]
             for i, (_, _, w, q) in enumerate(kind_plan.rules)}, []
 
 
@@ -87,19 +116,19 @@ def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
             engine_outcomes = decided[i] if decided is not None else None
             for f_index, fact in enumerate(kind_plan.facts):
                 engine_says = engine_outcomes[f_index] if engine_outcomes is not None else None
-                findings.append(_finding(rule, params, when, require, fact, as_of, engine_says, errors))
+                findings.append(_finding(rule, params, when, require, fact, as_of, engine_says, errors, kind_plan.ctx))
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
     return findings
 
 
-def _reference_outcome(when, require, fact, explain: bool = True) -> tuple[str, list[dict[str, Any]]]:
+def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> tuple[str, list[dict[str, Any]]]:
     """The reference evaluator's outcome; with ``explain``, the leaf evidence tagged by part."""
     evidence: list[dict[str, Any]] = []
 
     def value(cond, part: str) -> bool | None:
         if not explain:
-            return reference.truth(cond, fact)
-        result, ev = reference.evaluate(cond, fact)
+            return reference.truth(cond, fact, ctx)
+        result, ev = reference.evaluate(cond, fact, ctx)
         evidence.extend({**e, "part": part} for e in ev)
         return result
 
@@ -111,8 +140,9 @@ def _reference_outcome(when, require, fact, explain: bool = True) -> tuple[str, 
     return ("error" if ok is None else "pass" if ok else "fail"), evidence
 
 
-def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None, engine_errors: list[str]) -> Finding:
-    outcome, evidence = _reference_outcome(when, require, fact)
+def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None, engine_errors: list[str],
+             ctx=None) -> Finding:
+    outcome, evidence = _reference_outcome(when, require, fact, ctx=ctx)
     notes = []
     if decided is not None:
         if engine_errors:
@@ -160,10 +190,12 @@ def _leaf_text(e: dict[str, Any]) -> str:
     return f"{e['field']}={e.get('actual')} {e['op']} {e.get('expected', '')}".strip()
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4096)
 def _is_day(kind: str, name: str) -> bool:
     """Whether a fact field holds a day ordinal (model introspection, so asked once per field)."""
-    return name in FACT_MODELS[kind].model_fields and field_type(kind, name) == "day"
+    if (kind, name) in _DERIVED_TYPES:
+        return _DERIVED_TYPES[(kind, name)] == "day"
+    return field_type_of(kind, name, []) == "day"
 
 
 def _show(kind: str, name: str, value: Any) -> Any:
@@ -181,13 +213,27 @@ def _readable(kind: str, e: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render(template: str, kind: str, fact: dict[str, Any], params: dict[str, Any]) -> str:
-    values: dict[str, Any] = {}
-    for n in _template_fields(template):  # only the fields the message names are formatted
-        values[n] = _show(kind, n, fact[n]) if n in fact else params.get(n, f"<{n} missing>")
-    return template.format(**values)
+    plain, names = _plain_template(template)
+    values = {f"_{i}": (_show(kind, n, fact[n]) if n in fact else params.get(n, f"<{n} missing>")) for i, n in enumerate(names)}
+    return plain.format(**values)
 
 
 @lru_cache(maxsize=1024)
-def _template_fields(template: str) -> tuple[str, ...]:
-    """The field or parameter each placeholder reads (``{a.b}`` and ``{a[0]}`` read ``a``)."""
-    return tuple(sorted({n.split(".")[0].split("[")[0] for n in template_names(template)}))
+def _plain_template(template: str) -> tuple[str, tuple[str, ...]]:
+    """The template with each placeholder renamed ``_0``, ``_1``..., and the field or param each reads.
+
+    Field names may be dotted (``{paper.presenter}``), which ``str.format`` would read as
+    attribute access; renaming keeps format specs (``{score:>3}``) working.
+    """
+    import string  # noqa: PLC0415
+
+    names: list[str] = []
+    parts = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        if name not in names:
+            names.append(name)
+        parts.append("{_" + str(names.index(name)) + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(parts), tuple(names)

@@ -2,78 +2,110 @@
 
 It explains each outcome (which leaf held, actual vs expected) and cross-checks durable-rules.
 ``None`` means "cannot be decided": a field the condition needs is missing.
+
+A text predicate (``~t`` field) is evaluated here again on the raw text, independently of the
+value given to the engine. A relation (``~r`` field) is read from the fact, where
+``engine.computed`` put it, except inside a relation's own ``where`` (evaluated here, with
+``{subject: F}`` read from the subject the relation starts from).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ..rules.conditions import All, Condition, FieldRef, Leaf, Not
+from ..rules.conditions import COMPUTED, All, Condition, FieldRef, Leaf, Not, SubjectRef, TextTest, is_computed
 
 
 def _compare(op: str, actual: Any, expected: Any) -> bool:
     if op == "eq":
-        return actual == expected and type(actual) is type(expected)
+        return actual == expected and _same_type(actual, expected)
     if op == "ne":
-        return not (actual == expected and type(actual) is type(expected))
+        return not (actual == expected and _same_type(actual, expected))
     if op == "in":
         return any(_compare("eq", actual, e) for e in expected)
     if op == "not_in":
         return all(_compare("ne", actual, e) for e in expected)
-    if op == "matches":
-        # durable-rules matches the whole value (measured: `ab` does not match `xaby`)
-        return isinstance(actual, str) and re.fullmatch(expected, actual) is not None
-    if isinstance(actual, bool) or isinstance(expected, bool):
+    if isinstance(actual, bool) or isinstance(expected, bool) or isinstance(actual, str) != isinstance(expected, str):
         return False
     return {"lt": actual < expected, "le": actual <= expected, "gt": actual > expected, "ge": actual >= expected}[op]
 
 
-def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | None) -> bool | None:
-    present = leaf.field in fact
+def _same_type(a: Any, b: Any) -> bool:
+    numbers = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b)
+    return type(a) is type(b) or (isinstance(a, numbers) and isinstance(b, numbers))
+
+
+def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any) -> tuple[bool, Any]:
+    """(present, value) of the leaf's field; text predicates are computed from the text itself."""
+    if is_computed(leaf.field):
+        resolved = ctx.specs.get(leaf.field) if ctx is not None else None
+        spec = COMPUTED[leaf.field]
+        if isinstance(spec, TextTest) and resolved is not None:
+            text = fact.get(spec.field)
+            return (True, resolved.test(text)) if isinstance(text, str) else (False, None)
+    if leaf.field in fact:
+        return True, fact[leaf.field]
+    return False, None
+
+
+def _shown(name: str) -> str:
+    spec = COMPUTED.get(name) if is_computed(name) else None
+    return spec.describe() if spec is not None else name
+
+
+def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | None, ctx: Any,
+          subject: dict[str, Any] | None) -> bool | None:
+    present, actual = _value_of(leaf, fact, ctx)
     if leaf.op in ("exists", "missing"):
         result = present if leaf.op == "exists" else not present
         if evidence is not None:
-            evidence.append({"field": leaf.field, "op": leaf.op, "actual": fact.get(leaf.field), "result": result})
+            evidence.append({"field": _shown(leaf.field), "op": leaf.op, "actual": actual, "result": result})
         return result
     expected = leaf.value
-    if isinstance(expected, FieldRef):
-        if expected.name not in fact:
+    if isinstance(expected, (FieldRef, SubjectRef)):
+        source = fact if isinstance(expected, FieldRef) else (subject or {})
+        if expected.name not in source:
             if evidence is not None:
-                evidence.append({"field": leaf.field, "op": leaf.op, "expected": f"field {expected.name}",
-                                 "actual": fact.get(leaf.field), "result": None, "missing": expected.name})
+                evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": f"field {expected.name}",
+                                 "actual": actual, "result": None, "missing": expected.name})
             return None
-        expected = fact[expected.name]
+        expected = source[expected.name]
     if not present:
         if evidence is not None:
-            evidence.append({"field": leaf.field, "op": leaf.op, "expected": expected, "actual": None, "result": None,
-                             "missing": leaf.field})
+            evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": expected, "actual": None,
+                             "result": None, "missing": _shown(leaf.field)})
         return None
-    result = _compare(leaf.op, fact[leaf.field], expected)
+    result = _compare(leaf.op, actual, expected)
     if evidence is not None:
-        evidence.append({"field": leaf.field, "op": leaf.op, "expected": expected, "actual": fact[leaf.field], "result": result})
+        evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": expected, "actual": actual, "result": result})
     return result
 
 
-def _walk(cond: Condition, fact: dict[str, Any], evidence: list[dict[str, Any]] | None) -> bool | None:
+def _walk(cond: Condition, fact: dict[str, Any], evidence: list[dict[str, Any]] | None, ctx: Any = None,
+          subject: dict[str, Any] | None = None) -> bool | None:
     """Kleene value of ``cond``; with an ``evidence`` list, each leaf's evaluation is appended in order."""
     if isinstance(cond, Leaf):
-        return _leaf(cond, fact, evidence)
+        return _leaf(cond, fact, evidence, ctx, subject)
     if isinstance(cond, Not):
-        value = _walk(cond.item, fact, evidence)
+        value = _walk(cond.item, fact, evidence, ctx, subject)
         return None if value is None else not value
-    values = [_walk(item, fact, evidence) for item in cond.items]
+    values = [_walk(item, fact, evidence, ctx, subject) for item in cond.items]
     if isinstance(cond, All):
         return False if False in values else (None if None in values else True)
     return True if True in values else (None if None in values else False)
 
 
-def evaluate(cond: Condition, fact: dict[str, Any]) -> tuple[bool | None, list[dict[str, Any]]]:
+def evaluate(cond: Condition, fact: dict[str, Any], ctx: Any = None) -> tuple[bool | None, list[dict[str, Any]]]:
     """Kleene truth value of ``cond`` on ``fact`` and the leaf evaluations that explain it."""
     evidence: list[dict[str, Any]] = []
-    return _walk(cond, fact, evidence), evidence
+    return _walk(cond, fact, evidence, ctx), evidence
 
 
-def truth(cond: Condition, fact: dict[str, Any]) -> bool | None:
-    """The same Kleene value as ``evaluate`` without building the evidence (decisions only)."""
-    return _walk(cond, fact, None)
+def truth(cond: Condition, fact: dict[str, Any], ctx: Any = None, subject: dict[str, Any] | None = None) -> bool | None:
+    """The same Kleene value as ``evaluate`` without building the evidence (decisions only).
+
+    ``subject``: inside a relation, the fact the relation starts from (for ``{subject: F}``).
+    """
+    return _walk(cond, fact, None, ctx, subject)

@@ -14,22 +14,57 @@ from ..model.bodies import QuorumRequirement
 from ..model.dates import financial_year_start, partial_bounds
 from .kinds import (
     ActionFact, Fact, ImpactAssessmentFact, InterestFact, MeetingFact, MembershipFact, PaperFact, QuorumPartFact,
-    RiskActionFact, RiskFact, day,
+    RiskActionFact, RiskFact, day, FACT_MODELS,
 )
+from .records import RecordIndex, flatten, record_kinds, record_label
 
 RECORDED = {"present", "apologies", "absent", "deputy"}
 PREDECESSOR_REGISTER = re.compile(r"\bCCG\b", re.I)
 
 
-def derive_facts(data: GovernanceData, as_of: dt.date) -> list[dict[str, Any]]:
-    """Every subject's fact, sorted by (kind, id) so runs are deterministic."""
+def derive_facts(data: GovernanceData, as_of: dt.date,
+                 fields: dict[str, set[str]] | None = None) -> list[dict[str, Any]]:
+    """Every subject's fact, sorted by (kind, id) so runs are deterministic.
+
+    Each fact carries its derived fields and its records' fields (``paper.presenter``, see
+    ``facts.records``). ``fields`` limits the record fields to those named per kind (the rules'
+    needs); without it every record field is included.
+    """
     ctx = _Context(data, as_of)
-    facts: list[Fact] = []
-    for generator in (_meetings, _memberships, _interests, _risks, _actions, _papers):
-        facts.extend(generator(ctx))
-    out = [f.model_dump(exclude_none=True) for f in facts]
+    index = RecordIndex(data)
+    out: list[dict[str, Any]] = []
+    for generator in (_meetings, _attendance, _memberships, _interests, _risks, _actions, _papers, _records):
+        for fact, records in generator(ctx):
+            row = fact.model_dump(exclude_none=True) if isinstance(fact, Fact) else fact
+            row.setdefault("fy_start", day(ctx.fy_start))
+            wanted = None if fields is None else fields.get(row["kind"], set())
+            if wanted is None or wanted:
+                for prefix, record in records.items():
+                    flatten(record, prefix, index, wanted, row)
+            out.append(row)
     out.sort(key=lambda f: (f["kind"], f["id"]))
     return out
+
+
+def _records(ctx: "_Context") -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """One fact per record of each register that no derived kind covers (people, bodies, ...)."""
+    for kind, register in record_kinds(FACT_MODELS).items():
+        for record in getattr(ctx.data, register, None) or []:
+            record_id = getattr(record, "id", None)
+            if not isinstance(record_id, str):
+                continue
+            yield ({"kind": kind, "id": record_id, "label": record_label(record), "as_of": ctx.as_of_day},
+                   {kind: record})
+
+
+def _attendance(ctx: "_Context") -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """One fact per attendance mark: who, at which meeting, marked how."""
+    for meeting in ctx.data.meetings:
+        body = ctx.bodies[meeting.body]
+        for mark in meeting.attendance:
+            yield ({"kind": "attendance", "id": f"{meeting.id}/{mark.person}", "as_of": ctx.as_of_day,
+                    "label": f"{ctx.name(mark.person)} at {body.name} {meeting.date.isoformat()}"},
+                   {"attendance": mark, "meeting": meeting})
 
 
 class _Context:
@@ -94,7 +129,7 @@ def _expand(req: QuorumRequirement, ctx: _Context) -> Iterator[tuple[str, str, Q
         yield f"{req.id}:{cohort}", f"{req.label}: {cohort}", req, cohort
 
 
-def _meetings(ctx: _Context) -> Iterator[Fact]:
+def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     for meeting in ctx.data.meetings:
         body = ctx.bodies[meeting.body]
         members = _members_on(body, meeting.date)
@@ -125,7 +160,7 @@ def _meetings(ctx: _Context) -> Iterator[Fact]:
             members_unrecorded=(len(members) - len(recorded)) if has_attendance else None,
             unrecorded_names=", ".join(ctx.name(p) for p in members if p not in recorded) if has_attendance else "",
             attendance_entries=len(meeting.attendance),
-        )
+        ), {"meeting": meeting}
         if body.quorum is None or not has_attendance:
             continue
         for rid, rlabel, req, cohort in (x for r in body.quorum.requirements for x in _expand(r, ctx)):
@@ -135,10 +170,10 @@ def _meetings(ctx: _Context) -> Iterator[Fact]:
                 meeting=meeting.id, body=body.id, date=day(meeting.date), held=held, requirement=rid,
                 requirement_label=rlabel, advisory=req.advisory, required=req.at_least, present=len(who),
                 present_names=", ".join(ctx.name(p) for p in who) or "none",
-            )
+            ), {"meeting": meeting}
 
 
-def _memberships(ctx: _Context) -> Iterator[Fact]:
+def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     latest: dict[str, Any] = {}
     for decl in ctx.data.declarations:
         current = latest.get(decl.person)
@@ -155,10 +190,10 @@ def _memberships(ctx: _Context) -> Iterator[Fact]:
                 has_declaration=decl is not None,
                 declared_on=day(decl.declared_on) if decl and decl.declared_on else None,
                 fy_start=day(ctx.fy_start), nil_return=decl.nil_return if decl else None,
-            )
+            ), {"body": body, "person": person}
 
 
-def _interests(ctx: _Context) -> Iterator[Fact]:
+def _interests(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     for decl in ctx.data.declarations:
         for (_, number), interest in decl.numbered_interests():
             start = partial_bounds(interest.start) if interest.start else None
@@ -179,10 +214,10 @@ def _interests(ctx: _Context) -> Iterator[Fact]:
                 mitigation_codes=len(decl.mitigation_codes),
                 mitigation_cites_predecessor=bool(decl.mitigation and PREDECESSOR_REGISTER.search(decl.mitigation)),
                 fy_start=day(ctx.fy_start),
-            )
+            ), {"interest": interest, "declaration": decl}
 
 
-def _risks(ctx: _Context) -> Iterator[Fact]:
+def _risks(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     periods = sorted({s.period for r in ctx.data.risks for s in r.scores})
     framework_latest = periods[-1] if periods else None
     appetite = ctx.data.organisation.risk_appetite
@@ -203,7 +238,7 @@ def _risks(ctx: _Context) -> Iterator[Fact]:
             target_score=target.score if target else None,
             target_lxc=target.likelihood * target.consequence if target and target.likelihood and target.consequence else None,
             target_date=day(target.date) if target and target.date else None,
-        )
+        ), {"risk": risk}
         for action in risk.actions:
             effective = action.revised_due or action.due
             yield RiskActionFact(
@@ -213,10 +248,10 @@ def _risks(ctx: _Context) -> Iterator[Fact]:
                 effective_due=day(effective) if effective else None,
                 progress=None if action.progress == "unknown" else action.progress,
                 complete=action.progress == "complete", redated=action.revised_due is not None,
-            )
+            ), {"risk_action": action, "risk": risk}
 
 
-def _actions(ctx: _Context) -> Iterator[Fact]:
+def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     refs = Counter(a.ref for a in ctx.data.actions)
     # Actions sharing a reference are told apart as ref#1, ref#2 in an order fixed by their
     # content, not their place in the file, so reordering the log cannot move outcomes between them.
@@ -246,7 +281,7 @@ def _actions(ctx: _Context) -> Iterator[Fact]:
             days_overdue=(ctx.as_of - action.due).days if action.due else None,
             completed_on=day(action.completed_on) if action.completed_on else None,
             has_update=bool(action.update and action.update.strip()),
-        )
+        ), {"action": action}
 
 
 def _given(text: str | None) -> bool:
@@ -254,7 +289,7 @@ def _given(text: str | None) -> bool:
     return bool(text and text.strip()) and not is_placeholder(text)
 
 
-def _papers(ctx: _Context) -> Iterator[Fact]:
+def _papers(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     for paper in ctx.data.papers:
         assessments = {"dpia": paper.dpia, "eia": paper.eia, "qia": paper.qia}
         # A follow-up text is required only where the form asks for it: "If Y, ..." / "If N, why".
@@ -278,13 +313,13 @@ def _papers(ctx: _Context) -> Iterator[Fact]:
             financial_impact=paper.financial_impact.answer,
             financial_signed_off=bool(paper.financial_impact.signed_off_by and paper.financial_impact.signed_off_on),
             placeholder_fields=len(placeholders), placeholder_names=", ".join(placeholders),
-        )
+        ), {"paper": paper}
         for name, ia in assessments.items():
             yield ImpactAssessmentFact(
                 kind="impact_assessment", id=f"{paper.id}/{name}", label=f"{label} ({name.upper()})",
                 as_of=ctx.as_of_day, paper=paper.id, assessment=name, for_decision=for_decision, answer=ia.answer,
                 reason_given=_given(ia.justification), approved_on=day(ia.approved_on) if ia.approved_on else None,
-            )
+            ), {"impact_assessment": ia, "paper": paper}
 
 
 def _months_between(start: dt.date, end: dt.date) -> int:

@@ -8,6 +8,7 @@ that is not declared here, so a misspelt field is a load error, not a rule that 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -185,7 +186,42 @@ FACT_MODELS: dict[str, type[Fact]] = {
     "paper": PaperFact,
     "impact_assessment": ImpactAssessmentFact,
 }
-SUBJECT_KINDS = tuple(FACT_MODELS)
+"""The derived kinds: facts with fields computed in Python (each says why it is not a rule)."""
+
+# every fact of every kind carries these (record kinds too)
+COMMON_FIELDS = {
+    "kind": ("str", "the subject kind"),
+    "id": ("str", "the subject's id"),
+    "label": ("str", "the subject's name for people"),
+    "as_of": ("day", "the run's as_of date"),
+    "fy_start": ("day", "first day of the financial year containing as_of (the organisation's year start)"),
+}
+
+
+def subject_kinds() -> tuple[str, ...]:
+    """Every kind a rule may apply to or relate to: the derived kinds, attendance, and one per register."""
+    from .records import SOURCES, record_kinds  # noqa: PLC0415 - records imports the model package
+
+    return tuple(sorted(set(FACT_MODELS) | set(SOURCES) | set(record_kinds(FACT_MODELS))))
+
+
+SUBJECT_KINDS = tuple(FACT_MODELS)  # kept for callers that list the derived kinds only
+
+
+@lru_cache(maxsize=None)
+def kind_fields(kind: str) -> dict[str, "FieldSpec"]:
+    """Every field a rule may read on ``kind``: derived fields first, then record fields by prefix."""
+    from .records import FieldSpec, model_fields, sources  # noqa: PLC0415
+
+    out: dict[str, FieldSpec] = {name: FieldSpec(t, d, "every fact") for name, (t, d) in COMMON_FIELDS.items()}
+    model = FACT_MODELS.get(kind)
+    if model is not None:
+        for name, info in model.model_fields.items():
+            if name not in out:
+                out[name] = FieldSpec(field_type(kind, name), info.description or name.replace("_", " "), "derived")
+    for prefix, record_model in sources(kind, FACT_MODELS).items():
+        out.update(model_fields(record_model, prefix))
+    return out
 
 
 def is_day_field(kind: str, name: str) -> bool:

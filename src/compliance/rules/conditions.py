@@ -1,21 +1,32 @@
 """The condition tree of a rule: parsing from YAML, parameter/as_of resolution, negation normal form.
 
 A condition is ``all`` / ``any`` / ``not`` over leaves. A leaf names one fact field and one
-operator: ``eq ne lt le gt ge in not_in matches`` with a value, or ``exists`` / ``missing``.
-A value is a literal, ``{param: NAME}``, ``{field: NAME}`` (same fact), ``{date: YYYY-MM-DD}`` or
-``{as_of: {plus_days|minus_days|plus_months|minus_months: N}}``.
+operator: ``eq ne lt le gt ge in not_in`` with a value, or ``exists`` / ``missing``.
+A value is a literal, ``{param: NAME}``, ``{field: NAME}`` (same fact), ``{date: YYYY-MM-DD}``,
+``{as_of: {plus_days|minus_days|plus_months|minus_months: N}}``, or inside a relation's ``where``
+``{subject: NAME}`` (a field of the subject the relation starts from).
+
+Two kinds of leaf are *computed*: a text predicate (``matches``, ``not_matches``,
+``contains_any``, ``starts_with``) and a relation over records of another kind
+(``{related: KIND, on: ..., exists|none|count|every|min|max: ...}``). Each parses to an ordinary
+leaf on a synthetic field named ``~...`` whose spec sits in ``COMPUTED``: the engine is given the
+computed value (a boolean, a count, a minimum) as a plain field, so durable-rules still decides the
+outcome; the reference evaluator computes the spec again on its own path to cross-check it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any, Union
 
 from ..model.dates import add_months, parse_date
 
-COMPARE_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "matches")
+COMPARE_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+TEXT_OPS = ("matches", "not_matches", "contains_any", "starts_with")
+QUANTIFIERS = ("exists", "none", "count", "every", "min", "max")
 PRESENCE_OPS = ("exists", "missing")
 NEGATE = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le", "in": "not_in", "not_in": "in",
           "exists": "missing", "missing": "exists"}
@@ -33,6 +44,13 @@ class Param:
 
 @dataclass(frozen=True)
 class FieldRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    """Inside a relation: a field of the subject the relation starts from."""
+
     name: str
 
 
@@ -80,11 +98,119 @@ class Not:
 Condition = Union[Leaf, All, AnyOf, Not]
 
 
+@dataclass(frozen=True)
+class TextTest:
+    """A text predicate on one field: the computed value is true, false, or missing with the text."""
+
+    field: str
+    op: str  # matches | contains_any | starts_with (the negative forms are `eq false` on it)
+    pattern: Any  # a regex / a tuple of strings / Param
+    case_sensitive: bool = False
+
+    def describe(self) -> str:
+        what = describe_value(self.pattern) if isinstance(self.pattern, Param) else (
+            repr(self.pattern) if isinstance(self.pattern, str) else ", ".join(map(repr, self.pattern)))
+        verb = {"matches": "matches the pattern", "contains_any": "contains one of", "starts_with": "starts with one of"}[self.op]
+        case = "" if not self.case_sensitive else " (case-sensitive)"
+        return f"{self.field} {verb} {what}{case}"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """Records of ``kind`` joined to the subject on ``on`` (their field, subject field), filtered by ``where``.
+
+    ``quantity`` is what the relation yields: ``exists`` or ``every`` (true/false), ``count``
+    (a number), ``min``/``max`` of the related field ``of``. Unknowns follow Kleene logic: a related
+    record whose ``where`` cannot be decided makes the relation's value unknown unless some
+    decided record settles it (one match settles ``exists``).
+    """
+
+    kind: str
+    on: tuple[tuple[str, str], ...]
+    where: "Condition | None"
+    quantity: str
+    every: "Condition | None" = None
+    of: str | None = None
+
+    def describe(self) -> str:
+        keys = " and ".join(f"{theirs} = {mine}" for theirs, mine in self.on)
+        where = f" where {describe(self.where)}" if self.where is not None else ""
+        base = f"{self.kind} records with {keys}{where}"
+        if self.quantity == "exists":
+            return f"some {base}"
+        if self.quantity == "every":
+            return f"every one of the {base} has {describe(self.every)}"
+        if self.quantity == "count":
+            return f"the number of {base}"
+        return f"the {'earliest/least' if self.quantity == 'min' else 'latest/greatest'} {self.of} of the {base}"
+
+
+COMPUTED: dict[str, "TextTest | Relation"] = {}
+"""Synthetic field name -> the text predicate or relation it stands for (names are content digests)."""
+
+
+def computed_name(spec: "TextTest | Relation", scope: str) -> str:
+    """A synthetic field's name: a digest of the spec and the rule it belongs to, so parameters
+    resolved for one rule never leak into another's value."""
+    digest = hashlib.sha1(repr((scope, spec)).encode()).hexdigest()[:12]
+    name = f"~{'t' if isinstance(spec, TextTest) else 'r'}{digest}"
+    COMPUTED[name] = spec
+    return name
+
+
+def is_computed(name: str) -> bool:
+    return name.startswith("~")
+
+
+def describe(cond: "Condition | None") -> str:
+    """A condition in plain words, for ``rules explain`` and evidence."""
+    if cond is None:
+        return "always"
+    if isinstance(cond, Not):
+        return f"not ({describe(cond.item)})"
+    if isinstance(cond, All):
+        return " and ".join(_bracket(describe(c), c) for c in cond.items)
+    if isinstance(cond, AnyOf):
+        return " or ".join(_bracket(describe(c), c) for c in cond.items)
+    return describe_leaf(cond)
+
+
+def _bracket(text: str, cond: "Condition") -> str:
+    return f"({text})" if isinstance(cond, (All, AnyOf)) else text
+
+
+_WORDS = {"eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most", "gt": "is more than",
+          "ge": "is at least", "in": "is one of", "not_in": "is none of"}
+
+
+def describe_leaf(leaf: "Leaf") -> str:
+    spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+    if isinstance(spec, TextTest):
+        text = spec.describe()
+        if leaf.value is True and leaf.op == "eq" or leaf.value is False and leaf.op == "ne":
+            return text
+        return f"not ({text})"
+    if isinstance(spec, Relation):
+        text = spec.describe()
+        if spec.quantity in ("exists", "every"):
+            positive = (leaf.op == "eq") == (leaf.value is True)
+            if spec.quantity == "exists":
+                return text[len("some "):].join(("there is at least one ", "")) if positive else \
+                    "there are no " + text[len("some "):]
+            return text if positive else f"not: {text}"
+        return f"{text} {_WORDS.get(leaf.op, leaf.op)} {describe_value(leaf.value)}"
+    if leaf.op in PRESENCE_OPS:
+        return f"{leaf.field} is {'recorded' if leaf.op == 'exists' else 'not recorded'}"
+    return f"{leaf.field} {_WORDS.get(leaf.op, leaf.op)} {describe_value(leaf.value)}"
+
+
 def describe_value(value: Value) -> str:
     if isinstance(value, Param):
         return f"param {value.name}"
     if isinstance(value, FieldRef):
         return f"field {value.name}"
+    if isinstance(value, SubjectRef):
+        return f"the subject's {value.name}"
     if isinstance(value, DateValue):
         return value.value.isoformat()
     if isinstance(value, AsOf):
@@ -92,13 +218,19 @@ def describe_value(value: Value) -> str:
             return "as_of"
         amount = f"param {value.amount.name}" if isinstance(value.amount, Param) else value.amount
         return f"as_of {value.key.replace('_', ' ')} {amount}"
+    if isinstance(value, list):
+        return "[" + ", ".join(describe_value(v) for v in value) + "]"
     return repr(value)
 
 
-def parse_condition(raw: Any, path: str = "") -> Condition:
-    """Parse a YAML condition; errors name the path inside the condition."""
+def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: bool = False) -> Condition:
+    """Parse a YAML condition; errors name the path inside the condition.
+
+    ``scope`` (the rule id) keeps computed fields of different rules apart; ``inside_relation``
+    allows ``{subject: F}`` values (a relation's ``where`` and ``every``).
+    """
     if not isinstance(raw, dict):
-        raise ConditionError(f"{path or 'condition'}: expected a mapping (all/any/not or field + operator), got {raw!r}")
+        raise ConditionError(f"{path or 'condition'}: expected a mapping (all/any/not, field + operator, or related), got {raw!r}")
     keys = set(raw)
     for group, cls in (("all", All), ("any", AnyOf)):
         if group in keys:
@@ -107,41 +239,129 @@ def parse_condition(raw: Any, path: str = "") -> Condition:
             items = raw[group]
             if not isinstance(items, list) or not items:
                 raise ConditionError(f"{path}{group}: expected a non-empty list of conditions")
-            return cls(tuple(parse_condition(c, f"{path}{group}[{i}].") for i, c in enumerate(items)))
+            return cls(tuple(parse_condition(c, f"{path}{group}[{i}].", scope, inside_relation) for i, c in enumerate(items)))
     if "not" in keys:
         if keys != {"not"}:
             raise ConditionError(f"{path}not: 'not' stands alone; found also {sorted(keys - {'not'})}")
-        return Not(parse_condition(raw["not"], f"{path}not."))
+        return Not(parse_condition(raw["not"], f"{path}not.", scope, inside_relation))
+    if "related" in keys:
+        return _parse_relation(raw, path, scope)
     if "field" not in keys:
-        raise ConditionError(f"{path or 'condition'}: expected one of all/any/not or a 'field' with an operator; got keys {sorted(keys)}")
-    ops = keys - {"field"}
-    if len(ops) != 1:
-        raise ConditionError(f"{path}{raw['field']}: expected exactly one operator of {', '.join(COMPARE_OPS + PRESENCE_OPS)}; got {sorted(ops) or 'none'}")
-    op = ops.pop()
+        raise ConditionError(f"{path or 'condition'}: expected one of all/any/not, a 'field' with an operator, "
+                             f"or 'related'; got keys {sorted(keys)}")
     field = raw["field"]
-    if not isinstance(field, str):
+    if not isinstance(field, str) or not field:
         raise ConditionError(f"{path}field: expected a field name, got {field!r}")
+    options = {"case_sensitive"} & keys
+    ops = keys - {"field"} - options
+    every_op = COMPARE_OPS + TEXT_OPS + PRESENCE_OPS
+    if len(ops) != 1:
+        raise ConditionError(f"{path}{field}: expected exactly one operator of {', '.join(every_op)}; got {sorted(ops) or 'none'}")
+    op = ops.pop()
+    if options and op not in TEXT_OPS:
+        raise ConditionError(f"{path}{field}: 'case_sensitive' goes with a text operator ({', '.join(TEXT_OPS)})")
     if op in PRESENCE_OPS:
         if raw[op] is not True:
             raise ConditionError(f"{path}{field}: write '{op}: true'")
         return Leaf(field, op)
+    if op in TEXT_OPS:
+        return _parse_text(field, op, raw[op], raw.get("case_sensitive", False), f"{path}{field}.{op}", scope)
     if op not in COMPARE_OPS:
-        raise ConditionError(f"{path}{field}: unknown operator '{op}'; expected one of {', '.join(COMPARE_OPS + PRESENCE_OPS)}")
-    value = _parse_value(raw[op], f"{path}{field}.{op}")
+        raise ConditionError(f"{path}{field}: unknown operator '{op}'; expected one of {', '.join(every_op)}")
+    value = _parse_value(raw[op], f"{path}{field}.{op}", inside_relation)
     if op in ("in", "not_in") and not (isinstance(value, (list, Param))):
         raise ConditionError(f"{path}{field}.{op}: expected a list of values")
-    if op == "matches":
-        if not isinstance(value, str):
-            raise ConditionError(f"{path}{field}.matches: expected a regular expression string")
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ConditionError(f"{path}{field}.matches: invalid regular expression: {exc}") from None
     return Leaf(field, op, value)
 
 
-def _parse_value(raw: Any, path: str) -> Value:
+def _parse_text(field: str, op: str, raw: Any, case_sensitive: Any, path: str, scope: str) -> Leaf:
+    if not isinstance(case_sensitive, bool):
+        raise ConditionError(f"{path}: case_sensitive is true or false, got {case_sensitive!r}")
+    positive = {"not_matches": "matches"}.get(op, op)
+    if isinstance(raw, dict) and set(raw) == {"param"}:
+        pattern: Any = Param(str(raw["param"]))
+    elif positive == "matches":
+        if not isinstance(raw, str):
+            raise ConditionError(f"{path}: expected a regular expression (text) or {{param: NAME}}, got {raw!r}")
+        check_pattern(raw, case_sensitive, path)
+        pattern = raw
+    else:
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
+            raise ConditionError(f"{path}: expected a text or a non-empty list of texts, or {{param: NAME}}; got {raw!r}")
+        pattern = tuple(items)
+    name = computed_name(TextTest(field, positive, pattern, case_sensitive), scope)
+    return Leaf(name, "eq", op != "not_matches")
+
+
+def check_pattern(pattern: str, case_sensitive: bool, path: str) -> "re.Pattern[str]":
+    """Compile a rule's regular expression once; a bad one is a load error naming where it is."""
+    try:
+        return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+    except re.error as exc:
+        raise ConditionError(f"{path}: invalid regular expression {pattern!r}: {exc}") from None
+
+
+def _parse_relation(raw: dict[str, Any], path: str, scope: str) -> Leaf:
+    kind = raw["related"]
+    where_path = f"{path}related({kind})"
+    if not isinstance(kind, str) or not kind:
+        raise ConditionError(f"{path}related: expected a subject kind, got {kind!r}")
+    if True in raw:  # YAML 1.1 reads a bare `on:` key as the boolean true
+        raw = {("on" if k is True else k): v for k, v in raw.items()}
+    on = raw.get("on")
+    if not isinstance(on, dict) or not on or not all(isinstance(k, str) and isinstance(v, str) for k, v in on.items()):
+        raise ConditionError(f"{where_path}.on: expected a mapping of their field to the subject's field, "
+                             f"e.g. {{declaration.person: person}}; got {on!r}")
+    where = raw.get("where")
+    where_cond = parse_condition(where, f"{where_path}.where.", scope, True) if where is not None else None
+    quantity = [q for q in QUANTIFIERS if q in raw]
+    rest = set(raw) - {"related", "on", "where", *QUANTIFIERS}
+    if len(quantity) != 1:
+        raise ConditionError(f"{where_path}: expected exactly one of {', '.join(QUANTIFIERS)}; got {quantity or 'none'}")
+    (q,) = quantity
+    spec_args: dict[str, Any] = {}
+    if q in ("exists", "none"):
+        if raw[q] is not True:
+            raise ConditionError(f"{where_path}.{q}: write '{q}: true'")
+        if rest:
+            raise ConditionError(f"{where_path}: unexpected key(s) {sorted(rest)}")
+        name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, "exists"), scope)
+        return Leaf(name, "eq", q == "exists")
+    if q == "every":
+        if rest:
+            raise ConditionError(f"{where_path}: unexpected key(s) {sorted(rest)}")
+        spec_args["every"] = parse_condition(raw["every"], f"{where_path}.every.", scope, True)
+        name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, "every", **spec_args), scope)
+        return Leaf(name, "eq", True)
+    if q == "count":
+        test = raw["count"]
+        if not isinstance(test, dict) or len(test) != 1 or next(iter(test)) not in COMPARE_OPS[:6]:
+            raise ConditionError(f"{where_path}.count: expected one comparison, e.g. {{ge: 1}}; got {test!r}")
+        if rest:
+            raise ConditionError(f"{where_path}: unexpected key(s) {sorted(rest)}")
+        (op, value), = test.items()
+    else:  # min / max of a field, compared with the operator beside it
+        of = raw[q]
+        if not isinstance(of, str) or not of:
+            raise ConditionError(f"{where_path}.{q}: expected the related field to take the {q} of")
+        ops = [k for k in rest if k in COMPARE_OPS[:6]]
+        if len(ops) != 1 or rest - set(ops):
+            raise ConditionError(f"{where_path}.{q}: expected one comparison beside it (eq, ne, lt, le, gt, ge); "
+                                 f"got {sorted(rest) or 'none'}")
+        op, value = ops[0], raw[ops[0]]
+        spec_args["of"] = of
+    name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, q, **spec_args), scope)
+    return Leaf(name, op, _parse_value(value, f"{where_path}.{q}.{op}"))
+
+
+def _parse_value(raw: Any, path: str, inside_relation: bool = False) -> Value:
     if isinstance(raw, dict):
+        if set(raw) == {"subject"}:
+            if not inside_relation:
+                raise ConditionError(f"{path}: {{subject: ...}} is used inside a relation's where/every; "
+                                     "elsewhere write {field: ...}")
+            return SubjectRef(str(raw["subject"]))
         if set(raw) == {"param"}:
             return Param(str(raw["param"]))
         if set(raw) == {"field"}:
@@ -163,15 +383,20 @@ def _parse_value(raw: Any, path: str) -> Value:
             elif not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
                 raise ConditionError(f"{path}: as_of {key} takes a whole number >= 0 or {{param: NAME}}")
             return AsOf(key, amount)
-        raise ConditionError(f"{path}: a value is a literal, {{param}}, {{field}}, {{date}} or {{as_of}}; got {raw!r}")
+        raise ConditionError(f"{path}: a value is a literal, {{param}}, {{field}}, {{date}}, {{as_of}} or, "
+                             f"in a relation, {{subject}}; got {raw!r}")
+    if isinstance(raw, float) and (raw != raw or abs(raw) >= 1e15):
+        raise ConditionError(f"{path}: {raw!r} is not a number the engine can compare (finite, below 1e15)")
     if isinstance(raw, float) and not raw.is_integer():
-        raise ConditionError(f"{path}: fractional numbers are not supported in conditions; scale to a whole number")
+        # decimals keep four places, as facts do (no exponent form ever reaches durable-rules)
+        rounded = round(raw, 4)
+        return 0.0 if abs(rounded) < 1e-4 else rounded
     if isinstance(raw, float):
         raw = int(raw)
     if isinstance(raw, (dt.date,)):
         return DateValue(raw)
     if isinstance(raw, list):
-        return [_parse_value(v, f"{path}[{i}]") for i, v in enumerate(raw)]
+        return [_parse_value(v, f"{path}[{i}]", inside_relation) for i, v in enumerate(raw)]
     return raw
 
 
@@ -189,19 +414,14 @@ def walk(cond: Condition):
 def to_nnf(cond: Condition, negate: bool = False) -> Condition:
     """Negation normal form: ``not`` pushed to the leaves, where it becomes the opposite operator.
 
-    durable-rules has no per-condition ``not``; this is the form compiled to it. ``matches``
-    has no opposite there, so a negated ``matches`` is refused when the rule is validated.
+    durable-rules has no per-condition ``not``; this is the form compiled to it. Text predicates
+    and relations are leaves on computed boolean or number fields, so they negate like any leaf.
     """
     if isinstance(cond, Not):
         return to_nnf(cond.item, not negate)
     if isinstance(cond, Leaf):
         if not negate:
             return cond
-        if cond.op == "matches":
-            raise ConditionError(
-                f"{cond.field}: 'matches' is not supported yet: every rule is also compiled negated (fail and "
-                "not-applicable polarities) and durable-rules has no negated match; derive a boolean fact field instead"
-            )
         return Leaf(cond.field, NEGATE[cond.op], cond.value)
     items = tuple(to_nnf(i, negate) for i in cond.items)
     if isinstance(cond, All):
@@ -252,6 +472,7 @@ def fields_of(cond: Condition | None) -> set[str]:
 
 
 def params_of(cond: Condition | None) -> set[str]:
+    """Parameters a condition uses, including those inside text predicates and relations."""
     out: set[str] = set()
     if cond is None:
         return out
@@ -262,4 +483,40 @@ def params_of(cond: Condition | None) -> set[str]:
                 out.add(v.name)
             if isinstance(v, AsOf) and isinstance(v.amount, Param):
                 out.add(v.amount.name)
+        spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+        if isinstance(spec, TextTest) and isinstance(spec.pattern, Param):
+            out.add(spec.pattern.name)
+        if isinstance(spec, Relation):
+            out |= params_of(spec.where) | params_of(spec.every)
     return out
+
+
+def reads(cond: Condition | None, kind: str) -> dict[str, set[str]]:
+    """The fields a condition reads, by kind: the subject's own, and those of related kinds."""
+    out: dict[str, set[str]] = {}
+    _reads(cond, kind, None, out)
+    return out
+
+
+def _reads(cond: Condition | None, kind: str, subject: str | None, out: dict[str, set[str]]) -> None:
+    if cond is None:
+        return
+    mine = out.setdefault(kind, set())
+    for leaf in walk(cond):
+        spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+        if isinstance(spec, TextTest):
+            mine.add(spec.field)
+        elif isinstance(spec, Relation):
+            mine.update(subject_field for _, subject_field in spec.on)
+            theirs = out.setdefault(spec.kind, set())
+            theirs.update(their for their, _ in spec.on)
+            if spec.of:
+                theirs.add(spec.of)
+            for inner in (spec.where, spec.every):
+                _reads(inner, spec.kind, kind, out)
+        else:
+            mine.add(leaf.field)
+        values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+        mine.update(v.name for v in values if isinstance(v, FieldRef))
+        if subject is not None:
+            out.setdefault(subject, set()).update(v.name for v in values if isinstance(v, SubjectRef))

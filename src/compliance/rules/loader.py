@@ -10,10 +10,14 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ..facts.kinds import FACT_MODELS, field_type
+from ..facts.kinds import kind_fields, subject_kinds
 from ..io.readers import load_yaml
-from .conditions import AsOf, ConditionError, DateValue, FieldRef, Param, fields_of, params_of, to_nnf, walk
-from .schema import Rule
+from .conditions import (
+    COMPUTED, AsOf, Condition, ConditionError, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    params_of, reads, to_nnf, walk,
+)
+from .functions import Derived, FunctionError, compile_expr
+from .schema import Rule, param_type, param_value_problem
 
 
 @dataclass(frozen=True, order=True)
@@ -39,6 +43,7 @@ class RuleSetError(Exception):
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     digest: str = ""
+    derived: list[Derived] = field(default_factory=list)
 
     def by_id(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -67,31 +72,103 @@ def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
     files = rule_files([p for p in paths if p.exists()])
     if not files and not issues:
         issues.append(RuleIssue(", ".join(map(str, paths)), "", "holds no rule files (*.yaml)"))
-    rules: list[Rule] = []
+    loaded: list[Rule] = []
+    raw_derived: list[tuple[Path, int, Any]] = []
     seen: dict[str, str] = {}
     for file in files:
-        for rule_or_issue in _load_file(file):
-            if isinstance(rule_or_issue, RuleIssue):
-                issues.append(rule_or_issue)
-                continue
-            rule = rule_or_issue
-            if rule.id in seen:
-                issues.append(RuleIssue(str(file), rule.id, f"duplicate rule id (first defined in {seen[rule.id]})"))
-                continue
-            seen[rule.id] = str(file)
-            problems = check_rule(rule)
-            issues.extend(RuleIssue(str(file), rule.id, m) for m in problems)
-            if not problems:
-                rules.append(rule)
+        for item in _load_file(file):
+            if isinstance(item, RuleIssue):
+                issues.append(item)
+            elif isinstance(item, tuple):
+                raw_derived.append(item)
+            elif item.id in seen:
+                issues.append(RuleIssue(str(file), item.id, f"duplicate rule id (first defined in {seen[item.id]})"))
+            else:
+                seen[item.id] = str(file)
+                loaded.append(item)
+    derived = _load_derived(raw_derived, issues)
+    rules: list[Rule] = []
+    for rule in loaded:
+        problems = check_rule(rule, derived)
+        issues.extend(RuleIssue(rule.source_file, rule.id, m) for m in problems)
+        if not problems:
+            rule._derived = derived
+            rules.append(rule)
     if issues:
         raise RuleSetError(issues)
     rules.sort(key=lambda r: r.id)
-    return RuleSet(rules, digest_rules(rules))
+    return RuleSet(rules, digest_rules(rules, derived), derived)
 
 
-def digest_rules(rules: list[Rule]) -> str:
-    """A stable digest of the rules' content, recorded in every report."""
-    payload = json.dumps([r.model_dump(mode="json") for r in sorted(rules, key=lambda r: r.id)], sort_keys=True)
+def fields_needed(rules: list[Rule]) -> dict[str, set[str]]:
+    """The fields each kind's facts must carry for these rules: conditions, relations' related
+    kinds, messages and the inputs of the derived values they use (the facts' record fields are
+    read only where a rule needs them)."""
+    out: dict[str, set[str]] = {}
+    for rule in rules:
+        for cond in (rule.when_condition, rule.require_condition):
+            for kind, names in reads(cond, rule.applies_to).items():
+                out.setdefault(kind, set()).update(names)
+        out.setdefault(rule.applies_to, set()).update(template_names(rule.message) | template_names(rule.pass_message or ""))
+        for item in rule._derived:
+            out.setdefault(item.kind, set()).update(item.inputs)
+    return out
+
+
+def _load_derived(raw: list[tuple[Path, int, Any]], issues: list[RuleIssue]) -> list[Derived]:
+    """The rule files' ``derived:`` values, checked against their kind's fields (and earlier ones)."""
+    out: list[Derived] = []
+    for file, index, item in raw:
+        where = f"derived[{index}]"
+        if not isinstance(item, dict) or not {"name", "kind", "expr"} <= set(item) or set(item) - {"name", "kind", "expr", "description"}:
+            issues.append(RuleIssue(str(file), "", f"{where}: expected name, kind, expr and description; got {item!r}"))
+            continue
+        name, kind = item["name"], item["kind"]
+        if kind not in subject_kinds():
+            issues.append(RuleIssue(str(file), "", f"{where}: unknown subject kind '{kind}'; expected one of {', '.join(subject_kinds())}"))
+            continue
+        if not isinstance(name, str) or not name.isidentifier() or name in kind_fields(kind) or any(
+                d.name == name and d.kind == kind for d in out):
+            issues.append(RuleIssue(str(file), "", f"{where}: name {name!r} must be a new identifier for kind '{kind}' "
+                                    "(not one of its fields or another derived value)"))
+            continue
+        if not str(item.get("description", "")).strip():
+            issues.append(RuleIssue(str(file), "", f"{where} ({name}): a derived value needs a description"))
+            continue
+        try:
+            value, vtype, inputs = compile_expr(item["expr"], f"{where} ({name}).expr",
+                                                lambda n, k=kind: field_type_of(k, n, out))
+        except FunctionError as exc:
+            issues.append(RuleIssue(str(file), "", str(exc)))
+            continue
+        out.append(Derived(name, kind, item["expr"], str(item["description"]), str(file), value, vtype, frozenset(inputs)))
+    return out
+
+
+def field_type_of(kind: str, name: str, derived: list[Derived]) -> str | None:
+    """The type of a field a rule reads on ``kind`` (record, derived, pack-derived or computed), or None."""
+    spec = kind_fields(kind).get(name)
+    if spec is not None:
+        return spec.type
+    item = next((d for d in derived if d.kind == kind and d.name == name), None)
+    if item is not None:
+        return item.type
+    computed = COMPUTED.get(name) if is_computed(name) else None
+    if isinstance(computed, TextTest):
+        return "bool"
+    if isinstance(computed, Relation):
+        if computed.quantity in ("exists", "every"):
+            return "bool"
+        if computed.quantity == "count":
+            return "int"
+        return field_type_of(computed.kind, computed.of or "", derived)
+    return None
+
+
+def digest_rules(rules: list[Rule], derived: list[Derived] | None = None) -> str:
+    """A stable digest of the rules' content (and the derived values they read), recorded in every report."""
+    payload = json.dumps([[r.model_dump(mode="json") for r in sorted(rules, key=lambda r: r.id)],
+                          [(d.name, d.kind, d.expr) for d in derived or []]], sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -103,14 +180,21 @@ def _load_file(file: Path):
         where = f" line {mark.line + 1}" if mark else ""
         yield RuleIssue(str(file), "", f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}")
         return
-    if isinstance(doc, dict) and "rules" in doc:
-        defaults = {k: v for k, v in doc.items() if k != "rules"}
-        items = doc["rules"]
+    if isinstance(doc, dict) and ("rules" in doc or "derived" in doc):
+        defaults = {k: v for k, v in doc.items() if k not in ("rules", "derived")}
+        items = doc.get("rules", [])
+        derived = doc.get("derived", [])
+        if not isinstance(derived, list):
+            yield RuleIssue(str(file), "", "derived: expected a list of {name, kind, expr, description}")
+            return
+        for index, item in enumerate(derived):
+            yield (file, index, item)
     else:
         defaults, items = {}, doc
     unknown_defaults = set(defaults) - {"family", "tags", "references"}
     if unknown_defaults:
-        yield RuleIssue(str(file), "", f"unknown top-level key(s) {sorted(unknown_defaults)}; expected 'rules' and optionally family, tags, references")
+        yield RuleIssue(str(file), "", f"unknown top-level key(s) {sorted(unknown_defaults)}; expected 'rules', "
+                        "'derived' and optionally family, tags, references")
         return
     if not isinstance(items, list):
         yield RuleIssue(str(file), "", "expected a list of rules (at top level or under 'rules:')")
@@ -134,18 +218,19 @@ def _load_file(file: Path):
         yield rule
 
 
-def check_rule(rule: Rule) -> list[str]:
+def check_rule(rule: Rule, derived: list[Derived] | None = None) -> list[str]:
     """Semantic checks: known subject kind, known fields, known params, compatible types."""
+    derived = derived or []
     problems: list[str] = []
     kind = rule.applies_to
-    if kind not in FACT_MODELS:
-        return [f"applies_to: unknown subject kind '{kind}'; expected one of {', '.join(FACT_MODELS)}"]
-    known = set(FACT_MODELS[kind].model_fields)
+    if kind not in subject_kinds():
+        return [f"applies_to: unknown subject kind '{kind}'; expected one of {', '.join(subject_kinds())}"]
     for part, cond in (("when", rule.when_condition), ("require", rule.require_condition)):
         if cond is None:
             continue
-        for name in sorted(fields_of(cond) - known):
-            problems.append(f"{part}: unknown field '{name}' for subject kind '{kind}'; known fields: {', '.join(sorted(known))}")
+        found: list[str] = []
+        _check_condition(cond, kind, None, derived, found)
+        problems.extend(f"{part}: {p}" for p in found)
         for name in sorted(params_of(cond) - set(rule.params)):
             problems.append(f"{part}: unknown param '{name}'; declare it under params")
         try:
@@ -154,10 +239,87 @@ def check_rule(rule: Rule) -> list[str]:
         except ConditionError as exc:
             problems.append(f"{part}: {exc}")
         if not problems:
-            problems.extend(f"{part}: {p}" for p in _type_problems(rule, kind, cond))
+            problems.extend(f"{part}: {p}" for p in _type_problems(rule, kind, cond, derived))
+    known = set(kind_fields(kind)) | {d.name for d in derived if d.kind == kind}
     for name in template_names(rule.message) | template_names(rule.pass_message or ""):
         if name not in known and name not in rule.params and name not in {"subject", "outcome"}:
             problems.append(f"message: unknown placeholder '{{{name}}}'; use a field of '{kind}' or a param")
+    return problems
+
+
+def _unknown_field(name: str, kind: str) -> str:
+    near = sorted(f for f in kind_fields(kind) if name.split(".")[-1] in f)[:8]
+    hint = f"; did you mean {', '.join(near)}?" if near else f"; `compliance rules fields {kind}` lists them"
+    return f"unknown field '{name}' for subject kind '{kind}'{hint}"
+
+
+def _check_condition(cond: Condition, kind: str, subject: str | None, derived: list[Derived], out: list[str]) -> None:
+    """Every field a condition names exists on its kind; relations and their keys are sound."""
+    for leaf in walk(cond):
+        spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+        names = []
+        if isinstance(spec, TextTest):
+            names.append(spec.field)
+            ftype = field_type_of(kind, spec.field, derived)
+            if ftype not in (None, "str"):
+                out.append(f"{spec.field}: a text operator needs a text field; '{spec.field}' is {ftype}")
+        elif isinstance(spec, Relation):
+            if spec.kind not in subject_kinds():
+                out.append(f"related: unknown subject kind '{spec.kind}'; expected one of {', '.join(subject_kinds())}")
+                continue
+            for theirs, mine in spec.on:
+                names.append(mine)
+                if field_type_of(spec.kind, theirs, derived) is None:
+                    out.append(f"related {spec.kind}: on: {_unknown_field(theirs, spec.kind)}")
+            if spec.of and field_type_of(spec.kind, spec.of, derived) is None:
+                out.append(f"related {spec.kind}: {spec.quantity}: {_unknown_field(spec.of, spec.kind)}")
+            for inner in (spec.where, spec.every):
+                if inner is not None:
+                    _check_condition(inner, spec.kind, kind, derived, out)
+        else:
+            names.append(leaf.field)
+        values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+        names.extend(v.name for v in values if isinstance(v, FieldRef))
+        for name in names:
+            if field_type_of(kind, name, derived) is None:
+                out.append(_unknown_field(name, kind))
+        for v in values:
+            if isinstance(v, SubjectRef) and (subject is None or field_type_of(subject, v.name, derived) is None):
+                out.append(f"{{subject: {v.name}}}: " + (_unknown_field(v.name, subject) if subject else "used outside a relation"))
+
+
+def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "organisation.yaml") -> list[str]:
+    """Problems with a data set's ``rule_params``: unknown rule or param, wrong type, out of range.
+
+    As yamllint checks a rule's options against its declaration: a misspelt name must not be
+    ignored, and a value of the wrong type must not silently change what a rule checks.
+    """
+    by_id = {r.id: r for r in rules}
+    problems = []
+    if not isinstance(overrides, dict):
+        return [f"{file}: rule_params: expected a mapping of rule id to parameters, got {overrides!r}"]
+    for rule_id, params in sorted(overrides.items(), key=lambda kv: str(kv[0])):
+        rule = by_id.get(rule_id)
+        if rule is None:
+            near = [r for r in by_id if str(rule_id).split(".")[-1] in r][:3]
+            problems.append(f"{file}: rule_params: unknown rule id '{rule_id}'" + (f"; did you mean {', '.join(near)}?" if near else ""))
+            continue
+        if not isinstance(params, dict):
+            problems.append(f"{file}: rule_params.{rule_id}: expected a mapping of parameter to value, got {params!r}")
+            continue
+        for name, value in sorted(params.items(), key=lambda kv: str(kv[0])):
+            where = f"{file}: rule_params.{rule_id}.{name}"
+            if name not in rule.params:
+                declared = ", ".join(sorted(rule.params)) or "none"
+                problems.append(f"{where}: unknown parameter; the rule declares {declared}")
+                continue
+            expected = param_type(rule.params[name])
+            if param_type(value) != expected and not (isinstance(rule.params[name], list) and isinstance(value, list) and not value):
+                problems.append(f"{where}: got {value!r}; expected {expected} (like the default {rule.params[name]!r})")
+                continue
+            problem = param_value_problem(value)
+            if problem:
+                problems.append(f"{where}: {problem}")
     return problems
 
 
@@ -169,37 +331,43 @@ def template_names(template: str) -> set[str]:
         return {f"<malformed template: {exc}>"}
 
 
-def _type_problems(rule: Rule, kind: str, cond) -> list[str]:
+def _type_problems(rule: Rule, kind: str, cond, derived: list[Derived]) -> list[str]:
+    """Values a leaf compares its field with must be of the field's type (inside relations too)."""
     out = []
     for leaf in walk(cond):
-        ftype = field_type(kind, leaf.field)
+        spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+        if isinstance(spec, Relation):
+            for inner in (spec.where, spec.every):
+                if inner is not None:
+                    out.extend(_type_problems(rule, spec.kind, inner, derived))
+        ftype = field_type_of(kind, leaf.field, derived) or "str"
+        shown = spec.describe() if spec is not None else leaf.field
         values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
         for v in values:
             if leaf.op in ("exists", "missing"):
-                continue
-            if leaf.op == "matches":
-                if ftype != "str":
-                    out.append(f"{leaf.field}: 'matches' needs a text field; '{leaf.field}' is {ftype}")
                 continue
             if isinstance(v, Param):
                 v = rule.params.get(v.name)
                 if isinstance(v, list):
                     continue
-            if isinstance(v, FieldRef):
-                other = field_type(kind, v.name) if v.name in FACT_MODELS[kind].model_fields else None
-                if other and {other, ftype} - {"day", "int"} and other != ftype:
-                    out.append(f"{leaf.field} ({ftype}) compared with field {v.name} ({other})")
+            if isinstance(v, (FieldRef, SubjectRef)):
+                if isinstance(v, FieldRef):
+                    other = field_type_of(kind, v.name, derived)
+                    if other and {other, ftype} - {"day", "int", "number"} and other != ftype:
+                        out.append(f"{shown} ({ftype}) compared with field {v.name} ({other})")
                 continue
             if isinstance(v, (DateValue, AsOf)):
                 if ftype != "day":
-                    out.append(f"{leaf.field}: a date is compared with a {ftype} field; only date fields take dates")
+                    out.append(f"{shown}: a date is compared with a {ftype} field; only date fields take dates")
                 continue
             if ftype == "bool" and not isinstance(v, bool):
-                out.append(f"{leaf.field}: a yes/no field is compared with {v!r}; write true or false")
+                out.append(f"{shown}: a yes/no field is compared with {v!r}; write true or false")
             elif ftype in ("int", "day") and (isinstance(v, bool) or not isinstance(v, int)):
-                out.append(f"{leaf.field}: a number field is compared with {v!r}")
+                out.append(f"{shown}: a whole-number field is compared with {v!r}")
+            elif ftype == "number" and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                out.append(f"{shown}: a number field is compared with {v!r}")
             elif ftype == "str" and not isinstance(v, str):
-                out.append(f"{leaf.field}: a text field is compared with {v!r}; quote it")
-            if ftype in ("int", "day", "bool", "str") and leaf.op in ("lt", "le", "gt", "ge") and ftype in ("bool", "str"):
-                out.append(f"{leaf.field}: '{leaf.op}' does not order {ftype} values")
+                out.append(f"{shown}: a text field is compared with {v!r}; quote it")
+            if leaf.op in ("lt", "le", "gt", "ge") and ftype in ("bool", "str"):
+                out.append(f"{shown}: '{leaf.op}' does not order {ftype} values")
     return out

@@ -34,6 +34,39 @@ class Reference(BaseModel):
         return ", ".join(parts[:2]) + (f" {parts[2]}" if len(parts) > 2 else "")
 
 
+PARAM_INT_LIMIT = 1_000_000
+
+
+def param_value_problem(value: Any) -> str | None:
+    """Why a parameter value cannot reach the engine (None when it can): whole numbers stay
+    within +/- PARAM_INT_LIMIT, so no exponent float, NaN or out-of-range integer is ever compiled."""
+    if isinstance(value, bool) or isinstance(value, (str, dt.date)):
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return f"{value!r} is not a whole number; scale it to one"
+        value = int(value)
+    if isinstance(value, int):
+        return None if abs(value) <= PARAM_INT_LIMIT else f"{value} is out of range (at most {PARAM_INT_LIMIT:,} either way)"
+    if isinstance(value, list):
+        return next((f"item {i}: {p}" for i, v in enumerate(value) if (p := param_value_problem(v))), None)
+    return f"{value!r} is not a number, text, true/false, date or list"
+
+
+def param_type(value: Any) -> str:
+    """The type a parameter's default declares: overrides must match it."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a whole number"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, list):
+        kinds = {param_type(v) for v in value}
+        return f"a list of {kinds.pop()}s" if len(kinds) == 1 else "a list"
+    return "a text"
+
+
 class Rule(BaseModel):
     """One compliance rule."""
 
@@ -57,6 +90,7 @@ class Rule(BaseModel):
     tags: list[str] = Field(default_factory=list)
     max_waiver_days: int | None = Field(default=None, ge=1, description="longest a waiver of this rule may run, counted from its valid_from")
 
+    _derived: list[Any] = PrivateAttr(default_factory=list)  # the rule set's derived values (rules.functions.Derived)
     _when: Condition | None = PrivateAttr(default=None)
     _require: Condition | None = PrivateAttr(default=None)
     source_file: str = Field(default="", exclude=True)
@@ -67,14 +101,17 @@ class Rule(BaseModel):
         for name, v in value.items():
             if isinstance(v, float) and not v.is_integer():
                 raise ValueError(f"param '{name}': fractional numbers are not supported; scale to a whole number")
-            if not isinstance(v, (int, str, bool, list, dt.date)):
+            if not isinstance(v, (int, float, str, bool, list, dt.date)):
                 raise ValueError(f"param '{name}': expected a number, string, boolean, date or list")
+            problem = param_value_problem(v)
+            if problem:
+                raise ValueError(f"param '{name}': {problem}")
         return value
 
     def model_post_init(self, __context: Any) -> None:
         try:
-            self._when = parse_condition(self.when, "when.") if self.when is not None else None
-            self._require = parse_condition(self.require, "require.")
+            self._when = parse_condition(self.when, "when.", self.id) if self.when is not None else None
+            self._require = parse_condition(self.require, "require.", self.id)
         except ConditionError as exc:
             raise ValueError(str(exc)) from None
 

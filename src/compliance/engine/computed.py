@@ -1,0 +1,163 @@
+"""Values of computed fields: text predicates, relations and the pack's derived values.
+
+A rule's text predicates and relations parse to leaves on synthetic ``~`` fields (see
+``rules.conditions``). Before either engine decides, each subject's fact gets those fields'
+values here, so durable-rules compares a plain boolean or number and never joins on its own ids
+(reading another fact's ``id``/``sid`` reads freed memory; DESIGN.md). The reference evaluator
+evaluates text predicates again on the raw text (``reference.py``); a relation's value is computed
+once, here, with ``where`` decided by the reference evaluator's Kleene walk, and both engines
+decide the comparison on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..rules.conditions import COMPUTED, Condition, Relation, TextTest, check_pattern, is_computed, resolve, walk
+from ..rules.functions import Derived
+
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class ResolvedText:
+    spec: TextTest
+    test: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class ResolvedRelation:
+    spec: Relation
+    where: Condition | None
+    every: Condition | None
+
+
+def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[[str], bool]:
+    """The predicate a text leaf stands for, with its pattern or list resolved from ``params``."""
+    pattern = params[spec.pattern.name] if not isinstance(spec.pattern, (str, tuple)) else spec.pattern
+    if spec.op == "matches":
+        compiled = check_pattern(str(pattern), spec.case_sensitive, spec.field)
+        return lambda text: compiled.search(text) is not None
+    items = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+    if not spec.case_sensitive:
+        items = tuple(i.lower() for i in items)
+    fold = (lambda t: t) if spec.case_sensitive else str.lower
+    if spec.op == "contains_any":
+        return lambda text: any(i in fold(text) for i in items)
+    return lambda text: fold(text).startswith(items)
+
+
+def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """The computed fields the conditions use, resolved for this rule's parameters and ``as_of``."""
+    out: dict[str, Any] = {}
+    pending = [c for c in conditions if c is not None]
+    while pending:
+        for leaf in walk(pending.pop()):
+            if not is_computed(leaf.field) or leaf.field in out:
+                continue
+            spec = COMPUTED[leaf.field]
+            if isinstance(spec, TextTest):
+                out[leaf.field] = ResolvedText(spec, text_test(spec, params))
+            else:
+                where = resolve(spec.where, params, as_of) if spec.where is not None else None
+                every = resolve(spec.every, params, as_of) if spec.every is not None else None
+                out[leaf.field] = ResolvedRelation(spec, where, every)
+                pending.extend(c for c in (where, every) if c is not None)
+    return out
+
+
+class Context:
+    """All facts by kind, the resolved computed fields, and join indexes built once per run."""
+
+    def __init__(self, by_kind: dict[str, list[dict[str, Any]]], specs: dict[str, Any]):
+        self.by_kind = by_kind
+        self.specs = specs
+        self._indexes: dict[tuple[str, tuple[str, ...]], dict[tuple, list[dict[str, Any]]]] = {}
+
+    def related(self, spec: Relation, subject: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Records of ``spec.kind`` whose join keys equal the subject's; None when a subject key is missing."""
+        theirs = tuple(t for t, _ in spec.on)
+        key = []
+        for _, mine in spec.on:
+            if mine not in subject:
+                return None
+            value = subject[mine]
+            key.append((value, value.__class__))  # True == 1 in Python; not here
+        index = self._indexes.get((spec.kind, theirs))
+        if index is None:
+            index = self._indexes[(spec.kind, theirs)] = {}
+            for fact in self.by_kind.get(spec.kind, []):
+                if all(t in fact for t in theirs):
+                    index.setdefault(tuple((fact[t], fact[t].__class__) for t in theirs), []).append(fact)
+        return index.get(tuple(key), [])
+
+
+def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> Any:
+    """The relation's value for one subject (bool, count, min or max), or MISSING when unknown."""
+    from .reference import truth  # noqa: PLC0415 - reference imports this module for text predicates
+
+    spec = resolved.spec
+    related = ctx.related(spec, subject)
+    if related is None:
+        return MISSING
+    chosen, unknown = [], False
+    for record in related:
+        ok = True if resolved.where is None else truth(resolved.where, record, ctx, subject)
+        if ok is None:
+            unknown = True
+        elif ok:
+            chosen.append(record)
+    if spec.quantity == "exists":
+        return True if chosen else (MISSING if unknown else False)
+    if unknown:
+        return MISSING
+    if spec.quantity == "count":
+        return len(chosen)
+    if spec.quantity == "every":
+        values = [truth(resolved.every, r, ctx, subject) for r in chosen]
+        return False if False in values else (MISSING if None in values else True)
+    values = [r.get(spec.of, MISSING) for r in chosen]
+    if not values or MISSING in values:
+        return MISSING
+    return min(values) if spec.quantity == "min" else max(values)
+
+
+def text_value(resolved: ResolvedText, fact: dict[str, Any]) -> Any:
+    text = fact.get(resolved.spec.field)
+    return resolved.test(text) if isinstance(text, str) else MISSING
+
+
+def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[dict[str, Any]]:
+    """Copies of ``facts`` with the computed fields' values (absent where unknown)."""
+    if not names:
+        return facts
+    out = []
+    for fact in facts:
+        row = dict(fact)
+        for name in names:
+            resolved = ctx.specs[name]
+            value = text_value(resolved, fact) if isinstance(resolved, ResolvedText) else relation_value(resolved, fact, ctx)
+            if value is not MISSING:
+                row[name] = value
+        out.append(row)
+    return out
+
+
+def apply_derived(by_kind: dict[str, list[dict[str, Any]]], derived: list[Derived]) -> None:
+    """Add the pack's derived values to every fact of their kind (in declaration order)."""
+    for item in derived:
+        facts = by_kind.get(item.kind)
+        if not facts:
+            continue
+        copies = []
+        for fact in facts:
+            row = dict(fact)
+            value = item.value(row)
+            if value is not None:
+                row[item.name] = value
+            copies.append(row)
+        by_kind[item.kind] = copies
+
+

@@ -1,0 +1,214 @@
+"""Record fields: a subject's own records, flattened to dotted names that rules read.
+
+Nothing here knows what a field means. The pydantic models say what each register holds, and
+this module reads them generically: a rule on a paper reads ``paper.presenter`` and
+``paper.conflict.answer``; a field declared with ``refers_to`` is followed one step, so
+``paper.meeting.date`` is the date of the paper's meeting; a list of plain values reads as its
+items joined by ", " (``paper.purposes``) and any list has a ``.count``. Dates become day
+ordinals, as every fact carries them.
+
+Why this is Python and not a rule: it is the one generic reading of every register the rules
+quantify over, typed from the models, so a rule author can name any recorded field without a
+line of code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import typing
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable, Literal
+
+from pydantic import BaseModel
+
+from ..model import RECORD_KINDS, REGISTERS, GovernanceData
+from ..model.base import referenced_register
+from ..model.declarations import Interest
+from ..model.meetings import Attendance
+from ..model.papers import ImpactAssessment
+from ..model.risks import RiskAction
+
+# fixed-point: numbers keep at most this many decimal places, so no float reaches the engine in
+# exponent form (durable-rules stops silently at ``1e-05``) and both engines see the same value
+DECIMALS = 4
+NUMBER_LIMIT = 10 ** 15
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a rule may know about one readable field."""
+
+    type: str  # day | int | number | bool | str
+    description: str
+    source: str  # where the value comes from: "derived", or the register and field
+
+
+@lru_cache(maxsize=None)
+def model_fields(model: type[BaseModel], prefix: str, follow: bool = True) -> dict[str, FieldSpec]:
+    """Every readable dotted field of ``model`` under ``prefix``, with its type and description."""
+    out: dict[str, FieldSpec] = {}
+    register = _register_of(model)
+    for name, info in model.model_fields.items():
+        key = f"{prefix}.{name}"
+        described = info.description or name.replace("_", " ")
+        where = f"{register or model.__name__}.{name}"
+        ann = _unwrap(info.annotation)
+        origin = typing.get_origin(ann)
+        if origin in (list, tuple, set):
+            (item,) = typing.get_args(ann)[:1] or (str,)
+            item = _unwrap(item)
+            out[f"{key}.count"] = FieldSpec("int", f"number of entries in {described}", where)
+            if _scalar_type(item) in ("str", "int"):
+                out[key] = FieldSpec("str", f"{described} (entries joined by ', ')", where)
+            continue
+        if origin is dict:
+            continue
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out.update(model_fields(ann, key, follow))
+            continue
+        scalar = _scalar_type(ann)
+        if scalar is None:
+            continue
+        out[key] = FieldSpec(scalar, described, where)
+        target = referenced_register(info)
+        if follow and target in REGISTERS:
+            for sub, spec in model_fields(REGISTERS[target], key, False).items():
+                out[sub] = FieldSpec(spec.type, f"{spec.description} (of the {RECORD_KINDS.get(target, target)} named by {key})",
+                                     spec.source)
+    return out
+
+
+def _register_of(model: type[BaseModel]) -> str | None:
+    return next((name for name, m in REGISTERS.items() if m is model), None)
+
+
+def _unwrap(ann: Any) -> Any:
+    """``X | None`` and ``Annotated[X, ...]`` as ``X``."""
+    while True:
+        if typing.get_origin(ann) is typing.Annotated:
+            ann = typing.get_args(ann)[0]
+            continue
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        if typing.get_origin(ann) in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
+            ann = args[0]
+            continue
+        return ann
+
+
+def _scalar_type(ann: Any) -> str | None:
+    if typing.get_origin(ann) is Literal:
+        values = typing.get_args(ann)
+        return "bool" if all(isinstance(v, bool) for v in values) else "str"
+    if ann is bool:
+        return "bool"
+    if ann is int:
+        return "int"
+    if ann is float:
+        return "number"
+    if ann is str:
+        return "str"
+    if ann is dt.date:
+        return "day"
+    return None
+
+
+def number(value: float) -> float | int:
+    """A number as facts carry it: at most ``DECIMALS`` places, never NaN, infinite or huge."""
+    if isinstance(value, bool) or isinstance(value, int):
+        return value
+    if not math.isfinite(value) or abs(value) >= NUMBER_LIMIT:
+        raise ValueError(f"number {value!r} is out of range (finite, below {NUMBER_LIMIT:.0e})")
+    rounded = round(value, DECIMALS)
+    return 0.0 if abs(rounded) < 10 ** -DECIMALS else rounded
+
+
+def flatten(record: BaseModel | None, prefix: str, index: "RecordIndex", wanted: set[str] | None,
+            out: dict[str, Any], follow: bool = True) -> None:
+    """Write ``record``'s fields into ``out`` under ``prefix`` (only ``wanted`` names when given)."""
+    if record is None:
+        return
+    if wanted is not None and not any(w == prefix or w.startswith(prefix + ".") for w in wanted):
+        return
+    for name, info in type(record).model_fields.items():
+        key = f"{prefix}.{name}"
+        if wanted is not None and not any(w == key or w.startswith(key + ".") for w in wanted):
+            continue
+        value = getattr(record, name)
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set)):
+            out[f"{key}.count"] = len(value)
+            items = list(value)
+            if items and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in items):
+                out[key] = ", ".join(map(str, items))
+            continue
+        if isinstance(value, dict):
+            continue
+        if isinstance(value, BaseModel):
+            flatten(value, key, index, wanted, out, follow)
+            continue
+        if isinstance(value, dt.date):
+            out[key] = value.toordinal()
+        elif isinstance(value, float):
+            out[key] = number(value)
+        elif isinstance(value, (str, int, bool)):
+            out[key] = value
+        else:
+            continue
+        target = referenced_register(info)
+        if follow and target in REGISTERS and isinstance(value, str):
+            flatten(index.get(target, value), key, index, wanted, out, False)
+
+
+class RecordIndex:
+    """Records of every register by id, for following ``refers_to`` fields."""
+
+    def __init__(self, data: GovernanceData):
+        self._by_id: dict[str, dict[str, BaseModel]] = {}
+        for register in REGISTERS:
+            records = getattr(data, register, None) or []
+            self._by_id[register] = {r.id: r for r in records if isinstance(getattr(r, "id", None), str)}
+
+    def get(self, register: str, record_id: str) -> BaseModel | None:
+        return self._by_id.get(register, {}).get(record_id)
+
+
+# Where each subject kind's records come from: prefix -> model. The derived kinds (facts/derive.py)
+# name their records as they make each fact; these are the models, for validation and docs.
+SOURCES: dict[str, dict[str, type[BaseModel]]] = {
+    "meeting": {"meeting": REGISTERS["meetings"]},
+    "quorum_part": {"meeting": REGISTERS["meetings"]},
+    "membership": {"body": REGISTERS["bodies"], "person": REGISTERS["people"]},
+    "interest": {"interest": Interest, "declaration": REGISTERS["declarations"]},
+    "risk": {"risk": REGISTERS["risks"]},
+    "risk_action": {"risk_action": RiskAction, "risk": REGISTERS["risks"]},
+    "action": {"action": REGISTERS["actions"]},
+    "paper": {"paper": REGISTERS["papers"]},
+    "impact_assessment": {"impact_assessment": ImpactAssessment, "paper": REGISTERS["papers"]},
+    "attendance": {"attendance": Attendance, "meeting": REGISTERS["meetings"]},
+}
+
+
+def record_kinds(derived: Iterable[str]) -> dict[str, str]:
+    """Kinds made of one register's records alone (no derived fields): kind -> register."""
+    taken = set(derived)
+    return {kind: register for register, kind in RECORD_KINDS.items() if kind not in taken and register in REGISTERS}
+
+
+def sources(kind: str, derived: Iterable[str]) -> dict[str, type[BaseModel]]:
+    """The records a kind's facts carry, by prefix."""
+    if kind in SOURCES:
+        return SOURCES[kind]
+    register = record_kinds(derived).get(kind)
+    return {kind: REGISTERS[register]} if register else {}
+
+
+def record_label(record: BaseModel) -> str:
+    """A record's name for people: its name or title, else its id."""
+    for attr in ("name", "title", "description"):
+        value = getattr(record, attr, None)
+        if isinstance(value, str) and value:
+            return value[:80]
+    return str(getattr(record, "id", ""))
