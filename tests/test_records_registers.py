@@ -28,7 +28,7 @@ def test_real_pack_holds_the_agenda_committee_reports_and_minutes():
 def test_every_record_of_the_new_registers_points_at_its_line_of_the_pack():
     data = load_dataset(REAL).data
     for register in ("agenda_items", "committee_reports", "committee_meetings", "committee_decisions",
-                     "committee_escalations", "minute_items", "minuted_apologies", "minuted_actions"):
+                     "committee_escalations", "minute_items", "minute_speakers", "minuted_apologies", "minuted_actions"):
         records = getattr(data, register)
         assert records and all(r.source and r.source.line for r in records), register
 
@@ -47,13 +47,13 @@ def test_agenda_and_minuted_actions_load_from_csv(tmp_path):
         "id,meeting,number,title,lead,leads,enclosure,purposes,time\n"
         "board-2024-10-17-item-9,board-2024-10-17,9,ICB Chair and Chief Executive Update,DP/PA,david-pearson;peter-axon,Enc 06,I,1.15pm\n")
     (ds / "minute_items.csv").write_text(
-        "id,meeting,number,title,outcomes,speakers\nm11,board-2024-09-26,11,QSC report,assured,josephine-spencer;heather-johnstone\n")
+        "id,meeting,number,title,outcomes\nm11,board-2024-09-26,11,QSC report,assured;noted\n")
     (ds / "minuted_actions.csv").write_text(
         "id,meeting,minute_item,owner,person,text\n"
         "a1,board-2024-09-26,m11,HJ,heather-johnstone,agreed to obtain further information\n")
     data = load_dataset(ds).data
     assert data.agenda_items[0].leads == ["david-pearson", "peter-axon"] and data.agenda_items[0].purposes == ["I"]
-    assert data.minute_items[0].speakers == ["josephine-spencer", "heather-johnstone"]
+    assert data.minute_items[0].outcomes == ["assured", "noted"]
     assert (data.minuted_actions[0].minute_item, data.minuted_actions[0].person) == ("m11", "heather-johnstone")
 
 

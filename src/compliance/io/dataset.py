@@ -24,12 +24,12 @@ from .tabular import rows_to_records
 TABLE_REGISTERS = {"people", "meetings", "declarations", "risks", "actions",
                    # committee, agenda and minute records are flat: one row each
                    "agenda_items", "committee_reports", "committee_meetings", "committee_decisions",
-                   "committee_escalations", "minuted_apologies", "minute_items", "minuted_actions"}
+                   "committee_escalations", "minuted_apologies", "minute_items", "minute_speakers", "minuted_actions"}
 
 
 # registers whose every refers_to field is checked generically (the older ones have their own checks above)
 RECORD_REGISTERS = ("agenda_items", "committee_reports", "committee_meetings", "committee_decisions",
-                    "committee_escalations", "minuted_apologies", "minute_items", "minuted_actions")
+                    "committee_escalations", "minuted_apologies", "minute_items", "minute_speakers", "minuted_actions")
 
 
 def _references(record: BaseModel) -> list[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from .committees import CommitteeDecision, CommitteeEscalation, CommitteeMeeting
 from .bodies import Body, Membership, QuorumRequirement, QuorumSpec
 from .declarations import Declaration, Interest
 from .meetings import Attendance, Meeting
-from .minutes import MinutedAction, MinutedApology, MinuteItem
+from .minutes import MinutedAction, MinutedApology, MinuteItem, MinuteSpeaker
 from .organisation import Organisation, RoleGroup
 from .papers import ImpactAssessment, Paper, YesNoItem
 from .people import Person
@@ -38,6 +38,7 @@ class GovernanceData(Record):
     committee_escalations: list[CommitteeEscalation] = Field(default_factory=list)
     minuted_apologies: list[MinutedApology] = Field(default_factory=list)
     minute_items: list[MinuteItem] = Field(default_factory=list)
+    minute_speakers: list[MinuteSpeaker] = Field(default_factory=list)
     minuted_actions: list[MinutedAction] = Field(default_factory=list)
 
 
@@ -58,6 +59,7 @@ REGISTERS: dict[str, type[Record]] = {
     "committee_escalations": CommitteeEscalation,
     "minuted_apologies": MinutedApology,
     "minute_items": MinuteItem,
+    "minute_speakers": MinuteSpeaker,
     "minuted_actions": MinutedAction,
 }
 
@@ -78,12 +80,13 @@ RECORD_KINDS: dict[str, str] = {
     "committee_escalations": "committee_escalation",
     "minuted_apologies": "minuted_apology",
     "minute_items": "minute_item",
+    "minute_speakers": "minute_speaker",
     "minuted_actions": "minuted_action",
 }
 
 __all__ = [
     "Action", "AgendaItem", "CommitteeDecision", "CommitteeEscalation", "CommitteeMeeting", "CommitteeReport",
-    "MinuteItem", "MinutedAction", "MinutedApology", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
+    "MinuteItem", "MinuteSpeaker", "MinutedAction", "MinutedApology", "Attendance", "Body", "Declaration", "GovernanceData", "ImpactAssessment", "Interest",
     "Meeting", "Membership", "Organisation", "Paper", "Person", "QuorumRequirement", "QuorumSpec",
     "Record", "RECORD_KINDS", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
     "Source", "Waiver", "YesNoItem",

@@ -26,7 +26,7 @@ class MinutedApology(Record):
 
 
 class MinuteItem(Record):
-    """One minuted item: its outcome (as coded from the resolution) and the people minuted as speaking."""
+    """One minuted item: its outcome, as coded from the resolution."""
 
     id: Id
     meeting: Id = refers_to("meetings")
@@ -35,7 +35,18 @@ class MinuteItem(Record):
     agenda_item: Id | None = refers_to("agenda_items", default=None)
     outcomes: list[Outcome] = Field(default_factory=list, description="what the resolution records, coded")
     outcome_text: str | None = Field(default=None, description="the resolution as written")
-    speakers: list[Id] = refers_to("people", "ids of those minuted as speaking", default_factory=list)
+    source: Source | None = None
+    note: str | None = None
+
+
+class MinuteSpeaker(Record):
+    """One person the minutes name as presenting, advising or asking at one item."""
+
+    id: Id
+    meeting: Id = refers_to("meetings")
+    minute_item: Id = refers_to("minute_items")
+    person: Id = refers_to("people")
+    initials: str | None = Field(default=None, description="how the minutes name them, e.g. 'PEJ'")
     source: Source | None = None
     note: str | None = None
 
