@@ -83,3 +83,19 @@ def test_a_bad_quoracy_value_names_the_expected_forms(tmp_path):
         load_dataset(ds)
     text = " ".join(str(i) for i in info.value.issues)
     assert "quorate" in text and "'not_stated'" in text and "maybe" in text
+
+
+def test_agenda_leads_resolve_by_initials_name_or_chair_and_ambiguity_stays_unlinked():
+    from compliance.importers.boardpack.agenda_items import _lead_people
+    people = [{"id": "dp", "name": "David Pearson", "initials": "DP", "roles": ["Chair"]},
+              {"id": "psm", "name": "Phil Smith", "initials": "PSm"},
+              {"id": "pej", "name": "Paul Edmondson-Jones", "initials": "PE-J"},
+              {"id": "pg", "name": "Pauline Grant", "initials": "PG"},
+              {"id": "pga", "name": "Paul Garner", "initials": "PGa"}]
+    assert _lead_people("Chair", people) == ["dp"]
+    assert _lead_people("DP/PS", people) == ["dp", "psm"]
+    assert _lead_people("PEJ", people) == ["pej"]
+    assert _lead_people("Pauline Grant in attendance", people) == ["pg"]
+    assert _lead_people("Nicola Bromage in attendance", people) == []
+    assert _lead_people("All", people) == []
+    assert _lead_people("P", people) == []  # four people's initials start with P: left unlinked
