@@ -114,7 +114,9 @@ def _plain(value):
 
 
 def field_differences(imported: Path, hand: Path) -> list[str]:
-    """Every field (but source, note, raw and minutes) whose value differs: 'register id.path: imported / hand'."""
+    """Every field (but source, note, raw and minutes) whose value differs: 'register id.path: imported / hand'.
+
+    Agenda items are compared for the meetings whose agenda the import holds (the pack's own)."""
     a, b = load_dataset(imported).data, load_dataset(hand).data
     lines: list[str] = []
 
@@ -129,12 +131,18 @@ def field_differences(imported: Path, hand: Path) -> list[str]:
             lines.append(f"{where}: {x!r} / {y!r}")
 
     walk("organisation", _plain(a.organisation.model_dump(mode="json")), _plain(b.organisation.model_dump(mode="json")))
-    for register in ("people", "bodies", "meetings", "declarations", "risks", "actions", "papers", "metrics", "standards"):
+    # the importer reads the agenda of the pack's own meeting; earlier agendas are read by hand from minutes
+    agenda_meetings = {r.meeting for r in a.agenda_items}
+    for register in ("people", "bodies", "meetings", "declarations", "risks", "actions", "papers", "metrics", "standards",
+                     "agenda_items"):
         def key(r):
             return f"{r.ref}@{r.source.line if r.source else 0}" if register == "actions" else r.id
+
+        def compared(r):
+            return register != "agenda_items" or r.meeting in agenda_meetings
         pick = _from_tables if register in ("metrics", "standards") else list
-        x = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(a, register))}
-        y = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(b, register))}
+        x = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(a, register)) if compared(r)}
+        y = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(b, register)) if compared(r)}
         for k in sorted(set(x) | set(y)):
             walk(f"{register} {k}", x.get(k), y.get(k))
     return lines

@@ -1,5 +1,6 @@
 """`compliance import boardpack` end to end on the real pack: the hand-made data set, reproduced."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,11 @@ from conftest import AS_OF, REAL, ROOT
 
 PACK = ROOT / "fixtures" / "packs" / "ssot-icb-board-pack-2024-10-17.txt"  # a copy of ../shared/seeds
 MAPPING = ROOT / "fixtures" / "ssot-2024-10-17.mapping.yaml"
+# registers transcribed by hand that the importer does not read from the pack yet (issue 18): the
+# import is compared with the hand-made data set on every other register. Of agenda_items the importer
+# reads the pack's own meeting; the earlier agendas, read by hand from the minutes, are left out.
+NOT_IMPORTED = ("committee_reports", "committee_meetings", "committee_decisions", "committee_escalations",
+                "minute_items", "minute_speakers", "minuted_apologies", "minuted_actions")
 
 
 def _import(out: Path, *extra: str):
@@ -64,11 +70,19 @@ def test_every_field_matches_the_hand_made_data_set(imported):
     assert field_differences(out, REAL) == []
 
 
-def test_check_gives_the_same_findings_as_on_the_hand_made_data_set(imported):
+def test_check_gives_the_same_findings_as_on_the_hand_made_data_set(imported, tmp_path):
     out, _ = imported
+    assert not [name for name in NOT_IMPORTED if (out / f"{name}.yaml").exists()], "imported now: drop it from NOT_IMPORTED"
+    hand_dir = tmp_path / "hand"
+    shutil.copytree(REAL, hand_dir)
+    for name in NOT_IMPORTED:
+        (hand_dir / f"{name}.yaml").unlink()
+    items = yaml.safe_load((hand_dir / "agenda_items.yaml").read_text())["agenda_items"]
+    own = {r["meeting"] for r in yaml.safe_load((out / "agenda_items.yaml").read_text())["agenda_items"]}
+    (hand_dir / "agenda_items.yaml").write_text(yaml.safe_dump({"agenda_items": [r for r in items if r["meeting"] in own]}))
     ruleset = load_rules([ROOT / "rules"])
     ours = {(f.rule_id, f.subject.id): f.outcome for f in run_check(out, ruleset, AS_OF).findings}
-    hand = {(f.rule_id, f.subject.id): f.outcome for f in run_check(REAL, ruleset, AS_OF).findings}
+    hand = {(f.rule_id, f.subject.id): f.outcome for f in run_check(hand_dir, ruleset, AS_OF).findings}
     # the hand-made performance registers also hold the pack's narrative values and duties, which no
     # importer reads: performance findings are compared on the subjects the import holds
     imported = {subject for rule, subject in ours if rule.startswith("nhs-performance.")}

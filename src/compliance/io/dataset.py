@@ -15,12 +15,34 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..model import REGISTERS, GovernanceData, Organisation
+from ..model.base import referenced_register
 from .issues import DatasetError, LoadIssue
 from .readers import STRUCTURED, TABULAR, read_structured, read_table
 from .tabular import rows_to_records
 
 # which registers may come as tables; the rest carry deep structure best written as YAML/JSON
-TABLE_REGISTERS = {"people", "meetings", "declarations", "risks", "actions", "metrics", "standards", "duties"}
+TABLE_REGISTERS = {"people", "meetings", "declarations", "risks", "actions", "metrics", "standards", "duties",
+                   # committee, agenda and minute records are flat: one row each
+                   "agenda_items", "committee_reports", "committee_meetings", "committee_decisions",
+                   "committee_escalations", "minuted_apologies", "minute_items", "minute_speakers", "minuted_actions"}
+
+
+# registers whose every refers_to field is checked generically (the older ones have their own checks above)
+RECORD_REGISTERS = ("agenda_items", "committee_reports", "committee_meetings", "committee_decisions",
+                    "committee_escalations", "minuted_apologies", "minute_items", "minute_speakers", "minuted_actions")
+
+
+def _references(record: BaseModel) -> list[tuple[str, str, str]]:
+    """(field, id, register) for every id a record's refers_to fields hold (lists item by item)."""
+    out = []
+    for name, field in type(record).model_fields.items():
+        target = referenced_register(field)
+        value = getattr(record, name)
+        if target is None or value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            out.append((name, item, target))
+    return out
 
 
 @dataclass
@@ -141,7 +163,8 @@ def _check_references(data: GovernanceData, files: dict[str, str], locations: di
         file, _, loc = where.partition(":")
         issues.append(LoadIssue(file, loc, field, message, value, register, record_id))
 
-    for register in ("people", "bodies", "meetings", "declarations", "risks", "papers", "metrics", "standards", "duties"):
+    for register in ("people", "bodies", "meetings", "declarations", "risks", "papers", "metrics", "standards", "duties",
+                     *RECORD_REGISTERS):
         counts = Counter(r.id for r in getattr(data, register))
         seen: set[str] = set()
         for index, record in enumerate(getattr(data, register)):
@@ -195,6 +218,13 @@ def _check_references(data: GovernanceData, files: dict[str, str], locations: di
         if metric.against and metric.against not in standards:
             drop["metrics"].add(i)
             issue("metrics", metric.id, "against", "unknown standard id; expected an id from standards", repr(metric.against))
+
+    for register in RECORD_REGISTERS:
+        for i, record in enumerate(getattr(data, register)):
+            for name, value, target in _references(record):
+                if value not in {r.id for r in getattr(data, target)}:
+                    drop[register].add(i)
+                    issue(register, record.id, name, f"unknown {target} id; expected an id from {target}", repr(value))
 
     for i, waiver in enumerate(data.waivers):
         earlier = next((w for w in data.waivers[:i] if w.overlaps(waiver)), None)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from .actions import Action
+from .agenda import AgendaItem
 from .base import Record, Source
+from .committees import CommitteeDecision, CommitteeEscalation, CommitteeMeeting, CommitteeReport
 from .bodies import Body, Membership, QuorumRequirement, QuorumSpec
 from .declarations import Declaration, Interest
 from .meetings import Attendance, Meeting
+from .minutes import MinutedAction, MinutedApology, MinuteItem, MinuteSpeaker
 from .organisation import Organisation, RoleGroup
 from .papers import ImpactAssessment, Paper, YesNoItem
 from .people import Person
@@ -32,6 +35,15 @@ class GovernanceData(Record):
     metrics: list[Metric] = Field(default_factory=list)
     standards: list[Standard] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
+    agenda_items: list[AgendaItem] = Field(default_factory=list)
+    committee_reports: list[CommitteeReport] = Field(default_factory=list)
+    committee_meetings: list[CommitteeMeeting] = Field(default_factory=list)
+    committee_decisions: list[CommitteeDecision] = Field(default_factory=list)
+    committee_escalations: list[CommitteeEscalation] = Field(default_factory=list)
+    minuted_apologies: list[MinutedApology] = Field(default_factory=list)
+    minute_items: list[MinuteItem] = Field(default_factory=list)
+    minute_speakers: list[MinuteSpeaker] = Field(default_factory=list)
+    minuted_actions: list[MinutedAction] = Field(default_factory=list)
 
 
 # register name -> model of one record; the io layer and the JSON schema both read this
@@ -47,6 +59,15 @@ REGISTERS: dict[str, type[Record]] = {
     "metrics": Metric,
     "standards": Standard,
     "duties": Duty,
+    "agenda_items": AgendaItem,
+    "committee_reports": CommitteeReport,
+    "committee_meetings": CommitteeMeeting,
+    "committee_decisions": CommitteeDecision,
+    "committee_escalations": CommitteeEscalation,
+    "minuted_apologies": MinutedApology,
+    "minute_items": MinuteItem,
+    "minute_speakers": MinuteSpeaker,
+    "minuted_actions": MinutedAction,
 }
 
 # register name -> the name rules use for one of its records: a rule reads ``paper.presenter`` on a
@@ -62,9 +83,20 @@ RECORD_KINDS: dict[str, str] = {
     "metrics": "metric",
     "standards": "standard",
     "duties": "duty",
+    "agenda_items": "agenda_item",
+    "committee_reports": "committee_report",
+    "committee_meetings": "committee_meeting",
+    "committee_decisions": "committee_decision",
+    "committee_escalations": "committee_escalation",
+    "minuted_apologies": "minuted_apology",
+    "minute_items": "minute_item",
+    "minute_speakers": "minute_speaker",
+    "minuted_actions": "minuted_action",
 }
 
 __all__ = [
+    "AgendaItem", "CommitteeDecision", "CommitteeEscalation", "CommitteeMeeting", "CommitteeReport",
+    "MinuteItem", "MinuteSpeaker", "MinutedAction", "MinutedApology",
     "Action", "Attendance", "Body", "Declaration", "Duty", "GovernanceData", "ImpactAssessment", "Interest",
     "Meeting", "Membership", "Metric", "Organisation", "Paper", "Period", "Person", "QuorumRequirement", "QuorumSpec",
     "Record", "RECORD_KINDS", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",

@@ -23,6 +23,11 @@ class AgendaItem:
     purposes: list[str]
     line: int
     parent: str | None = None
+    # the cells as written, for the agenda_items register
+    purposes_text: str | None = None
+    time: str | None = None
+    pages: str | None = None
+    section: str | None = None
 
 
 @dataclass
@@ -82,10 +87,17 @@ def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
         "lead": columns.get("Lead(s)", 2),
         "enc": next((i for name, i in columns.items() if name.startswith("Enc")), 3),
         "purpose": next((i for name, i in columns.items() if "S/D/I" in name.replace(" ", "")), 4),
+        "time": columns.get("Time", 5),
+        "pages": columns.get("Pages", 6),
     }
     last_number = None
+    section = None
     rows = TableRows(pack, header + 1)
+    previous = header
     for n in rows:
+        # a heading on a line of its own between rows ('Any Other Business') starts a section too
+        between = [pack.line(k).strip() for k in range(previous + 1, n) if pack.line(k).strip()]
+        section, previous = (plain(between[-1]) if between else section), n
         cells = pack.cells(n)
         if all(set(c) <= {"-"} for c in cells):  # a ruled separator row
             continue
@@ -93,6 +105,7 @@ def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
         number = cells[0].rstrip(".") or None
         title = plain(get("title"))
         if cells[0] and not re.fullmatch(r"\d+[a-z]?\.?", cells[0]) and not any(cells[1:]):
+            section = plain(cells[0])
             continue  # a section heading inside the table ('Strategic and System Development')
         if not title:
             if any(cells):
@@ -111,8 +124,13 @@ def parse_agenda(pack: Pack, header: int, report: ImportReport) -> Agenda:
                 purposes=parse_purposes(get("purpose"), n, report, "agenda"),
                 line=n,
                 parent=None if number else last_number,
+                purposes_text=get("purpose").strip() or None,
+                time=get("time").strip() or None,
+                pages=get("pages").strip() or None,
+                section=section,
             )
         )
         last_number = number or last_number
     agenda.end_line = rows.end
     return agenda
+

@@ -21,6 +21,7 @@ from ..mapping import Mapping
 from ..report import ImportReport
 from . import actions as actions_mod
 from . import agenda as agenda_mod
+from .agenda_items import build_agenda_items
 from . import attendance as attendance_mod
 from . import conflicts as conflicts_mod
 from . import coversheets as cover_mod
@@ -113,6 +114,8 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
     out["metrics"], out["standards"] = performance_mod.read_performance_tables(pack, fy_month_day, report)
 
     out["people"] = list(people.records.values())
+    if agenda and pack_meeting_id:
+        out["agenda_items"] = build_agenda_items(agenda, pack_meeting_id, out["people"], src)
     organisation = _organisation(pack, mapping)
     registers_out = _validated(out, report)
     report.counts = {name: len(records) for name, records in registers_out.items() if records}
