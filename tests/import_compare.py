@@ -30,7 +30,10 @@ def _actions(d):
 def _papers(d):
     return {
         p.id: (p.agenda_item, p.enclosure, tuple(p.purposes), tuple(p.agenda_purposes), p.within_delegated_limits,
-               p.conflict.answer, p.financial_impact.answer, p.dpia.answer, p.eia.answer, p.qia.answer, tuple(p.linked_risks))
+               p.conflict.answer, p.financial_impact.answer, p.dpia.answer, p.eia.answer, p.qia.answer, tuple(p.linked_risks),
+               # the whole sheet (issue 19): the prose sections and the risks the template prints
+               p.template, p.appendices, p.undertakings, p.purpose_text, tuple(p.history), p.history_text, p.implications,
+               p.executive_summary, p.recommendations_to, p.recommendations, tuple(p.baf_options))
         for p in d.papers
     }
 

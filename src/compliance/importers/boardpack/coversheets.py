@@ -44,6 +44,7 @@ class CoverSheet:
     financial: tuple[str, str | None] = ("unanswered", None)
     assessments: dict[str, Assessment] = field(default_factory=dict)
     linked_risks: list[str] = field(default_factory=list)
+    baf_options: list[dict[str, object]] = field(default_factory=list)  # code, title and tick, as printed
     enclosure_hint: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -111,7 +112,9 @@ def parse_cover_sheet(pack: Pack, start: int, stop: int, report: ImportReport) -
                     box = next((checkbox(c) for c in cells[i + 1 : i + 4] if checkbox(c) is not None), None)
                     if box is None:
                         report.add(n, "cover-sheet", f"a checkbox for {cell}", pack.line(n))
-                    elif box:
+                    else:
+                        sheet.baf_options.append({"code": cell, "title": plain(cells[i + 1]) if i + 1 < len(cells) else "", "ticked": box})
+                    if box:
                         sheet.linked_risks.append(cell.replace(" ", ""))
         elif re.search(r"Integration with the S?BAF", label):
             baf_seen = True
@@ -132,6 +135,7 @@ def parse_cover_sheet(pack: Pack, start: int, stop: int, report: ImportReport) -
     if not baf_seen:
         report.add(start, "cover-sheet", "a '(5) Integration with the BAF & Key Risks' block ending the sheet", f"none before line {stop}")
     sheet.purposes = [code for code, ticked in ticks.items() if ticked]
+    sheet.baf_options.sort(key=lambda o: int(re.sub(r"\D", "", str(o["code"]))))
     sheet.linked_risks.sort(key=lambda code: int(re.sub(r"\D", "", code)))
     for key, name in (("Title:", "a title"), ("Date:", "a date")):
         if not sheet.fields.get(key):

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from . import coversheets as cover_mod
+from . import coversheet_sections as sections_mod
 from . import sbaf as sbaf_mod
 from .people import People
 
@@ -116,6 +117,13 @@ def build_papers(pack, sheets, agenda, meeting_id, out, report) -> None:
             if a:
                 record[kind] = {"answer": a.answer, "justification": a.justification, "approved_on": a.approved_on.isoformat() if a.approved_on else None, "raw": a.raw or None}
         record["linked_risks"] = sheet.linked_risks
+        record["baf_options"] = sheet.baf_options
+        record["appendices"] = sheet.fields.get("Appendices:") or None
+        undertakings = next((v for k, v in sheet.fields.items() if k.startswith("Any impacts on ICB Undertakings")), None)
+        if undertakings is not None:
+            answer, detail = cover_mod.answer_and_detail(undertakings)
+            record["undertakings"] = {"answer": answer, "detail": detail}
+        record.update(sections_mod.read_sections(pack, start, stop))
         # the raw cells of fields the record has no place for (title and presenter have their own)
         record["raw"] = {k.rstrip(":"): v for k, v in sheet.fields.items() if v and k not in ("Title:", "Presenting Officer:")}
         record["source"] = {"file": pack.name, "line": start, "lines": f"{start}-{sheet.end_line}"}
