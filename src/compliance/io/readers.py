@@ -7,6 +7,7 @@ the same nested dicts as YAML/JSON so one validator serves every format.
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 import yaml
 
 from .issues import LoadIssue
+from .text import TextFileError, read_text
+from .yamlsafe import item_lines, key_lines, parse_yaml
 
 # libyaml when present: the same documents and marks, about 8x faster than the pure-Python parser
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,16 +40,27 @@ class RawRecord:
 
 def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict | None, list[LoadIssue]]:
     """Read a YAML or JSON register: a list at top level or under the register's key."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except TextFileError as exc:
+        return None, [LoadIssue(path.name, exc.location, "", str(exc), register=register)]
+    lines = None
     try:
         if path.suffix == ".json":
-            doc = json.loads(text)
-            lines = None
+            duplicates: list[str] = []
+            doc = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, duplicates))
+            if duplicates:
+                return None, [LoadIssue(path.name, "", key, "duplicate key in a JSON object; expected each key once", register=register)
+                              for key in sorted(set(duplicates))]
         else:
-            doc = load_yaml(text)
-            lines = _yaml_item_lines(text, register)
+            doc, root, problems = parse_yaml(text)
+            if problems:
+                return None, [LoadIssue(path.name, p.location, "", str(p), register=register) for p in problems]
+            lines = item_lines(root, register)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         return None, [LoadIssue(path.name, _syntax_location(exc), "", f"is not valid {path.suffix[1:].upper()}: {_first_line(exc)}", register=register)]
+    except RecursionError:
+        return None, [LoadIssue(path.name, "", "", "is nested too deeply to read; expected at most a few hundred levels", register=register)]
     if register == "organisation":
         if not isinstance(doc, dict):
             return None, [LoadIssue(path.name, "", "", "expected a mapping of organisation settings", register=register)]
@@ -67,24 +81,27 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
     return records, []
 
 
-def _yaml_item_lines(text: str, register: str) -> list[int] | None:
-    """1-based line of each list item, so errors point at the record in the file."""
+def _json_object(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            duplicates.append(key)
+        out[key] = value
+    return out
+
+
+def organisation_key_lines(path: Path) -> dict[str, int]:
+    """Line of each top-level key of a YAML organisation file, so its errors name a line."""
+    if path.suffix == ".json":
+        return {}
     try:
-        node = yaml.compose(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError:
-        return None
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == register:
-                node = value
-                break
-    if not isinstance(node, yaml.SequenceNode):
-        return None
-    return [item.start_mark.line + 1 for item in node.value]
+        return key_lines(yaml.compose(read_text(path), Loader=_YAML_LOADER))
+    except (yaml.YAMLError, TextFileError, RecursionError):
+        return {}
 
 
 def _syntax_location(exc: Exception) -> str:
-    mark = getattr(exc, "problem_mark", None)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
         return f"line {mark.line + 1}"
     lineno = getattr(exc, "lineno", None)
@@ -103,7 +120,11 @@ def read_table(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    try:
+        text = read_text(path)
+    except TextFileError as exc:
+        return [], [], [LoadIssue(path.name, exc.location, "", str(exc))]
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]
