@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compliance.engine import durable_engine
 from compliance.engine.durable_engine import CompiledRule, EngineLimitError, check_shape
 from compliance.io import DatasetError, load_dataset
 from compliance.pipeline import run_check
@@ -238,3 +237,34 @@ def test_organisation_errors_and_nul_bytes_name_a_line(dataset):
     problems = _issues(dataset)
     assert any(p.startswith("organisation.yaml:line ") and "financial_year_start" in p for p in problems)
     assert any(p.startswith("risks.yaml:line ") and "NUL byte" in p for p in problems)
+
+
+# --- case 5: spreadsheets that lost data silently ------------------------------------------------
+
+def _people_csv(dataset: Path, header: str, row_suffix: str) -> None:
+    people = yaml.safe_load((dataset / "people.yaml").read_text())["people"]
+    (dataset / "people.yaml").unlink()
+    rows = [header] + [f"{p['id']},{p['name']},{p.get('role_group', '')}{row_suffix}" for p in people]
+    (dataset / "people.csv").write_text("\n".join(rows) + "\n")
+
+
+def test_a_repeated_csv_column_is_refused_rather_than_the_last_winning(dataset):
+    _people_csv(dataset, "id,name,role_group,name", ",Someone Else")
+    assert any(p.startswith("people.csv:line 1: field 'name' column appears 2 times") for p in _issues(dataset))
+
+
+def test_a_value_under_a_blank_header_is_refused_rather_than_dropped(dataset):
+    _people_csv(dataset, "id,name,role_group,", ",CEO")
+    assert any(p.startswith("people.csv:line 2:") and "column with no header" in p for p in _issues(dataset))
+
+
+def test_an_xlsx_merged_header_cell_does_not_drop_its_column(dataset):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "name", "role_group", None])
+    sheet.append(["peter-axon", "Peter Axon", "executive", "CEO"])
+    sheet.merge_cells("C1:D1")
+    (dataset / "people.yaml").unlink()
+    book.save(dataset / "people.xlsx")
+    assert any(p.startswith("people.xlsx:line 2:") and "column with no header" in p for p in _issues(dataset))

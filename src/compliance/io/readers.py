@@ -114,9 +114,20 @@ def _first_line(exc: Exception) -> str:
 
 def read_table(path: Path, register: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
     """Read a CSV or XLSX table: the header and (line, row) pairs with empty cells dropped."""
-    if path.suffix == ".csv":
-        return _read_csv(path)
-    return _read_xlsx(path, register)
+    header, rows, issues = _read_csv(path) if path.suffix == ".csv" else _read_xlsx(path, register)
+    return header, rows, issues + _header_issues(path.name, header, rows)
+
+
+def _header_issues(file: str, header: list[str], rows: list[tuple[int, dict[str, Any]]]) -> list[LoadIssue]:
+    """A repeated column (the last would win) or values under a blank header (a merged cell) lose data."""
+    issues = [LoadIssue(file, "line 1", name, f"column appears {header.count(name)} times; expected each column once")
+              for name in sorted({h for h in header if h and header.count(h) > 1})]
+    for line, row in rows:
+        if "" in row:
+            issues.append(LoadIssue(file, f"line {line}", "", "has a value in a column with no header (a merged or empty "
+                                    "header cell); expected a header for every column", repr(row.get("", ""))[:60]))
+            break
+    return issues
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
@@ -160,7 +171,7 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
     for number, cells in enumerate(rows_iter, start=2):
         row = {}
         for h, c in zip(header, cells):
-            if c is None or (isinstance(c, str) and not c.strip()) or not h:
+            if c is None or (isinstance(c, str) and not c.strip()):
                 continue
             if isinstance(c, dt.datetime):
                 c = c.date().isoformat() if c.time() == dt.time() else c.isoformat()
