@@ -24,3 +24,11 @@ def dataset(tmp_path):
     target = tmp_path / "ds"
     shutil.copytree(REAL, target)
     return target
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many inputs the fuzz suite (tests/test_fuzz_inputs.py) tried, when it ran."""
+    import sys
+    fuzz = sys.modules.get("test_fuzz_inputs")
+    if fuzz is not None and any(fuzz.TRIED.values()):
+        terminalreporter.write_line(fuzz.fuzz_summary())

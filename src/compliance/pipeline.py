@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine import evaluate
-from .engine.findings import Finding, load_error_finding
+from .engine.findings import Finding, load_error_findings
 from .facts import derive_facts
 from .io import load_dataset
 from .io.dataset import LoadedDataset
@@ -53,6 +53,6 @@ def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engin
     check_params(ruleset, loaded)
     facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules))
     findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
-    findings += [load_error_finding(issue, as_of) for issue in loaded.issues]
+    findings += load_error_findings(loaded.issues, as_of)
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
     return CheckRun(Path(loaded.path), as_of, loaded, facts, findings)

@@ -31,7 +31,11 @@ Known engine traps also handled here (see DESIGN.md): the engine's fact identity
 FNV-1a hash of the id, so session ids are drawn from a collision-free list; every expression is
 anchored on ``_k`` (a bare ``$nex`` expression matches the session state and loops forever); a
 field-to-field comparison with a missing side matches both polarities, so both sides are
-guarded with ``$ex``.
+guarded with ``$ex``. Found in the bad-input sweep (issue 13): an ``all`` or ``any`` of 14 or
+more items (after negation normal form, so a negated ``all`` counts) fails to create the
+ruleset with error 113, and nesting about 200 deep exceeds the engine's serialisation depth;
+``check_shape`` refuses both with a message naming the rule before the C core sees them (the
+rule loader enforces the same bounds on rule files, ``compliance.rules.limits``).
 """
 
 from __future__ import annotations
@@ -214,6 +218,30 @@ def _case_function(read: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple]:
 
 _compiled: OrderedDict[str, list[_Group]] = OrderedDict()
 
+_MAX_ENGINE_BRANCHES = 13  # 14 items in one all/any: error 113 (measured)
+_MAX_ENGINE_DEPTH = 13  # 14 levels: error 113; ~200: "Maximum serialization depth exceeded"
+
+
+class EngineLimitError(ValueError):
+    """A condition the engine cannot compile (too wide or too deep); names the rule index."""
+
+
+def check_shape(rule: CompiledRule) -> None:
+    """Raise ``EngineLimitError`` for a condition durable-rules would reject with error 113 or a depth error."""
+    def walk(cond: Condition, depth: int) -> None:
+        if depth > _MAX_ENGINE_DEPTH:
+            raise EngineLimitError(f"rule #{rule.index}: condition nested more than {_MAX_ENGINE_DEPTH} deep; "
+                                   "durable-rules cannot compile it (split it across rules or a derived value)")
+        if isinstance(cond, (All, AnyOf)):
+            if len(cond.items) > _MAX_ENGINE_BRANCHES:
+                raise EngineLimitError(f"rule #{rule.index}: {len(cond.items)} items in one all/any; durable-rules "
+                                       f"takes at most {_MAX_ENGINE_BRANCHES} (error 113)")
+            for item in cond.items:
+                walk(item, depth + 1)
+    for cond in (rule.not_when, rule.passes, rule.fails):
+        if cond is not None:
+            walk(cond, 1)
+
 
 def _groups(dre, kind: str, rules: list[CompiledRule]) -> list[_Group]:
     """The rulesets for one kind's resolved rules: compiled once per process, then reused.
@@ -227,6 +255,8 @@ def _groups(dre, kind: str, rules: list[CompiledRule]) -> list[_Group]:
         _compiled.move_to_end(key)
         return groups
     groups = []
+    for rule in rules:
+        check_shape(rule)
     for start in range(0, len(rules), _MAX_RULES_PER_RULESET):
         chunk = rules[start:start + _MAX_RULES_PER_RULESET]
         read = tuple(sorted(set().union(*(fields_of(c) for r in chunk for c in (r.not_when, r.passes, r.fails)))))

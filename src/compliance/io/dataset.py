@@ -8,7 +8,7 @@ issues; the caller decides whether issues are fatal (exit 2) or become `error` f
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from ..model import REGISTERS, GovernanceData, Organisation
 from ..model.base import referenced_register
 from .issues import DatasetError, LoadIssue
-from .readers import STRUCTURED, TABULAR, read_structured, read_table
+from .readers import STRUCTURED, TABULAR, organisation_key_lines, read_structured, read_table
 from .tabular import rows_to_records
 
 # which registers may come as tables; the rest carry deep structure best written as YAML/JSON
@@ -110,7 +110,9 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
         issues += read_issues
         if doc is not None:
             valid, v_issues = _validate(Organisation, org_path.name, "organisation", [("", doc)])
-            issues += v_issues
+            key_line = organisation_key_lines(org_path)
+            issues += [replace(i, location=f"line {key_line[i.field.split('.')[0]]}") if i.field.split(".")[0] in key_line else i
+                       for i in v_issues]
             organisation = valid[0][1] if valid else None
 
     registers: dict[str, list[BaseModel]] = {}
@@ -145,8 +147,13 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
     if organisation is None:
         organisation = Organisation(name="(organisation not loaded)")
     data = GovernanceData(organisation=organisation, **registers)
-    ref_issues, data = _check_references(data, files, locations)
-    issues += ref_issues
+    # Dropping a record can leave others pointing at it (a bad person -> the body listing them ->
+    # that body's meetings -> their papers), so check again until nothing more is dropped.
+    while True:
+        ref_issues, data = _check_references(data, files, locations)
+        issues += ref_issues
+        if not ref_issues:
+            break
     loaded = LoadedDataset(directory, data, sorted(set(issues)), locations)
     if strict and loaded.issues:
         raise DatasetError(loaded.issues)

@@ -7,6 +7,7 @@ the same nested dicts as YAML/JSON so one validator serves every format.
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 import yaml
 
 from .issues import LoadIssue
+from .text import TextFileError, read_text
+from .yamlsafe import item_lines, key_lines, parse_yaml
 
 # libyaml when present: the same documents and marks, about 8x faster than the pure-Python parser
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,16 +40,27 @@ class RawRecord:
 
 def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict | None, list[LoadIssue]]:
     """Read a YAML or JSON register: a list at top level or under the register's key."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except TextFileError as exc:
+        return None, [LoadIssue(path.name, exc.location, "", str(exc), register=register)]
+    lines = None
     try:
         if path.suffix == ".json":
-            doc = json.loads(text)
-            lines = None
+            duplicates: list[str] = []
+            doc = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, duplicates))
+            if duplicates:
+                return None, [LoadIssue(path.name, "", key, "duplicate key in a JSON object; expected each key once", register=register)
+                              for key in sorted(set(duplicates))]
         else:
-            doc = load_yaml(text)
-            lines = _yaml_item_lines(text, register)
+            doc, root, problems = parse_yaml(text)
+            if problems:
+                return None, [LoadIssue(path.name, p.location, "", str(p), register=register) for p in problems]
+            lines = item_lines(root, register)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         return None, [LoadIssue(path.name, _syntax_location(exc), "", f"is not valid {path.suffix[1:].upper()}: {_first_line(exc)}", register=register)]
+    except RecursionError:
+        return None, [LoadIssue(path.name, "", "", "is nested too deeply to read; expected at most a few hundred levels", register=register)]
     if register == "organisation":
         if not isinstance(doc, dict):
             return None, [LoadIssue(path.name, "", "", "expected a mapping of organisation settings", register=register)]
@@ -67,24 +81,27 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
     return records, []
 
 
-def _yaml_item_lines(text: str, register: str) -> list[int] | None:
-    """1-based line of each list item, so errors point at the record in the file."""
+def _json_object(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            duplicates.append(key)
+        out[key] = value
+    return out
+
+
+def organisation_key_lines(path: Path) -> dict[str, int]:
+    """Line of each top-level key of a YAML organisation file, so its errors name a line."""
+    if path.suffix == ".json":
+        return {}
     try:
-        node = yaml.compose(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError:
-        return None
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if key.value == register:
-                node = value
-                break
-    if not isinstance(node, yaml.SequenceNode):
-        return None
-    return [item.start_mark.line + 1 for item in node.value]
+        return key_lines(yaml.compose(read_text(path), Loader=_YAML_LOADER))
+    except (yaml.YAMLError, TextFileError, RecursionError):
+        return {}
 
 
 def _syntax_location(exc: Exception) -> str:
-    mark = getattr(exc, "problem_mark", None)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
         return f"line {mark.line + 1}"
     lineno = getattr(exc, "lineno", None)
@@ -97,13 +114,28 @@ def _first_line(exc: Exception) -> str:
 
 def read_table(path: Path, register: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
     """Read a CSV or XLSX table: the header and (line, row) pairs with empty cells dropped."""
-    if path.suffix == ".csv":
-        return _read_csv(path)
-    return _read_xlsx(path, register)
+    header, rows, issues = _read_csv(path) if path.suffix == ".csv" else _read_xlsx(path, register)
+    return header, rows, issues + _header_issues(path.name, header, rows)
+
+
+def _header_issues(file: str, header: list[str], rows: list[tuple[int, dict[str, Any]]]) -> list[LoadIssue]:
+    """A repeated column (the last would win) or values under a blank header (a merged cell) lose data."""
+    issues = [LoadIssue(file, "line 1", name, f"column appears {header.count(name)} times; expected each column once")
+              for name in sorted({h for h in header if h and header.count(h) > 1})]
+    for line, row in rows:
+        if "" in row:
+            issues.append(LoadIssue(file, f"line {line}", "", "has a value in a column with no header (a merged or empty "
+                                    "header cell); expected a header for every column", repr(row.get("", ""))[:60]))
+            break
+    return issues
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[LoadIssue]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    try:
+        text = read_text(path)
+    except TextFileError as exc:
+        return [], [], [LoadIssue(path.name, exc.location, "", str(exc))]
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = [h.strip() for h in next(reader)]
@@ -139,7 +171,7 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
     for number, cells in enumerate(rows_iter, start=2):
         row = {}
         for h, c in zip(header, cells):
-            if c is None or (isinstance(c, str) and not c.strip()) or not h:
+            if c is None or (isinstance(c, str) and not c.strip()):
                 continue
             if isinstance(c, dt.datetime):
                 c = c.date().isoformat() if c.time() == dt.time() else c.isoformat()

@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from .dates import parse_date, partial_bounds
 
 
 class Record(BaseModel):
-    """Base for user-facing input: unknown fields are errors, not silently ignored."""
+    """Base for user-facing input: unknown fields are errors, not silently ignored.
+
+    A whole-number field refuses ``true``/``false``: pydantic would read ``likelihood: true`` as
+    1 and ``min_present: true`` as a quorum of one, silently.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name in _number_fields(cls):
+            raise ValueError(f"expected a whole number, got {str(value).lower()} (a yes/no value)")
+        return value
+
+
+_NUMBER_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _number_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Names of a model's int fields (``int`` or ``int | None``), computed once per model."""
+    if model not in _NUMBER_FIELDS:
+        _NUMBER_FIELDS[model] = frozenset(name for name, f in model.model_fields.items()
+                                          if f.annotation is int or set(typing.get_args(f.annotation)) == {int, type(None)})
+    return _NUMBER_FIELDS[model]
 
 
 UKDate = Annotated[dt.date, BeforeValidator(parse_date)]

@@ -65,6 +65,11 @@ class QuorumSpec(Record):
     def _has_threshold(self) -> "QuorumSpec":
         if self.min_present is None and self.min_fraction is None and not self.requirements:
             raise ValueError("a quorum needs min_present, min_fraction or requirements")
+        ids = [r.id for r in self.requirements]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            # each requirement is a subject of its own (meeting/requirement): a repeat would be reported twice
+            raise ValueError(f"requirements: id {', '.join(twice)} used more than once; expected unique requirement ids")
         return self
 
 
@@ -72,7 +77,7 @@ class Body(Record):
     """A board or committee."""
 
     id: Id
-    name: str
+    name: str = Field(min_length=1)
     kind: Literal["board", "committee", "sub-committee", "other"] = "board"
     parent: Id | None = None
     members: list[Membership] = Field(default_factory=list)

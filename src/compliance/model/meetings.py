@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Id, Record, Source, UKDate, refers_to
 
@@ -35,3 +35,11 @@ class Meeting(Record):
     attendance: list[Attendance] = Field(default_factory=list)
     source: Source | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_mark_per_person(self) -> "Meeting":
+        people = [a.person for a in self.attendance]
+        twice = sorted({p for p in people if people.count(p) > 1})
+        if twice:
+            raise ValueError(f"attendance: {', '.join(twice)} marked more than once; expected one attendance entry per person")
+        return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Id, Record, Source
 
@@ -30,7 +30,7 @@ class RiskBand(Record):
 class Organisation(Record):
     """Organisation-level settings: financial year, role groups, risk appetite, rule parameters."""
 
-    name: str
+    name: str = Field(min_length=1)
     short_name: str | None = None
     financial_year_start: str = Field(default="04-01", pattern=r"^\d{2}-\d{2}$", description="MM-DD")
     role_groups: list[RoleGroup] = Field(default_factory=list)
@@ -54,6 +54,18 @@ class Organisation(Record):
         except ValueError:
             raise ValueError(f"{value!r} is not a day of the year; expected MM-DD such as 04-01") from None
         return value
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> "Organisation":
+        bands = sorted(self.risk_bands, key=lambda b: b.min)
+        for band in bands:
+            if band.min > band.max:
+                raise ValueError(f"risk_bands: band {band.label!r} has min {band.min} above max {band.max}; expected min <= max")
+        for lower, upper in zip(bands, bands[1:]):
+            if upper.min <= lower.max:
+                raise ValueError(f"risk_bands: bands {lower.label!r} ({lower.min}-{lower.max}) and {upper.label!r} "
+                                 f"({upper.min}-{upper.max}) overlap; expected each score in at most one band")
+        return self
 
     def band_for(self, score: int) -> str | None:
         """The label of the band holding ``score``; None when no band covers it."""

@@ -11,7 +11,7 @@ class Person(Record):
     """One person, with the role group and role codes quorum rules count by."""
 
     id: Id
-    name: str
+    name: str = Field(min_length=1)
     initials: str | None = None
     title: str | None = None
     role: str | None = Field(default=None, description="role as written, e.g. 'Chief Finance Officer'")

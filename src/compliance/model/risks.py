@@ -56,7 +56,7 @@ class Risk(Record):
     """One principal or corporate risk."""
 
     id: Id
-    title: str
+    title: str = Field(min_length=1)
     owner: str | None = None
     committee: str | None = None
     scores: list[RiskScore] = Field(default_factory=list)

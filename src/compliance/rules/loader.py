@@ -11,7 +11,9 @@ import yaml
 from pydantic import ValidationError
 
 from ..facts.kinds import kind_fields, subject_kinds
-from ..io.readers import load_yaml
+from ..io.text import TextFileError, read_text
+from ..io.yamlsafe import parse_yaml
+from . import limits
 from .conditions import (
     COMPUTED, AsOf, Condition, ConditionError, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     params_of, reads, to_nnf, walk,
@@ -54,7 +56,7 @@ def rule_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(p for p in sorted(path.rglob("*.y*ml")) if "tests" not in p.relative_to(path).parts)
+            out.extend(p for p in sorted(path.rglob("*.y*ml")) if "tests" not in p.relative_to(path).parts and not p.is_dir())
         else:
             out.append(path)
     return out
@@ -174,11 +176,17 @@ def digest_rules(rules: list[Rule], derived: list[Derived] | None = None) -> str
 
 def _load_file(file: Path):
     try:
-        doc = load_yaml(file.read_text(encoding="utf-8"))
+        doc, _, yaml_problems = parse_yaml(read_text(file))
+    except TextFileError as exc:
+        yield RuleIssue(str(file), "", f"{exc.location + ': ' if exc.location else ''}{exc}")
+        return
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         yield RuleIssue(str(file), "", f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+        return
+    if yaml_problems:
+        yield from (RuleIssue(str(file), "", f"{p.location + ': ' if p.location else ''}{p}") for p in yaml_problems)
         return
     if isinstance(doc, dict) and ("rules" in doc or "derived" in doc):
         defaults = {k: v for k, v in doc.items() if k not in ("rules", "derived")}
@@ -196,6 +204,9 @@ def _load_file(file: Path):
         yield RuleIssue(str(file), "", f"unknown top-level key(s) {sorted(unknown_defaults)}; expected 'rules', "
                         "'derived' and optionally family, tags, references")
         return
+    if limits.defaults_problems(defaults):
+        yield from (RuleIssue(str(file), "", m) for m in limits.defaults_problems(defaults))
+        return
     if not isinstance(items, list):
         yield RuleIssue(str(file), "", "expected a list of rules (at top level or under 'rules:')")
         return
@@ -207,6 +218,9 @@ def _load_file(file: Path):
         if "references" in defaults:
             merged["references"] = list(defaults["references"]) + list(raw.get("references", []))
         rid = str(raw.get("id", f"#{index + 1}"))
+        if limits.rule_problems(raw):
+            yield from (RuleIssue(str(file), rid, m) for m in limits.rule_problems(raw))
+            continue
         try:
             rule = Rule.model_validate(merged)
         except ValidationError as exc:
