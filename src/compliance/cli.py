@@ -248,6 +248,23 @@ def rules_validate(paths):
     click.echo(f"{len(ruleset.rules)} rules valid ({ruleset.digest})")
 
 
+@rules.command("fields")
+@click.argument("kind", required=False)
+def rules_fields(kind):
+    """Every field a rule on KIND may read (type, description, source), then the functions; all kinds without KIND."""
+    from tabulate import tabulate
+
+    from .facts.kinds import subject_kinds
+    from .rules.reference_doc import fields_table, functions_table
+
+    if kind is not None and kind not in subject_kinds():
+        _fail(f"unknown kind {kind!r}; expected one of {', '.join(subject_kinds())}", [])
+    blocks = [f"{k}\n" + tabulate(fields_table(k), headers=["field", "type", "description", "source"])
+              for k in ([kind] if kind else subject_kinds())]
+    blocks.append("functions for derived values\n" + tabulate(functions_table(), headers=["function", "yields", "what", "example"]))
+    click.echo("\n\n".join(blocks))
+
+
 @rules.command("explain")
 @click.argument("rule_id")
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path))
