@@ -119,3 +119,60 @@ def test_readme_rule_example_loads(tmp_path):
     path = tmp_path / "readme.yaml"
     path.write_text(block)
     assert load_rules(path).rules
+
+
+EXPLAIN_RULES = r"""
+rules:
+  - id: t.explain.text
+    family: doc
+    title: a doc example
+    severity: low
+    applies_to: declaration
+    params: {pat: '\bCCG\b', words: [PCT, CSU]}
+    require:
+      all:
+        - {field: declaration.mitigation, not_matches: {param: pat}}
+        - {field: declaration.mitigation, contains_any: {param: words}, case_sensitive: true}
+    message: "{label}"
+  - id: t.explain.relation
+    family: doc
+    title: a doc example
+    severity: low
+    applies_to: membership
+    params: {keep_days: 14}
+    require:
+      any:
+        - related: declaration
+          on: {declaration.person: person}
+          where: {field: declaration.declared_on, ge: {subject: fy_start}}
+          exists: true
+        - related: declaration
+          on: {declaration.person: person}
+          none: true
+        - {field: declared_on, ge: {as_of: {minus_days: {param: keep_days}}}}
+    message: "{label}"
+"""
+
+
+def _explain(tmp_path, rule_id: str) -> str:
+    path = tmp_path / "explain.yaml"
+    path.write_text(EXPLAIN_RULES)
+    result = CliRunner().invoke(main, ["rules", "explain", rule_id, "--rules", str(path)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_explain_states_text_criteria_with_parameters_filled_in(tmp_path):
+    out = _explain(tmp_path, "t.explain.text")
+    assert r"declaration.mitigation does not match the pattern '\bCCG\b'" in out
+    assert "declaration.mitigation contains one of 'PCT', 'CSU' (case-sensitive)" in out
+    assert "~t" not in out and "param pat" not in out
+
+
+def test_explain_states_relations_in_plain_words(tmp_path):
+    out = _explain(tmp_path, "t.explain.relation")
+    assert ("there is at least one declaration with declaration.person equal to this subject's person "
+            "where declaration.declared_on is at least this subject's fy_start") in out
+    assert "there is no declaration with declaration.person equal to this subject's person" in out
+    assert "declared_on is at least as_of minus 14 (keep_days) days" in out
+    assert "~r" not in out

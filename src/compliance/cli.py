@@ -280,7 +280,7 @@ def rules_explain(rule_id, rules_paths):
     def words(cond, depth=1):
         pad = "  " * depth
         if isinstance(cond, Leaf):
-            return [pad + cond.describe()]
+            return [pad + cond.describe(rule.params)]
         if isinstance(cond, Not):
             return [pad + "not:"] + words(cond.item, depth + 1)
         return [pad + ("all of:" if isinstance(cond, All) else "any of:")] + [l for c in cond.items for l in words(c, depth + 1)]
