@@ -79,7 +79,7 @@ def test_rules_list_and_explain():
     assert listed.returncode == 0 and "nhs-icb.quoracy.head-count" in listed.stdout
     explained = _run("rules", "explain", "nhs-icb.conflicts.ceased-removed")
     assert explained.returncode == 0
-    assert "end_latest ge as_of minus months param keep_months" in explained.stdout
+    assert "end_latest is at least as_of minus 6 (keep_months) months" in explained.stdout
     assert "Reference: SSOT ICB Conflicts of Interest Register 2024-2025" in explained.stdout
 
 

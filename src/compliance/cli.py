@@ -332,6 +332,23 @@ def rules_validate(paths):
     click.echo(f"{len(ruleset.rules)} rules valid ({ruleset.digest})")
 
 
+@rules.command("fields")
+@click.argument("kind", required=False)
+def rules_fields(kind):
+    """Every field a rule on KIND may read (type, description, source), then the functions; all kinds without KIND."""
+    from tabulate import tabulate
+
+    from .facts.kinds import subject_kinds
+    from .rules.reference_doc import fields_table, functions_table
+
+    if kind is not None and kind not in subject_kinds():
+        _fail(f"unknown kind {kind!r}; expected one of {', '.join(subject_kinds())}", [])
+    blocks = [f"{k}\n" + tabulate(fields_table(k), headers=["field", "type", "description", "source"])
+              for k in ([kind] if kind else subject_kinds())]
+    blocks.append("functions for derived values\n" + tabulate(functions_table(), headers=["function", "yields", "what", "example"]))
+    click.echo("\n\n".join(blocks))
+
+
 @rules.command("explain")
 @click.argument("rule_id")
 @click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path))
@@ -347,7 +364,7 @@ def rules_explain(rule_id, rules_paths):
     def words(cond, depth=1):
         pad = "  " * depth
         if isinstance(cond, Leaf):
-            return [pad + cond.describe()]
+            return [pad + cond.describe(rule.params)]
         if isinstance(cond, Not):
             return [pad + "not:"] + words(cond.item, depth + 1)
         return [pad + ("all of:" if isinstance(cond, All) else "any of:")] + [l for c in cond.items for l in words(c, depth + 1)]

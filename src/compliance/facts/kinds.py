@@ -40,58 +40,58 @@ class Fact(BaseModel):
 
 
 class MeetingFact(Fact):
-    body: str
-    date: Day
-    meeting_kind: str
+    body: str = Field(description="id of the body that met")
+    date: Day = Field(description="the meeting's date")
+    meeting_kind: str = Field(description="the meeting's kind as recorded (e.g. public, private)")
     held: bool = Field(description="the meeting date is before as_of (on the day itself it is still to be held)")
     voting_members: int | None = Field(default=None, description="voting members of the body on the meeting date")
     present_voting: int | None = Field(default=None, description="voting members present (deputies only if the quorum allows)")
     quorum_min_present: int | None = Field(default=None, description="the quorum's head count: max of its absolute and fractional minimums")
-    quorum_defined: bool = False
+    quorum_defined: bool = Field(default=False, description="the body has a quorum specification")
     deputies_present: int | None = Field(default=None, description="voting members represented by a deputy")
     deputies_count: bool = Field(default=False, description="the quorum specification counts deputies")
-    minutes_in_dataset: bool = False
-    quoracy_confirmed: bool | None = None
+    minutes_in_dataset: bool = Field(default=False, description="the meeting's minutes are part of the data set")
+    quoracy_confirmed: bool | None = Field(default=None, description="the minutes record that the meeting was quorate; absent when they do not say")
     members_expected: int | None = Field(default=None, description="members (voting and participant) on the meeting date")
     members_recorded: int | None = Field(default=None, description="members with a present/apologies/absent/deputy mark")
-    members_unrecorded: int | None = None
+    members_unrecorded: int | None = Field(default=None, description="members on the meeting date with no attendance mark")
     unrecorded_names: str = Field(default="", description="members with no attendance mark")
-    attendance_entries: int = 0
+    attendance_entries: int = Field(default=0, description="attendance marks recorded for the meeting")
 
 
 class QuorumPartFact(Fact):
-    meeting: str
-    body: str
-    date: Day
-    held: bool
-    requirement: str
-    requirement_label: str
-    advisory: bool
-    required: int
-    present: int
-    present_names: str = ""
+    meeting: str = Field(description="id of the meeting")
+    body: str = Field(description="id of the body that met")
+    date: Day = Field(description="the meeting's date")
+    held: bool = Field(description="the meeting date is before as_of")
+    requirement: str = Field(description="id of the quorum requirement (one part of the body's quorum specification)")
+    requirement_label: str = Field(description="the requirement as the quorum specification words it")
+    advisory: bool = Field(description="the requirement is advisory: not needed for quoracy")
+    required: int = Field(description="members of this part the quorum requires present")
+    present: int = Field(description="members of this part present at the meeting")
+    present_names: str = Field(default="", description="names of the members of this part present, comma separated")
 
 
 class MembershipFact(Fact):
-    person: str
-    person_name: str
-    body: str
-    voting: bool
-    role_group: str | None = None
+    person: str = Field(description="id of the member")
+    person_name: str = Field(description="the member's name")
+    body: str = Field(description="id of the body the seat is on")
+    voting: bool = Field(description="the seat carries a vote")
+    role_group: str | None = Field(default=None, description="the member's role group (organisation.role_groups)")
     fy_start: Day = Field(description="first day of the financial year containing as_of")
 
 
 class InterestFact(Fact):
-    person: str
-    declaration: str
-    category: str
-    declared_on: Day | None = None
-    start_earliest: Day | None = None
-    start_latest: Day | None = None
-    end_latest: Day | None = None
-    ongoing: bool
-    ended: bool
-    has_period: bool
+    person: str = Field(description="id of the person who declared the interest")
+    declaration: str = Field(description="id of the declaration that lists it")
+    category: str = Field(description="the interest's category (financial, non-financial professional, ...)")
+    declared_on: Day | None = Field(default=None, description="the date of the declaration listing it")
+    start_earliest: Day | None = Field(default=None, description="earliest day the interest can have started (from a partial start date)")
+    start_latest: Day | None = Field(default=None, description="latest day the interest can have started (from a partial start date)")
+    end_latest: Day | None = Field(default=None, description="latest day the interest can have ended (from a partial end date)")
+    ongoing: bool = Field(description="the register says the interest is ongoing")
+    ended: bool = Field(description="an end date is recorded")
+    has_period: bool = Field(description="a start, an end or 'ongoing' is recorded")
     days_to_declare: int | None = Field(default=None, description="declared_on minus the latest day the interest can have started")
     remove_by: Day | None = Field(default=None, description="last day of the stated removal date")
     months_listed_after_end: int | None = Field(default=None, description="calendar months from the end of the interest to its stated removal")
@@ -99,59 +99,59 @@ class InterestFact(Fact):
 
 
 class RiskFact(Fact):
-    title: str
-    latest_period: str | None = None
-    framework_latest_period: str | None = None
-    scored_latest_period: bool
-    likelihood: int | None = None
-    consequence: int | None = None
+    title: str = Field(description="the risk's title")
+    latest_period: str | None = Field(default=None, description="the latest period the risk has an entry for (e.g. 2024-25 Q2)")
+    framework_latest_period: str | None = Field(default=None, description="the latest period any risk in the framework has an entry for")
+    scored_latest_period: bool = Field(description="the risk's latest period is the framework's latest period")
+    likelihood: int | None = Field(default=None, description="likelihood of the latest period (1-5)")
+    consequence: int | None = Field(default=None, description="consequence of the latest period (1-5)")
     score: int | None = Field(default=None, description="likelihood x consequence of the latest period")
-    stated_score: int | None = None
+    stated_score: int | None = Field(default=None, description="the score as written for the latest period")
     band: str | None = Field(default=None, description="band label as stated for the latest period")
     band_for_score: str | None = Field(default=None, description="the organisation's band label for L x C")
-    tolerance_score: int | None = None
-    target_score: int | None = None
-    target_lxc: int | None = None
-    target_date: Day | None = None
+    tolerance_score: int | None = Field(default=None, description="the score the risk's tolerance allows")
+    target_score: int | None = Field(default=None, description="the target score as written")
+    target_lxc: int | None = Field(default=None, description="target likelihood x target consequence")
+    target_date: Day | None = Field(default=None, description="the date the target is to be reached")
 
 
 class RiskActionFact(Fact):
-    risk: str
-    due: Day | None = None
-    revised_due: Day | None = None
+    risk: str = Field(description="id of the risk the action mitigates")
+    due: Day | None = Field(default=None, description="the action's due date")
+    revised_due: Day | None = Field(default=None, description="the revised due date, when re-dated")
     effective_due: Day | None = Field(default=None, description="revised due date when re-dated, else due")
     progress: str | None = Field(default=None, description="progress rating; absent when the source does not say (unknown)")
-    complete: bool
+    complete: bool = Field(description="the action is marked complete")
     redated: bool = Field(description="a revised due date is recorded")
 
 
 class ActionFact(Fact):
-    ref: str
-    body: str | None = None
-    section: str
-    status: str
-    open: bool
-    owner: str | None = None
-    due: Day | None = None
-    meeting_date: Day | None = None
+    ref: str = Field(description="the action's reference as written in the log")
+    body: str | None = Field(default=None, description="id of the body whose meeting raised the action")
+    section: str = Field(description="the part of the log it is in: live or closed")
+    status: str = Field(description="open, due, pending or complete, as the log says")
+    open: bool = Field(description="the action's status is not complete")
+    owner: str | None = Field(default=None, description="the action's owner as written")
+    due: Day | None = Field(default=None, description="the action's due date")
+    meeting_date: Day | None = Field(default=None, description="the date of the meeting that raised it")
     days_overdue: int | None = Field(default=None, description="as_of minus due (negative: days still to go)")
-    completed_on: Day | None = None
+    completed_on: Day | None = Field(default=None, description="the date the action was completed")
 
 
 class PaperFact(Fact):
-    meeting: str | None = None
-    title: str
-    purpose_count: int
-    within_delegated_limits: str
-    conflict: str
-    financial_impact: str
+    meeting: str | None = Field(default=None, description="id of the meeting the paper goes to")
+    title: str = Field(description="the paper's title")
+    purpose_count: int = Field(description="purposes ticked on the cover sheet")
+    within_delegated_limits: str = Field(description="the cover sheet's answer: yes, no, n_a or unanswered")
+    conflict: str = Field(description="the cover sheet's conflicts answer: yes, no, n_a or unanswered")
+    financial_impact: str = Field(description="the cover sheet's financial impact answer: yes, no, n_a or unanswered")
 
 
 class ImpactAssessmentFact(Fact):
-    paper: str
+    paper: str = Field(description="id of the paper the assessment belongs to")
     assessment: str = Field(description="dpia, eia or qia")
     answer: str = Field(description="yes, no, n_a or unanswered")
-    approved_on: Day | None = None
+    approved_on: Day | None = Field(default=None, description="the date the assessment was approved")
 
 
 FACT_MODELS: dict[str, type[Fact]] = {

@@ -74,10 +74,8 @@ class Leaf:
     op: str
     value: Value = None
 
-    def describe(self) -> str:
-        if self.op in PRESENCE_OPS:
-            return f"{self.field} {self.op}"
-        return f"{self.field} {self.op} {describe_value(self.value)}"
+    def describe(self, params: dict[str, Any] | None = None) -> str:
+        return describe_leaf(self, params)
 
 
 @dataclass(frozen=True)
@@ -107,11 +105,21 @@ class TextTest:
     pattern: Any  # a regex / a tuple of strings / Param
     case_sensitive: bool = False
 
-    def describe(self) -> str:
-        what = describe_value(self.pattern) if isinstance(self.pattern, Param) else (
-            repr(self.pattern) if isinstance(self.pattern, str) else ", ".join(map(repr, self.pattern)))
-        verb = {"matches": "matches the pattern", "contains_any": "contains one of", "starts_with": "starts with one of"}[self.op]
-        case = "" if not self.case_sensitive else " (case-sensitive)"
+    def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
+        """In plain words, e.g. "declaration.mitigation does not match the pattern '\\bCCG\\b'"."""
+        pattern = self.pattern
+        if isinstance(pattern, Param) and params is not None and pattern.name in params:
+            pattern = params[pattern.name]
+        if isinstance(pattern, Param):
+            what = describe_value(pattern)
+        elif isinstance(pattern, str):
+            what = f"'{pattern}'" if self.op == "matches" else repr(pattern)
+        else:
+            what = ", ".join(map(repr, pattern))
+        verb = {("matches", True): "matches the pattern", ("matches", False): "does not match the pattern",
+                ("contains_any", True): "contains one of", ("contains_any", False): "contains none of",
+                ("starts_with", True): "starts with one of", ("starts_with", False): "starts with none of"}[self.op, positive]
+        case = " (case-sensitive)" if self.case_sensitive else ""
         return f"{self.field} {verb} {what}{case}"
 
 
@@ -132,17 +140,20 @@ class Relation:
     every: "Condition | None" = None
     of: str | None = None
 
-    def describe(self) -> str:
-        keys = " and ".join(f"{theirs} = {mine}" for theirs, mine in self.on)
-        where = f" where {describe(self.where)}" if self.where is not None else ""
-        base = f"{self.kind} records with {keys}{where}"
+    def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
+        """In plain words, e.g. "there is at least one declaration with declaration.person equal to
+        this subject's person where ...". ``positive`` false states the negation (exists/every)."""
+        keys = " and ".join(f"{theirs} equal to this subject's {mine}" for theirs, mine in self.on)
+        where = f" where {describe(self.where, params)}" if self.where is not None else ""
+        base = f"{self.kind} with {keys}{where}"
         if self.quantity == "exists":
-            return f"some {base}"
+            return f"there is at least one {base}" if positive else f"there is no {base}"
         if self.quantity == "every":
-            return f"every one of the {base} has {describe(self.every)}"
+            text = f"every {base} has {describe(self.every, params)}"
+            return text if positive else f"not: {text}"
         if self.quantity == "count":
             return f"the number of {base}"
-        return f"the {'earliest/least' if self.quantity == 'min' else 'latest/greatest'} {self.of} of the {base}"
+        return f"the {'least' if self.quantity == 'min' else 'greatest'} {self.of} of any {base}"
 
 
 COMPUTED: dict[str, "TextTest | Relation"] = {}
@@ -162,17 +173,17 @@ def is_computed(name: str) -> bool:
     return name.startswith("~")
 
 
-def describe(cond: "Condition | None") -> str:
-    """A condition in plain words, for ``rules explain`` and evidence."""
+def describe(cond: "Condition | None", params: dict[str, Any] | None = None) -> str:
+    """A condition in plain words, for ``rules explain`` and evidence; ``params`` fills in values."""
     if cond is None:
         return "always"
     if isinstance(cond, Not):
-        return f"not ({describe(cond.item)})"
+        return f"not ({describe(cond.item, params)})"
     if isinstance(cond, All):
-        return " and ".join(_bracket(describe(c), c) for c in cond.items)
+        return " and ".join(_bracket(describe(c, params), c) for c in cond.items)
     if isinstance(cond, AnyOf):
-        return " or ".join(_bracket(describe(c), c) for c in cond.items)
-    return describe_leaf(cond)
+        return " or ".join(_bracket(describe(c, params), c) for c in cond.items)
+    return describe_leaf(cond, params)
 
 
 def _bracket(text: str, cond: "Condition") -> str:
@@ -183,43 +194,41 @@ _WORDS = {"eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most", 
           "ge": "is at least", "in": "is one of", "not_in": "is none of"}
 
 
-def describe_leaf(leaf: "Leaf") -> str:
+def describe_leaf(leaf: "Leaf", params: dict[str, Any] | None = None) -> str:
+    """One leaf in plain words; a computed leaf (text predicate, relation) states its spec."""
     spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-    if isinstance(spec, TextTest):
-        text = spec.describe()
-        if leaf.value is True and leaf.op == "eq" or leaf.value is False and leaf.op == "ne":
-            return text
-        return f"not ({text})"
+    if isinstance(spec, (TextTest, Relation)) and (isinstance(spec, TextTest) or spec.quantity in ("exists", "every")):
+        positive = (leaf.op == "eq") == (leaf.value is True)
+        return spec.describe(params, positive)
     if isinstance(spec, Relation):
-        text = spec.describe()
-        if spec.quantity in ("exists", "every"):
-            positive = (leaf.op == "eq") == (leaf.value is True)
-            if spec.quantity == "exists":
-                return text[len("some "):].join(("there is at least one ", "")) if positive else \
-                    "there are no " + text[len("some "):]
-            return text if positive else f"not: {text}"
-        return f"{text} {_WORDS.get(leaf.op, leaf.op)} {describe_value(leaf.value)}"
+        return f"{spec.describe(params)} {_WORDS.get(leaf.op, leaf.op)} {describe_value(leaf.value, params)}"
     if leaf.op in PRESENCE_OPS:
         return f"{leaf.field} is {'recorded' if leaf.op == 'exists' else 'not recorded'}"
-    return f"{leaf.field} {_WORDS.get(leaf.op, leaf.op)} {describe_value(leaf.value)}"
+    return f"{leaf.field} {_WORDS.get(leaf.op, leaf.op)} {describe_value(leaf.value, params)}"
 
 
-def describe_value(value: Value) -> str:
+def describe_value(value: Value, params: dict[str, Any] | None = None) -> str:
+    """A value in words; with ``params`` a parameter shows its value (``14 (keep_days)``)."""
     if isinstance(value, Param):
+        if params is not None and value.name in params:
+            return f"{describe_value(params[value.name])} ({value.name})"
         return f"param {value.name}"
     if isinstance(value, FieldRef):
         return f"field {value.name}"
     if isinstance(value, SubjectRef):
-        return f"the subject's {value.name}"
+        return f"this subject's {value.name}"
     if isinstance(value, DateValue):
         return value.value.isoformat()
     if isinstance(value, AsOf):
         if value.key is None:
             return "as_of"
-        amount = f"param {value.amount.name}" if isinstance(value.amount, Param) else value.amount
-        return f"as_of {value.key.replace('_', ' ')} {amount}"
+        amount = describe_value(value.amount, params) if isinstance(value.amount, Param) else value.amount
+        sign, unit = value.key.split("_")
+        return f"as_of {sign} {amount} {unit}"
     if isinstance(value, list):
-        return "[" + ", ".join(describe_value(v) for v in value) + "]"
+        return "[" + ", ".join(describe_value(v, params) for v in value) + "]"
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return repr(value)
 
 

@@ -1,0 +1,312 @@
+"""Rule language v2: text predicates, relations, derived values, load errors and parameter overrides.
+
+Each evaluation runs on both engines (durable-rules and the reference evaluator) and the two must
+agree on every (rule, subject) outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compliance.engine.evaluate import evaluate
+from compliance.facts import derive_facts
+from compliance.model import GovernanceData
+from compliance.rules import RuleSetError, load_rules
+from compliance.rules.functions import FUNCTIONS
+from compliance.rules.loader import check_overrides, fields_needed
+
+AS_OF = dt.date(2024, 10, 17)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def data(**registers) -> GovernanceData:
+    return GovernanceData.model_validate({"organisation": {"name": "Test ICB", "financial_year_start": "04-01"}, **registers})
+
+
+PEOPLE = [{"id": "p1", "name": "Ann"}, {"id": "p2", "name": "Bob"}, {"id": "p3", "name": "Cy"}]
+
+
+def rule(id_: str, kind: str, require: dict, **extra) -> dict:
+    return {"id": id_, "family": "test", "title": "a test rule", "severity": "low", "applies_to": kind,
+            "require": require, "message": "{label} fails", **extra}
+
+
+def write(tmp_path: Path, rules: list[dict], derived: list[dict] | None = None, name: str = "r.yaml") -> Path:
+    doc: dict = {"rules": rules}
+    if derived:
+        doc["derived"] = derived
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def outcomes(tmp_path: Path, rules: list[dict], gd: GovernanceData, derived=None, overrides=None) -> dict:
+    """(rule id, subject id) -> outcome, asserting both engines agree and every pair occurs once."""
+    ruleset = load_rules(write(tmp_path, rules, derived))
+    facts = derive_facts(gd, AS_OF, fields_needed(ruleset.rules))
+    results = {}
+    for engine in ("durable", "reference"):
+        findings = evaluate(ruleset.rules, facts, AS_OF, overrides or {}, engine=engine)
+        keys = [(f.rule_id, f.subject.id) for f in findings]
+        assert len(keys) == len(set(keys)), f"{engine}: a (rule, subject) has more than one finding"
+        results[engine] = {(f.rule_id, f.subject.id): f.outcome for f in findings}
+    assert results["durable"] == results["reference"]
+    return results["durable"]
+
+
+def load_error(tmp_path: Path, rules: list[dict], derived=None) -> str:
+    with pytest.raises(RuleSetError) as exc:
+        load_rules(write(tmp_path, rules, derived))
+    return "\n".join(str(i) for i in exc.value.issues)
+
+
+# ---- text predicates -------------------------------------------------------------------------
+
+DECLS = [{"id": "d1", "person": "p1", "mitigation": "as the CCG policy says"},
+         {"id": "d2", "person": "p2", "mitigation": "ccg-free text: Staffordshire register"},
+         {"id": "d3", "person": "p3"}]
+
+
+@pytest.mark.parametrize("test, expected", [
+    ({"matches": r"\bCCG\b"}, {"d1": "pass", "d2": "pass", "d3": "error"}),
+    ({"matches": r"\bCCG\b", "case_sensitive": True}, {"d1": "pass", "d2": "fail", "d3": "error"}),
+    ({"not_matches": r"\bccg\b"}, {"d1": "fail", "d2": "fail", "d3": "error"}),
+    ({"not_matches": r"\bccg\b", "case_sensitive": True}, {"d1": "pass", "d2": "fail", "d3": "error"}),
+    ({"matches": "^as"}, {"d1": "pass", "d2": "fail", "d3": "error"}),
+    ({"contains_any": ["register", "PCT"]}, {"d1": "fail", "d2": "pass", "d3": "error"}),
+    ({"contains_any": ["REGISTER"], "case_sensitive": True}, {"d1": "fail", "d2": "fail", "d3": "error"}),
+    ({"starts_with": "AS THE"}, {"d1": "pass", "d2": "fail", "d3": "error"}),
+    ({"starts_with": ["x", "CCG-"]}, {"d1": "fail", "d2": "pass", "d3": "error"}),
+    ({"starts_with": "CCG-", "case_sensitive": True}, {"d1": "fail", "d2": "fail", "d3": "error"}),
+])
+def test_text_predicate(tmp_path, test, expected):
+    got = outcomes(tmp_path, [rule("t.text", "declaration", {"field": "declaration.mitigation", **test})],
+                   data(people=PEOPLE, declarations=DECLS))
+    assert got == {("t.text", d): o for d, o in expected.items()}
+
+
+@pytest.mark.parametrize("op, param, override, expected", [
+    ("matches", r"\bPCT\b", {"pat": r"\bCCG\b"}, {"d1": "pass", "d2": "pass"}),
+    ("not_matches", r"\bCCG\b", None, {"d1": "fail", "d2": "fail"}),
+    ("contains_any", ["nothing"], {"pat": ["register"]}, {"d1": "fail", "d2": "pass"}),
+    ("starts_with", ["as"], None, {"d1": "pass", "d2": "fail"}),
+])
+def test_text_predicate_from_param(tmp_path, op, param, override, expected):
+    r = rule("t.param", "declaration", {"field": "declaration.mitigation", op: {"param": "pat"}}, params={"pat": param})
+    got = outcomes(tmp_path, [r], data(people=PEOPLE, declarations=DECLS[:2]),
+                   overrides={"t.param": override} if override else None)
+    assert got == {("t.param", d): o for d, o in expected.items()}
+
+
+# ---- relations -------------------------------------------------------------------------------
+
+REL_DECLS = [{"id": "d1", "person": "p1", "declared_on": "2024-05-01"},
+             {"id": "d2", "person": "p1", "declared_on": "2023-05-01"},
+             {"id": "d3", "person": "p2", "declared_on": "2023-06-01"},
+             {"id": "d4", "person": "p2"}]
+ON = {"declaration.person": "person.id"}
+IN_YEAR = {"field": "declaration.declared_on", "ge": {"subject": "fy_start"}}
+
+
+@pytest.mark.parametrize("quantifier, expected", [
+    # p1 has one in year and one before; p2 one before and one undated (unknown); p3 none
+    ({"where": IN_YEAR, "exists": True}, {"p1": "pass", "p2": "error", "p3": "fail"}),
+    ({"where": IN_YEAR, "none": True}, {"p1": "fail", "p2": "error", "p3": "pass"}),
+    ({"exists": True}, {"p1": "pass", "p2": "pass", "p3": "fail"}),
+    ({"count": {"ge": 2}}, {"p1": "pass", "p2": "pass", "p3": "fail"}),
+    ({"where": IN_YEAR, "count": {"eq": 1}}, {"p1": "pass", "p2": "error", "p3": "fail"}),
+    ({"every": IN_YEAR}, {"p1": "fail", "p2": "fail", "p3": "pass"}),
+    ({"every": {"field": "declaration.declared_on", "ge": {"date": dt.date(2023, 1, 1)}}}, {"p1": "pass", "p2": "error", "p3": "pass"}),
+    ({"max": "declaration.declared_on", "ge": {"date": dt.date(2024, 1, 1)}}, {"p1": "pass", "p2": "error", "p3": "error"}),
+    ({"min": "declaration.declared_on", "lt": {"date": dt.date(2024, 1, 1)}}, {"p1": "pass", "p2": "error", "p3": "error"}),
+])
+def test_relation(tmp_path, quantifier, expected):
+    r = rule("t.rel", "person", {"related": "declaration", "on": ON, **quantifier})
+    got = outcomes(tmp_path, [r], data(people=PEOPLE, declarations=REL_DECLS))
+    assert got == {("t.rel", p): o for p, o in expected.items()}
+
+
+def test_relation_missing_join_key_is_error(tmp_path):
+    # papers joined on the paper's meeting: a paper without one cannot be answered
+    papers = [{"id": "x1", "title": "Finance report", "meeting": "m1"}, {"id": "x2", "title": "Risk report"}]
+    meetings = [{"id": "m1", "body": "b1", "date": "2024-10-17"}]
+    bodies = [{"id": "b1", "name": "Board"}]
+    r = rule("t.join", "paper", {"related": "meeting", "on": {"meeting.id": "paper.meeting"}, "exists": True})
+    got = outcomes(tmp_path, [r], data(bodies=bodies, meetings=meetings, papers=papers))
+    assert got == {("t.join", "x1"): "pass", ("t.join", "x2"): "error"}
+
+
+def test_relation_same_kind_other_record(tmp_path):
+    actions = [{"ref": "2024-25/001", "description": "do a"}, {"ref": "2024-25/001", "description": "do b"},
+               {"ref": "2024-25/002", "description": "do c"}]
+    r = rule("t.dup", "action", {"related": "action", "on": {"action.ref": "action.ref"},
+                                 "where": {"field": "id", "ne": {"subject": "id"}}, "count": {"eq": 0}})
+    got = outcomes(tmp_path, [r], data(actions=actions))
+    assert sorted(got.values()) == ["fail", "fail", "pass"]
+
+
+# ---- derived values --------------------------------------------------------------------------
+
+FN_ACTIONS = [{"ref": "2024-25/007", "description": "Do It", "due": "2024-06-30", "completed_on": "2024-07-10"},
+              {"ref": "x", "description": "no dates"}]
+
+# function -> (expression, comparison on the first action); the second action lacks the input
+FUNCTION_CASES = {
+    "fy_start": ({"fy_start: action.due": None, "expr": {"fy_start": "action.due"}}, {"eq": {"date": dt.date(2024, 4, 1)}}),
+    "fy_label": ({"expr": {"fy_label": "action.due"}}, {"eq": "2024-25"}),
+    "days_between": ({"expr": {"days_between": ["action.due", "action.completed_on"]}}, {"eq": 10}),
+    "months_between": ({"expr": {"months_between": ["action.due", "action.completed_on"]}}, {"eq": 1}),
+    "add_months": ({"expr": {"add_months": ["action.due", {"value": 6}]}}, {"eq": {"date": dt.date(2024, 12, 30)}}),
+    "add": ({"expr": {"add": ["action.due", {"value": 10}]}}, {"eq": {"field": "action.completed_on"}}),
+    "shape": ({"expr": {"shape": {"capture": "action.ref", "pattern": r"^(\d.*)$"}}}, {"eq": "9999-99/999"}),
+    "length": ({"expr": {"length": {"capture": "action.ref", "pattern": r"^(\d.*)$"}}}, {"eq": 11}),
+    "lower": ({"expr": {"lower": {"capture": "action.description", "pattern": "^(Do.*)$"}}}, {"eq": "do it"}),
+    "number": ({"expr": {"number": {"capture": "action.ref", "pattern": r"/(\d+)$"}}}, {"eq": 7}),
+    "capture": ({"expr": {"capture": "action.ref", "pattern": r"^(\d{4}-\d{2})/"}}, {"eq": "2024-25"}),
+    "coalesce": ({"expr": {"coalesce": ["action.completed_on", "action.due"]}}, {"eq": {"date": dt.date(2024, 7, 10)}}),
+}
+
+
+def test_every_function_has_a_case():
+    assert set(FUNCTION_CASES) == set(FUNCTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CASES))
+def test_derived_function(tmp_path, name):
+    spec, compare = FUNCTION_CASES[name]
+    derived = [{"name": "value_under_test", "kind": "action", "description": f"the {name} under test", "expr": spec["expr"]}]
+    r = rule("t.fn", "action", {"field": "value_under_test", **compare})
+    wrong = {op: (v + 1 if isinstance(v, int) else "zz" if isinstance(v, str) else v) for op, v in compare.items()}
+    got = outcomes(tmp_path, [r], data(actions=FN_ACTIONS), derived)
+    first, second = (got[k] for k in sorted(got, key=lambda k: k[1]))
+    # the action whose input is absent yields no value, so the rule cannot answer: error, never pass
+    assert sorted(got.values()) == ["error", "pass"], got
+    if wrong != compare:
+        r2 = rule("t.fn", "action", {"field": "value_under_test", **wrong})
+        assert sorted(outcomes(tmp_path, [r2], data(actions=FN_ACTIONS), derived).values()) == ["error", "fail"]
+
+
+# ---- load errors -----------------------------------------------------------------------------
+
+def test_bad_regex_names_rule_and_file(tmp_path):
+    msg = load_error(tmp_path, [rule("t.bad-regex", "declaration", {"field": "declaration.mitigation", "matches": "(CCG"})])
+    assert "r.yaml" in msg and "t.bad-regex" in msg and "invalid regular expression '(CCG'" in msg
+
+
+@pytest.mark.parametrize("require, needle", [
+    ({"related": "nonsense", "on": {"nonsense.id": "person.id"}, "exists": True}, "nonsense"),
+    ({"related": "declaration", "on": {"declaration.nobody": "person.id"}, "exists": True}, "declaration.nobody"),
+    ({"related": "declaration", "on": {"declaration.person": "person.nothing"}, "exists": True}, "person.nothing"),
+    ({"related": "declaration", "on": ON, "where": {"field": "declaration.colour", "eq": "x"}, "exists": True}, "declaration.colour"),
+    ({"field": "person.name", "eq": {"subject": "person.name"}}, "used inside a relation"),
+])
+def test_relation_load_errors(tmp_path, require, needle):
+    msg = load_error(tmp_path, [rule("t.bad", "person", require)])
+    assert "r.yaml" in msg and "t.bad" in msg and needle in msg, msg
+
+
+@pytest.mark.parametrize("entry, needle", [
+    ({"name": "v", "kind": "action", "description": "a value", "expr": {"lower": "action.colour"}}, "action.colour"),
+    ({"name": "v", "kind": "action", "description": "a value", "expr": {"upper": "action.ref"}}, "expected one function of"),
+    ({"name": "v", "kind": "action", "expr": {"lower": "action.ref"}}, "description"),
+])
+def test_derived_load_errors(tmp_path, entry, needle):
+    msg = load_error(tmp_path, [rule("t.d", "action", {"field": "action.ref", "exists": True})], [entry])
+    assert "r.yaml" in msg and needle in msg, msg
+
+
+# ---- parameter overrides ---------------------------------------------------------------------
+
+KEEP = "nhs-icb.conflicts.ceased-kept-six-months"
+
+
+def _shapes_rule() -> str:
+    ruleset = load_rules(ROOT / "rules")
+    return next(r.id for r in ruleset.rules if "shapes" in r.params)
+
+
+def override_cases():
+    shapes = _shapes_rule()
+    return [
+        ({"nhs-icb.conflicts.no-such-rule": {"keep_months": 6}}, "nhs-icb.conflicts.no-such-rule", "unknown rule id"),
+        ({KEEP: {"keep_month": 12}}, f"{KEEP}.keep_month", "unknown parameter"),
+        ({KEEP: {"keep_months": "six"}}, f"{KEEP}.keep_months", "'six'; expected"),
+        ({KEEP: {"keep_months": None}}, f"{KEEP}.keep_months", "None; expected"),
+        ({KEEP: {"keep_months": 100000000}}, f"{KEEP}.keep_months", "100000000"),
+        ({shapes: {"shapes": "9999-99/999"}}, f"{shapes}.shapes", "'9999-99/999'; expected"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_check_overrides_refuses(case):
+    overrides, key, needle = override_cases()[case]
+    problems = check_overrides(load_rules(ROOT / "rules").rules, overrides, "x/organisation.yaml")
+    assert len(problems) == 1 and "x/organisation.yaml" in problems[0] and key in problems[0] and needle in problems[0], problems
+
+
+def test_check_overrides_accepts_a_valid_one():
+    assert check_overrides(load_rules(ROOT / "rules").rules, {KEEP: {"keep_months": 12}}) == []
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_cli_exits_2_on_bad_override(tmp_path, case):
+    overrides, key, needle = override_cases()[case]
+    dataset = tmp_path / "ds"
+    shutil.copytree(ROOT / "fixtures" / "ssot-2024-10-17", dataset)
+    org_file = dataset / "organisation.yaml"
+    org = yaml.safe_load(org_file.read_text())
+    org["rule_params"] = overrides
+    org_file.write_text(yaml.safe_dump(org, sort_keys=False))
+    proc = subprocess.run([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", "2024-10-17"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "organisation.yaml" in proc.stderr and key.split(".")[-1] in proc.stderr and needle in proc.stderr, proc.stderr
+
+
+# ---- no outcome lost with relations ----------------------------------------------------------
+
+RELATION_RULES = [
+    rule("t.g.has-decl", "person", {"related": "declaration", "on": ON, "where": IN_YEAR, "exists": True}),
+    rule("t.g.no-decl", "person", {"related": "declaration", "on": ON, "none": True}),
+    rule("t.g.count", "person", {"related": "declaration", "on": ON, "count": {"ge": 1}}),
+    rule("t.g.every", "person", {"related": "declaration", "on": ON, "every": {"field": "declaration.mitigation", "exists": True}}),
+    rule("t.g.latest", "person", {"related": "declaration", "on": ON, "max": "declaration.declared_on", "ge": {"field": "fy_start"}}),
+    rule("t.g.dup-ref", "action", {"related": "action", "on": {"action.ref": "action.ref"},
+                                   "where": {"field": "id", "ne": {"subject": "id"}}, "count": {"eq": 0}}),
+    rule("t.g.mit", "declaration", {"field": "declaration.mitigation", "not_matches": r"\bCCG\b"}),
+]
+
+
+def test_relations_lose_no_outcome(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    from compliance.testing import governance_data
+
+    ruleset = load_rules(write(tmp_path, RELATION_RULES))
+
+    @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(governance_data(as_of=AS_OF))
+    def check(gd):
+        facts = derive_facts(gd, AS_OF, fields_needed(ruleset.rules))
+        subjects = {kind: sorted(f["id"] for f in facts if f["kind"] == kind) for kind in ("person", "action", "declaration")}
+        by_engine = {}
+        for engine in ("durable", "reference"):
+            findings = evaluate(ruleset.rules, facts, AS_OF, {}, engine=engine)
+            keys = sorted((f.rule_id, f.subject.id) for f in findings)
+            expected = sorted((r.id, s) for r in ruleset.rules for s in subjects[r.applies_to])
+            assert keys == expected, engine
+            by_engine[engine] = {(f.rule_id, f.subject.id): f.outcome for f in findings}
+        assert by_engine["durable"] == by_engine["reference"]
+
+    check()
