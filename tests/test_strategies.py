@@ -128,7 +128,9 @@ def _meeting_facts(fact_list):
 @pytest.mark.parametrize("offset", [0, -1, 1])
 def test_strategies_reach_exactly_the_quorum_one_short_and_one_over(offset):
     strategy = facts(as_of=AS_OF, edge_share=0.5, sizes={"people": (4, 6), "bodies": (1, 1), "meetings": (2, 3)})
-    found = reach(strategy, lambda fs: any(f["present_voting"] - f["quorum_min_present"] == offset for f in _meeting_facts(fs)))
+    # one over the quorum needs a quorum below the voting seats: rarer, so a larger budget (about 1 draw in 30)
+    found = find(strategy, lambda fs: any(f["present_voting"] - f["quorum_min_present"] == offset for f in _meeting_facts(fs)),
+                 settings=settings(QUICK, max_examples=600), random=random.Random(20241017))
     assert _meeting_facts(found)
 
 

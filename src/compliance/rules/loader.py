@@ -15,7 +15,7 @@ from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
-    COMPUTED, AsOf, Condition, ConditionError, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    COMPUTED, AsOf, Condition, ConditionError, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     params_of, reads, to_nnf, walk,
 )
 from .functions import Derived, FunctionError, compile_expr
@@ -254,11 +254,44 @@ def check_rule(rule: Rule, derived: list[Derived] | None = None) -> list[str]:
             problems.append(f"{part}: {exc}")
         if not problems:
             problems.extend(f"{part}: {p}" for p in _type_problems(rule, kind, cond, derived))
+    for name, op in pattern_params(rule).items():
+        if name in rule.params:
+            problems.extend(pattern_param_problems(op, rule.params[name], f"params.{name}"))
     known = set(kind_fields(kind)) | {d.name for d in derived if d.kind == kind}
     for name in template_names(rule.message) | template_names(rule.pass_message or ""):
         if name not in known and name not in rule.params and name not in {"subject", "outcome"}:
             problems.append(f"message: unknown placeholder '{{{name}}}'; use a field of '{kind}' or a param")
     return problems
+
+
+def pattern_params(rule: Rule) -> dict[str, str]:
+    """Parameters a rule's text predicates take their pattern or list from: name -> operator."""
+    out: dict[str, str] = {}
+    pending = [c for c in (rule.when_condition, rule.require_condition) if c is not None]
+    while pending:
+        for leaf in walk(pending.pop()):
+            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+            if isinstance(spec, TextTest) and isinstance(spec.pattern, Param):
+                out[spec.pattern.name] = spec.op
+            if isinstance(spec, Relation):
+                pending.extend(c for c in (spec.where, spec.every) if c is not None)
+    return out
+
+
+def pattern_param_problems(op: str, value: Any, where: str) -> list[str]:
+    """A text predicate's parameter must be a valid regular expression (matches) or texts (the others)."""
+    if op == "matches":
+        if not isinstance(value, str):
+            return [f"{where}: got {value!r}; expected a regular expression (text)"]
+        try:
+            check_pattern(value, False, where)
+        except ConditionError as exc:
+            return [str(exc)]
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
+        return [f"{where}: got {value!r}; expected a text or a non-empty list of texts"]
+    return []
 
 
 def _unknown_field(name: str, kind: str) -> str:
@@ -334,6 +367,8 @@ def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "o
             problem = param_value_problem(value)
             if problem:
                 problems.append(f"{where}: {problem}")
+            elif name in pattern_params(rule):
+                problems.extend(pattern_param_problems(pattern_params(rule)[name], value, where))
     return problems
 
 
