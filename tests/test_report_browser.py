@@ -132,7 +132,7 @@ def test_printed_a4_has_page_numbers_and_no_half_blank_page(browser, report_path
     page.close()
     reader = PdfReader(str(pdf))
     pages = reader.pages
-    assert 4 <= len(pages) <= 40
+    assert 4 <= len(pages) <= 80  # 2,118 findings (141 fail) print on about 64 pages; a runaway layout goes far beyond
     for number, p in enumerate(pages, start=1):
         text = p.extract_text()
         assert f"Page {number} of {len(pages)}" in text, f"page {number} has no page number"

@@ -207,8 +207,13 @@ def sources(kind: str, derived: Iterable[str]) -> dict[str, type[BaseModel]]:
 
 def record_label(record: BaseModel) -> str:
     """A record's name for people: its name or title, else its id."""
-    for attr in ("name", "title", "label", "description", "duty", "measure"):
+    for attr in ("name", "title", "label", "description", "duty", "measure", "text", "committee", "owner"):
         value = getattr(record, attr, None)
         if isinstance(value, str) and value:
-            return value[:80]
+            return shorten(value, 80)
     return str(getattr(record, "id", ""))
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, with "…" where it was cut (never silently)."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

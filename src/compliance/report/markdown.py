@@ -12,6 +12,8 @@ characters. Helpers that build Markdown themselves return ``Markup`` so it is no
 
 from __future__ import annotations
 
+from ..facts.records import shorten
+
 import re
 from functools import lru_cache
 from typing import Any, Iterable
@@ -109,9 +111,11 @@ def failing_rows(rule: dict[str, Any], with_change: bool) -> list[list[Any]]:
     when it differs between subjects, and the change since the baseline)."""
     out = []
     for r in rule["rows"]:
-        subject = r["subject_label"] if r["subject_label"] == r["subject_id"] else f"{r['subject_label']} ({r['subject_id']})"
-        shown = r["evidence"][:2] + ([f"{len(r['evidence']) - 2} more in the JSON output"] if len(r["evidence"]) > 2 else [])
-        finding = r["message"] + (". Evidence: " + "; ".join(shown) if shown else "")
+        label = shorten(r["subject_label"], 60)
+        subject = label if r["subject_label"] == r["subject_id"] else f"{label} ({r['subject_id']})"
+        # a board paper's row stays short: the message, the first test that decided it; the JSON has the rest
+        shown = r["evidence"][:1] + ([f"{len(r['evidence']) - 1} more in the JSON output"] if len(r["evidence"]) > 1 else [])
+        finding = shorten(r["message"], 140) + (". Evidence: " + "; ".join(shown) if shown else "")
         out.append([subject, finding] + ([r["remediation"]] if not rule["remediation"] else []) + ([r["change"]] if with_change else []))
     return out
 
