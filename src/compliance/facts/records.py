@@ -210,7 +210,7 @@ def record_label(record: BaseModel) -> str:
     for attr in ("name", "title", "label", "description", "duty", "measure", "text", "committee", "owner"):
         value = getattr(record, attr, None)
         if isinstance(value, str) and value:
-            return shorten(value, 80)
+            return value[:80]
     return str(getattr(record, "id", ""))
 
 
