@@ -7,9 +7,8 @@ from collections import Counter
 
 import pytest
 
-from compliance.facts.records import shorten
 from compliance.report.markdown import table
-from compliance.report.text import markdown_text
+from compliance.report.text import markdown_text, shorten
 from report_fixture import real_run, report
 
 

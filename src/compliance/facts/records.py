@@ -213,7 +213,3 @@ def record_label(record: BaseModel) -> str:
             return value[:80]
     return str(getattr(record, "id", ""))
 
-
-def shorten(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, with "…" where it was cut (never silently)."""
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

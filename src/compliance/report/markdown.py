@@ -12,7 +12,7 @@ characters. Helpers that build Markdown themselves return ``Markup`` so it is no
 
 from __future__ import annotations
 
-from ..facts.records import shorten
+from .text import shorten
 
 import re
 from functools import lru_cache

@@ -17,6 +17,7 @@ from ..engine.findings import OUTCOMES
 from ..model import GovernanceData
 from ..rules.conditions import fields_of
 from ..rules.schema import SEVERITY_ORDER
+from .text import shorten
 
 RAG_RULE = (
     "Red: any failure of high or critical severity. "
@@ -180,10 +181,6 @@ OPERATORS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "�
              "matches": "matches", "exists": "present", "missing": "absent"}
 
 
-def _short(text: str, width: int = 80) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
 def evidence_lines(evidence: list[dict[str, Any]]) -> list[str]:
     """The tests that decided the finding, in words: 'score 12, required ≤ 6'.
 
@@ -198,12 +195,12 @@ def evidence_lines(evidence: list[dict[str, Any]]) -> list[str]:
         if deciding and item.get("part") != "when" and item.get("result") is True:
             continue
         if "field" in item and item.get("op") in ("exists", "missing"):
-            actual = "absent" if item.get("actual") is None else _short(display(item.get("actual")))
-            lines.append(f"{_short(item['field'])} {actual}; required {OPERATORS[item['op']]}")
+            actual = "absent" if item.get("actual") is None else shorten(display(item.get("actual")), 80)
+            lines.append(f"{shorten(item['field'], 80)} {actual}; required {OPERATORS[item['op']]}")
         elif "field" in item:
-            actual = "missing" if item.get("missing") else _short(display(item.get("actual")))
+            actual = "missing" if item.get("missing") else shorten(display(item.get("actual")), 80)
             op = OPERATORS.get(item.get("op", ""), item.get("op", ""))
-            lines.append(f"{_short(item['field'])} {actual}; required {op} {_short(display(item.get('expected')))}")
+            lines.append(f"{shorten(item['field'], 80)} {actual}; required {op} {shorten(display(item.get('expected')), 80)}")
         else:
             lines.append(display(item))
     return lines
