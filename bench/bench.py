@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated outcome targets, e.g. 10000,100000,1000000")
     parser.add_argument("--years", type=int, default=5, help="financial years per generated data set [5: the national unit]")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rules", nargs="+", default=[str(ROOT / "rules")])
+    parser.add_argument("--rules", nargs="+", default=["nhs-icb", "nhs-performance"])
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     parser.add_argument("--plot", type=Path, default=HERE / "results.png")
     parser.add_argument("--data-dir", type=Path, help="keep the generated fact pickles here")

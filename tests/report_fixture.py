@@ -14,7 +14,8 @@ from compliance.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "fixtures" / "ssot-2024-10-17"
-RULES = ROOT / "rules"
+RULES = ["nhs-icb", "nhs-performance"]  # the nhs-icb profile
+RULE_OPTIONS = [o for name in RULES for o in ("--rules", name)]
 AS_OF = "2024-10-17"
 
 
@@ -22,7 +23,7 @@ def real_run(dataset: Path = REAL, as_of: str = AS_OF):
     """(ruleset, run, document) for a data set, the way `compliance report` computes them."""
     import datetime as dt
 
-    ruleset = load_rules([RULES])
+    ruleset = load_rules(RULES)
     run = run_check(dataset, ruleset, dt.date.fromisoformat(as_of))
     return ruleset, run, finalise(run, ruleset)
 
@@ -30,7 +31,7 @@ def real_run(dataset: Path = REAL, as_of: str = AS_OF):
 def report(tmp_path: Path, *args: str, dataset: Path = REAL, fmt: str = "html", name: str = "report") -> tuple[int, str, str]:
     """Run `compliance report`; (exit code, the report text or '', stderr)."""
     out = tmp_path / f"{name}.{'html' if fmt == 'html' else 'md'}"
-    result = CliRunner().invoke(main, ["report", str(dataset), "--as-of", AS_OF, "--rules", str(RULES), "--format", fmt,
+    result = CliRunner().invoke(main, ["report", str(dataset), "--as-of", AS_OF, *RULE_OPTIONS, "--format", fmt,
                                        "--out", str(out), *args])
     text = out.read_text(encoding="utf-8") if out.exists() else ""
     return result.exit_code, text, result.output
@@ -39,7 +40,7 @@ def report(tmp_path: Path, *args: str, dataset: Path = REAL, fmt: str = "html", 
 def check_json(tmp_path: Path, as_of: str, name: str, dataset: Path = REAL) -> Path:
     """`compliance check --format json` at another date: an earlier report's document."""
     out = tmp_path / f"{name}.json"
-    result = CliRunner().invoke(main, ["check", str(dataset), "--as-of", as_of, "--rules", str(RULES), "--format", "json",
+    result = CliRunner().invoke(main, ["check", str(dataset), "--as-of", as_of, *RULE_OPTIONS, "--format", "json",
                                        "--out", str(out), "--fail-on", "never"])
     assert result.exit_code == 0, result.output
     json.loads(out.read_text(encoding="utf-8"))

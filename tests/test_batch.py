@@ -33,8 +33,8 @@ def many(tmp_path):
 def test_parallel_and_serial_give_the_same_combined_report(many):
     datasets = expand([many])
     assert [d.name for d in datasets] == ["a-real", "b-changed", "c-broken"]
-    serial = combine(check_many(datasets, [str(ROOT / "rules")], AS_OF, jobs=1), AS_OF, "d")
-    parallel = combine(check_many(datasets, [str(ROOT / "rules")], AS_OF, jobs=2), AS_OF, "d")
+    serial = combine(check_many(datasets, ["nhs-icb", "nhs-performance"], AS_OF, jobs=1), AS_OF, "d")
+    parallel = combine(check_many(datasets, ["nhs-icb", "nhs-performance"], AS_OF, jobs=2), AS_OF, "d")
     assert serial == parallel
     entries = serial["datasets"]
     assert entries[2]["document"] is None and any("people.yaml" in p for p in entries[2]["problems"])
@@ -72,8 +72,8 @@ def test_a_path_that_holds_no_data_set_is_refused(many):
 
 def test_out_dir_writes_each_document_and_keeps_only_summaries(many, tmp_path):
     sets = [many / "a-real", many / "b-changed"]
-    kept = combine(check_many(sets, [str(ROOT / "rules")], AS_OF), AS_OF, "d")
-    written = combine(check_many(sets, [str(ROOT / "rules")], AS_OF, jobs=2, out_dir=tmp_path / "out"), AS_OF, "d")
+    kept = combine(check_many(sets, ["nhs-icb", "nhs-performance"], AS_OF), AS_OF, "d")
+    written = combine(check_many(sets, ["nhs-icb", "nhs-performance"], AS_OF, jobs=2, out_dir=tmp_path / "out"), AS_OF, "d")
     assert written["summary"] == kept["summary"]
     for entry, full in zip(written["datasets"], kept["datasets"]):
         assert entry["document"] is None and entry["summary"] == full["document"]["summary"]

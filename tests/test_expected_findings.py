@@ -23,7 +23,7 @@ def _expected_outcomes() -> dict[tuple[str, str], str]:
 
 @pytest.mark.parametrize("engine", ["durable", "reference"])
 def test_real_pack_matches_expected_findings_exactly(engine):
-    ruleset = load_rules(ROOT / EXPECTED["rules"])
+    ruleset = load_rules(EXPECTED["rules"])
     run = run_check(REAL, ruleset, dt.date.fromisoformat(str(EXPECTED["as_of"])), engine=engine)
     assert not run.loaded.issues, "the real data set must load clean"
     actual = {(f.rule_id, f.subject.id): f.outcome for f in run.findings}
@@ -50,5 +50,5 @@ def test_every_fail_and_error_is_explained():
 
 
 def test_every_rule_of_the_pack_appears():
-    ruleset = load_rules(ROOT / EXPECTED["rules"])
+    ruleset = load_rules(EXPECTED["rules"])
     assert {r.id for r in ruleset.rules} <= set(EXPECTED["findings"]), "a rule produced no finding on the real pack"

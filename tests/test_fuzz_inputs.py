@@ -28,7 +28,8 @@ from conftest import REAL, ROOT
 TRIED = {"data set": 0, "rule pack": 0}
 EXITS: dict[int, int] = {}
 REGISTER_FILES = sorted(p.name for p in REAL.glob("*.yaml") if p.name != "expected.yaml")
-RULE_FILES = sorted(p.relative_to(ROOT / "rules") for p in (ROOT / "rules").rglob("*.yaml") if "tests" not in p.parts)
+PACKS = ROOT / "src" / "compliance" / "packs"
+RULE_FILES = sorted(p.relative_to(PACKS) for p in PACKS.rglob("*.yaml") if "tests" not in p.parts)
 CONTROL = ["\x00", "\x01", "\x0b", "\x0c", "\x1b", "\u2028", "\ufeff", "\r"]
 
 
@@ -150,7 +151,7 @@ def test_mutated_data_sets_never_crash_and_every_problem_is_located(data):
             encoding = data.draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "utf-16", "latin-1", "utf-16-le"]))
             _write(path, doc, encoding, data.draw(st.booleans()))
         known = {p.name for p in dataset.iterdir()} | {"organisation.yaml"}
-        _check(dataset, ROOT / "rules", known, keep_going=data.draw(st.booleans()))
+        _check(dataset, PACKS, known, keep_going=data.draw(st.booleans()))
 
 
 @given(data=st.data())
@@ -158,7 +159,7 @@ def test_mutated_rule_packs_never_crash(data):
     TRIED["rule pack"] += 1
     with tempfile.TemporaryDirectory() as tmp:
         rules = Path(tmp) / "rules"
-        shutil.copytree(ROOT / "rules", rules)
+        shutil.copytree(PACKS, rules)
         path = rules / data.draw(st.sampled_from(RULE_FILES))
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         data.draw(doc_mutation(doc))

@@ -97,7 +97,7 @@ def test_the_checker_gives_every_standard_and_duty_the_letters_verdict(engine):
     from compliance.rules import load_rules
 
     verdicts = _verdicts()
-    run = run_check(LETTER_DATA, load_rules(ROOT / "rules" / "nhs-performance"), verdicts["as_of"], engine=engine)
+    run = run_check(LETTER_DATA, load_rules("nhs-performance"), verdicts["as_of"], engine=engine)
     data = run.loaded.data
     standards = {s.id: s for s in data.standards}
     # the finding that judges a (metric, standard) pair: the plan rule when the metric names that standard,

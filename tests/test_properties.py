@@ -29,7 +29,7 @@ from compliance.rules.conditions import fields_of
 from compliance.testing import dataset_yaml, edge_or, governance_data, write_dataset
 from conftest import ROOT
 
-RULESET = load_rules(ROOT / "rules")
+RULESET = load_rules(["nhs-icb", "nhs-performance"])
 RULES = RULESET.rules
 OUTCOMES = {"pass", "fail", "error", "not_applicable"}
 # as_of on an ordinary day, the last and first days of a UK financial year, and a month end

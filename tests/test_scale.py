@@ -16,7 +16,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import as_of_for, generate, outcomes  # noqa: E402
 
-RULES = load_rules(ROOT / "rules").rules
+RULES = load_rules(["nhs-icb", "nhs-performance"]).rules
 
 
 def _rss_mb() -> float:

@@ -13,7 +13,7 @@ import click
 
 from .clitypes import date_option as _date
 
-DEFAULT_RULES = "rules"
+RULES_HELP = "a shipped pack's name (nhs-icb, nhs-performance, ...) or rule files/directories (repeatable) [default: the data set's compliance.yaml, else the nhs-icb profile]"
 CHECK_FORMATS = ("table", "json", "junit", "csv", "sarif")
 EXTENSIONS = {".json": "json", ".xml": "junit", ".csv": "csv", ".sarif": "sarif"}
 
@@ -28,7 +28,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("datasets", metavar="DATASET...", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
+@click.option("--rules", "rules_paths", multiple=True, help=RULES_HELP)
 @click.option("--as-of", callback=_date, help="the date to check as of (YYYY-MM-DD or 17/10/2024) [default: today]")
 @click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="table", show_default=True, help="json: versioned document (docs/report-format.md); junit: one testcase per rule x subject; csv: one row per finding; sarif: SARIF 2.1.0")
 @click.option("--out", "outs", multiple=True, metavar="[FORMAT:]PATH", help="write to a file (atomically) instead of stdout; repeatable; the format is FORMAT:, else the extension (.json .xml .csv .sarif), else --format")
@@ -69,7 +69,7 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
     started = time.perf_counter()  # for the summary line only; never in a finding
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
     targets = [_out_target(spec, fmt) for spec in outs]
-    ruleset = _select_rules(_load_rules(rules_paths), only_rules, skip_rules, families, min_severity)
+    ruleset = _select_rules(_load_rules(rules_paths, dataset), only_rules, skip_rules, families, min_severity)
     try:
         previous = load_baseline(baseline) if baseline else None
     except BaselineError as exc:
@@ -167,12 +167,13 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
     if baseline or fmt in ("junit", "csv"):
         _fail(f"{'--baseline' if baseline else '--format ' + fmt} works on one data set at a time; with several use --format table or json", [])
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
+    rules_paths = list(rules_paths) or _default_rules()  # several data sets share one rule set
     ruleset = _load_rules(rules_paths)
     try:
         found = expand(list(datasets))
     except BatchError as exc:
         _fail(str(exc), [])
-    results = check_many(found, [str(p) for p in rules_paths] or [DEFAULT_RULES], as_of, jobs=jobs,
+    results = check_many(found, [str(p) for p in rules_paths], as_of, jobs=jobs,
                          keep_going=keep_going, engine=engine, use_waivers=not no_waivers, out_dir=out_dir)
     combined = combine(results, as_of, ruleset.digest)
     text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
@@ -215,14 +216,39 @@ def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = Fals
               "expected a date between 0002-01-01 and 9998-12-31", [])
 
 
-def _load_rules(paths):
-    """Load rules from the given paths (default rules/), or exit 2 listing every problem."""
+def _default_rules(dataset: Path | None = None) -> list[str]:
+    """The rules when --rules is not given: the data set's compliance.yaml (profile, packs), else
+    the default profile's packs (what ``rules/`` held before packs had names); exit 2 on a bad
+    compliance.yaml, naming file, line and field."""
+    from .io import DatasetError
+    from .io.config import config_rules, read_config
+    from .rules.packs import DEFAULT_PROFILE, PackError, profile_packs
+
+    try:
+        chosen = config_rules(dataset, read_config(dataset)) if dataset is not None and dataset.is_dir() else []
+        return chosen or profile_packs(DEFAULT_PROFILE)
+    except DatasetError as exc:
+        _fail(f"{dataset}: {len(exc.issues)} problem(s) in compliance.yaml:", [str(i) for i in exc.issues])
+    except PackError as exc:
+        _fail(str(exc), [])
+
+
+def _load_rules(paths, dataset: Path | None = None):
+    """Load rules from the given paths or pack names (default: ``_default_rules``), or exit 2
+    listing every problem."""
     from .rules import RuleSetError, load_rules
 
     try:
-        return load_rules(list(paths) or [DEFAULT_RULES])
+        return load_rules(list(paths) or _default_rules(dataset))
     except RuleSetError as exc:
         _fail(f"{len(exc.issues)} problem(s) in the rules:", [str(i) for i in exc.issues])
+
+
+def _pack_path(spec: str) -> Path:
+    """A path as given, or the directory of the shipped pack of that name (so `compliance test nhs-icb` works)."""
+    from .rules.packs import resolve
+
+    return resolve(spec) or Path(spec)
 
 
 def _fail(headline: str, lines: list[str]) -> None:
@@ -234,7 +260,7 @@ def _fail(headline: str, lines: list[str]) -> None:
 
 @main.command()
 @click.argument("dataset", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
+@click.option("--rules", "rules_paths", multiple=True, help=RULES_HELP)
 @click.option("--as-of", callback=_date, help="the date to report as of (YYYY-MM-DD or 17/10/2024) [default: today]")
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to a file (atomically) instead of stdout")
@@ -252,7 +278,7 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
     from .report.view import build_view
 
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
-    ruleset = _load_rules(rules_paths)
+    ruleset = _load_rules(rules_paths, dataset)
     documents, problems = {}, []
     for option, path in [("--baseline", baseline)] * bool(baseline) + [("--history", p) for p in history]:
         try:
@@ -275,7 +301,7 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
 @main.command()
 @click.argument("dataset", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--meeting", "meeting_spec", required=True, help="the meeting id, or its date when it is the only meeting that day")
-@click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path), help="rule files or directories [default: rules/]")
+@click.option("--rules", "rules_paths", multiple=True, help=RULES_HELP)
 @click.option("--as-of", callback=_date, help="the date of the check [default: the meeting date]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a fix is a failure at or above this severity")
@@ -287,7 +313,7 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, engine):
     from .pipeline import run_loaded
     from .preboard import PreboardError, find_meeting, preboard as check_meeting, render_text
 
-    ruleset = _load_rules(rules_paths)
+    ruleset = _load_rules(rules_paths, dataset)
     try:
         loaded = load_dataset(dataset)  # once: the meeting it names sets the default as_of
         meeting = find_meeting(loaded.data, meeting_spec)
@@ -309,7 +335,7 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", metavar="[PACK|PATH]...", nargs=-1)
 def rules_list(paths):
     """List rules grouped by family: id, title, severity, subject kind."""
     from tabulate import tabulate
@@ -325,7 +351,7 @@ def rules_list(paths):
 
 
 @rules.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", metavar="[PACK|PATH]...", nargs=-1)
 def rules_validate(paths):
     """Check rule files against the schema and the subject kinds' fields; exit 2 on any error."""
     ruleset = _load_rules(paths)
@@ -351,7 +377,7 @@ def rules_fields(kind):
 
 @rules.command("explain")
 @click.argument("rule_id")
-@click.option("--rules", "rules_paths", multiple=True, type=click.Path(path_type=Path))
+@click.option("--rules", "rules_paths", multiple=True, help=RULES_HELP)
 def rules_explain(rule_id, rules_paths):
     """Show a rule in plain words with its references."""
     from .rules.conditions import All, Leaf, Not
@@ -399,7 +425,7 @@ def schema():
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True)
 @click.option("-q", "--quiet", is_flag=True, help="print only failing cases and the summary")
 def test_cmd(paths, coverage, min_coverage, engine, quiet):
-    """Run the rule test cases under PATHS (default rules/): YAML files in tests/ folders.
+    """Run the rule test cases under PATHS (a path or a shipped pack's name; default: every shipped pack): YAML files in tests/ folders.
 
     Exit 0 when every case matches, 1 on a mismatch or coverage below --min-coverage,
     2 on a malformed case or rule.
@@ -407,6 +433,7 @@ def test_cmd(paths, coverage, min_coverage, engine, quiet):
     from tabulate import tabulate
 
     from .rules import RuleSetError
+    from .rules.packs import SHIPPED
     from .testing.cases import CaseError, run_suite
 
     def progress(result):
@@ -418,7 +445,7 @@ def test_cmd(paths, coverage, min_coverage, engine, quiet):
             click.echo(f"       {mismatch}")
 
     try:
-        suite = run_suite(list(paths) or [Path(DEFAULT_RULES)], engine=engine, progress=progress)
+        suite = run_suite([_pack_path(p) for p in paths] or [SHIPPED], engine=engine, progress=progress)
     except CaseError as exc:
         _fail(str(exc), [])
     except RuleSetError as exc:

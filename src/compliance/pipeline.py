@@ -21,10 +21,14 @@ from .rules.loader import RuleSet, check_overrides, fields_needed
 
 def check_params(ruleset: RuleSet, loaded: LoadedDataset) -> None:
     """Refuse the data set's ``rule_params`` if a name, type or range is wrong (exit 2, all listed)."""
-    file = f"{loaded.path}/organisation.yaml"
-    problems = check_overrides(ruleset.rules, loaded.data.organisation.rule_params, file)
-    if problems:
-        raise DatasetError([LoadIssue(file, "rule_params", "", p.split(": ", 1)[1] if ": " in p else p) for p in problems])
+    issues = []
+    for name, overrides in (("organisation.yaml", loaded.data.organisation.rule_params),
+                            ("compliance.yaml", loaded.config.rule_params if loaded.config else {})):
+        file = f"{loaded.path}/{name}"
+        problems = check_overrides(ruleset.rules, overrides, file)
+        issues += [LoadIssue(file, "rule_params", "", p.split(": ", 1)[1] if ": " in p else p) for p in problems]
+    if issues:
+        raise DatasetError(issues)
 
 
 @dataclass
@@ -52,7 +56,7 @@ def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engin
     """``run_check`` for a data set already loaded (a caller that read it to choose ``as_of``)."""
     check_params(ruleset, loaded)
     facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules))
-    findings = evaluate(ruleset.rules, facts, as_of, loaded.data.organisation.rule_params, engine=engine)
+    findings = evaluate(ruleset.rules, facts, as_of, loaded.rule_params, engine=engine)
     findings += load_error_findings(loaded.issues, as_of)
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
     return CheckRun(Path(loaded.path), as_of, loaded, facts, findings)

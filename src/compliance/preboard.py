@@ -215,7 +215,7 @@ def _quorum(run: CheckRun, ruleset: RuleSet, meeting: Meeting, body: Body, engin
     facts = [f for s, marks in scenarios.items() for f in _scenario_facts(data, meeting, body, marks, as_of, s)]
     # the rules that decide attendance numbers: those whose compliance condition reads a count
     rules = [r for r in ruleset.rules if r.applies_to in COUNTS and fields_of(r.require_condition) & {COUNTS[r.applies_to]}]
-    decided = evaluate(rules, facts, as_of, data.organisation.rule_params, engine=engine)
+    decided = evaluate(rules, facts, as_of, run.loaded.rule_params, engine=engine)
 
     by_scenario: dict[str, dict[tuple[str, str], Finding]] = {s: {} for s in scenarios}
     for f in decided:

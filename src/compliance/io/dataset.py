@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..model import REGISTERS, GovernanceData, Organisation
 from ..model.base import referenced_register
+from ..model.config import DatasetConfig
+from .config import read_config
 from .issues import DatasetError, LoadIssue
 from .readers import STRUCTURED, TABULAR, organisation_key_lines, read_structured, read_table
 from .tabular import rows_to_records
@@ -53,6 +55,15 @@ class LoadedDataset:
     data: GovernanceData
     issues: list[LoadIssue] = field(default_factory=list)
     locations: dict[tuple[str, str], str] = field(default_factory=dict)  # (register, id) -> "file:line"
+    config: DatasetConfig | None = None  # compliance.yaml, when the data set has one
+
+    @property
+    def rule_params(self) -> dict[str, dict[str, Any]]:
+        """organisation.yaml's rule_params with compliance.yaml's laid over them, parameter by parameter."""
+        merged = {rid: dict(params) for rid, params in self.data.organisation.rule_params.items()}
+        for rid, params in (self.config.rule_params if self.config else {}).items():
+            merged[rid] = {**merged.get(rid, {}), **params}
+        return merged
 
     @property
     def ok(self) -> bool:
@@ -154,7 +165,11 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
         issues += ref_issues
         if not ref_issues:
             break
-    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations)
+    try:
+        config = read_config(directory)
+    except DatasetError as exc:
+        config, issues = None, issues + exc.issues
+    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations, config)
     if strict and loaded.issues:
         raise DatasetError(loaded.issues)
     return loaded

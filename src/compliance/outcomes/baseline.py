@@ -80,14 +80,16 @@ def _ref(rule_id: str, subject: dict[str, Any], severity: str, family: str, titl
     return {"rule_id": rule_id, "subject": subject, "severity": severity, "family": family, "title": title, "message": message}
 
 
-def compare(findings: list[Finding], baseline_document: dict[str, Any]) -> BaselineComparison:
+def compare(findings: list[Finding], baseline_document: dict[str, Any], renamed: dict[str, str] | None = None) -> BaselineComparison:
     """Mark each failing finding new or persisting against the baseline; list resolved failures.
 
     A resolved entry carries ``now``: the current outcome of that (rule, subject), or ``absent``
-    when it was not evaluated in this run (subject gone, or rule retired).
+    when it was not evaluated in this run (subject gone, or rule retired). ``renamed`` maps a rule's
+    former ids to its current one, so a baseline written before a rename still matches.
     """
     check_baseline(baseline_document)
-    before = {(f["rule_id"], f["subject"]["id"]): f for f in baseline_document["findings"]}
+    renamed = renamed or {}
+    before = {(renamed.get(f["rule_id"], f["rule_id"]), f["subject"]["id"]): f for f in baseline_document["findings"]}
     was_failing = {key for key, f in before.items() if f["outcome"] in FAILING}
     now = {(f.rule_id, f.subject.id): f for f in findings}
     marked, new, persisting = [], [], []

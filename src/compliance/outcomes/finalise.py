@@ -24,7 +24,7 @@ def finalise(run: CheckRun, ruleset: RuleSet, *, use_waivers: bool = True,
         resolution = apply_waivers(findings, run.loaded.data.waivers, ruleset.rules, run.as_of)
         findings, waivers = resolution.findings, resolution.section()
     if baseline is not None:
-        comparison = compare(findings, baseline)
+        comparison = compare(findings, baseline, ruleset.renamed())
         findings, changes = comparison.findings, comparison.section()
     return build_document(run.dataset.name, run.as_of.isoformat(), ruleset.digest, findings,
                           waivers=waivers, changes=changes)

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from ..engine.findings import Finding
 from ..model.waivers import Waiver
+from ..rules.loader import renamed_ids
 from ..rules.schema import Rule
 
 STATES = ("applied", "expired", "not_yet_valid", "orphaned", "on_error", "not_needed")
@@ -79,6 +80,7 @@ def apply_waivers(findings: list[Finding], waivers: Iterable[Waiver], rules: Ite
     are reported in the order of the register, so output is deterministic.
     """
     rule_by_id = {r.id: r for r in rules}
+    rule_by_id.update({old: rule_by_id[new] for old, new in renamed_ids(rules).items()})  # a waiver written before a rename
     index = {(f.rule_id, f.subject.id): i for i, f in enumerate(findings)}
     out = list(findings)
     statuses = []
@@ -87,7 +89,7 @@ def apply_waivers(findings: list[Finding], waivers: Iterable[Waiver], rules: Ite
         max_days = rule.max_waiver_days if rule else None
         expires = waiver.capped_expiry(max_days)
         capped = expires < waiver.expires
-        at = index.get((waiver.rule_id, waiver.subject))
+        at = index.get((rule.id if rule else waiver.rule_id, waiver.subject))
         finding = findings[at] if at is not None else None
         state, detail = _state(waiver, rule, finding, expires, as_of)
         if state == "applied" and out[at].outcome == "waived":

@@ -18,6 +18,7 @@ from .conditions import (
     COMPUTED, AsOf, Condition, ConditionError, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     params_of, reads, to_nnf, walk,
 )
+from .packs import PACK_FILE, PackError, resolve, shipped_packs, with_extended
 from .functions import Derived, FunctionError, compile_expr
 from .schema import Rule, param_type, param_value_problem
 
@@ -48,7 +49,18 @@ class RuleSet:
     derived: list[Derived] = field(default_factory=list)
 
     def by_id(self, rule_id: str) -> Rule | None:
+        """The rule with this id, or the one that formerly had it."""
+        rule_id = self.renamed().get(rule_id, rule_id)
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def renamed(self) -> dict[str, str]:
+        """Former id -> current id, from the rules' ``formerly:`` lists."""
+        return renamed_ids(self.rules)
+
+
+def renamed_ids(rules: list[Rule]) -> dict[str, str]:
+    """Former id -> current id, from the rules' ``formerly:`` lists (waivers and baselines use it)."""
+    return {old: r.id for r in rules for old in r.formerly}
 
 
 def rule_files(paths: list[Path]) -> list[Path]:
@@ -56,7 +68,8 @@ def rule_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(p for p in sorted(path.rglob("*.y*ml")) if "tests" not in p.relative_to(path).parts and not p.is_dir())
+            out.extend(p for p in sorted(path.rglob("*.y*ml")) if "tests" not in p.relative_to(path).parts and not p.is_dir()
+                       and p.name != PACK_FILE)
         else:
             out.append(path)
     return out
@@ -66,12 +79,20 @@ def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
     """Load and validate every rule; raise RuleSetError listing every problem found."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
     issues: list[RuleIssue] = []
-    for p in paths:
-        if not p.exists():
-            issues.append(RuleIssue(str(p), "", "does not exist; expected a rule file or a directory of them"))
-    files = rule_files([p for p in paths if p.exists()])
+    found: list[Path] = []
+    for spec in paths:
+        path = resolve(spec)
+        if path is None:
+            known = ", ".join(shipped_packs()) or "none"
+            issues.append(RuleIssue(str(spec), "", f"does not exist; expected a rule file, a directory of them or a shipped pack ({known})"))
+        else:
+            found.append(path)
+    try:
+        found = with_extended(found)
+    except PackError as exc:
+        issues.extend(RuleIssue(f, "", m) for f, m in exc.problems)
+    files = _once(rule_files(found))
     if not files and not issues:
         issues.append(RuleIssue(", ".join(map(str, paths)), "", "holds no rule files (*.yaml)"))
     loaded: list[Rule] = []
@@ -88,6 +109,11 @@ def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
             else:
                 seen[item.id] = str(file)
                 loaded.append(item)
+    for rule in loaded:
+        for old in rule.formerly:
+            if old in seen:
+                issues.append(RuleIssue(rule.source_file, rule.id, f"formerly: {old!r} is the id of a rule defined in {seen[old]}"))
+            seen.setdefault(old, rule.source_file)
     derived = _load_derived(raw_derived, issues)
     rules: list[Rule] = []
     for rule in loaded:
@@ -100,6 +126,12 @@ def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
         raise RuleSetError(issues)
     rules.sort(key=lambda r: r.id)
     return RuleSet(rules, digest_rules(rules, derived), derived)
+
+
+def _once(files: list[Path]) -> list[Path]:
+    """The files in order, each once (a pack both named and extended loads once)."""
+    seen: set[Path] = set()
+    return [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
 
 
 def fields_needed(rules: list[Rule]) -> dict[str, set[str]]:

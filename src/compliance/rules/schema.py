@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -89,6 +89,8 @@ class Rule(BaseModel):
     effective_to: UKDate | None = None
     tags: list[str] = Field(default_factory=list)
     max_waiver_days: int | None = Field(default=None, ge=1, description="longest a waiver of this rule may run, counted from its valid_from")
+    formerly: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")]] = Field(
+        default_factory=list, description="ids this rule had before a rename: waivers and baselines written with them still match")
 
     _derived: list[Any] = PrivateAttr(default_factory=list)  # the rule set's derived values (rules.functions.Derived)
     _when: Condition | None = PrivateAttr(default=None)

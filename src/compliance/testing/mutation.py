@@ -19,6 +19,7 @@ import yaml
 from ..io.writer import dump_yaml
 from ..rules import load_rules
 from ..rules.loader import RuleSetError, rule_files
+from ..rules.packs import PACK_FILE
 from .cases import CaseError, case_files, load_case_file, run_case
 
 OP_SWAPS = {"lt": "le", "le": "lt", "gt": "ge", "ge": "gt", "eq": "ne", "ne": "eq", "in": "not_in",
@@ -106,6 +107,10 @@ def _set(doc: dict, path: tuple, value: Any) -> None:
 
 
 def _write_mutant(rules_dir: Path, mutant: Mutant, target: Path) -> None:
+    for pack in rules_dir.rglob(PACK_FILE):  # the packs' pack.yaml too, so extends: resolves as in the original
+        dest = target / pack.relative_to(rules_dir)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(pack.read_bytes())
     for file in rule_files([rules_dir]):
         doc = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
         if file == mutant.file:
