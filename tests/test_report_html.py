@@ -269,7 +269,7 @@ def test_change_section_counts_equal_the_baseline_comparison(tmp_path):
     from compliance.rules import load_rules
     from report_fixture import RULES
 
-    changes = finalise(run, load_rules([RULES]), baseline=load_baseline(baseline))["changes"]
+    changes = finalise(run, load_rules(RULES), baseline=load_baseline(baseline))["changes"]
     counts = {tr["data-change"]: _num(tr.select_one("td.num")) for tr in page.select("#change-counts tbody tr")}
     assert counts == {k: len(changes[k]) for k in ("new", "persisting", "resolved")}
     assert counts["new"] > 0  # findings a June run could not have (e.g. meetings after June)
