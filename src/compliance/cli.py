@@ -463,6 +463,32 @@ def test_cmd(paths, coverage, min_coverage, engine, quiet):
     sys.exit(1 if failed or low else 0)
 
 
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profile", required=True, help="the kind of organisation: nhs-icb, nhs-trust, uk-company (packs/profiles.yaml)")
+@click.option("--force", is_flag=True, help="overwrite files the skeleton would write")
+def init_cmd(directory, profile, force):
+    """Write a data-set skeleton for PROFILE into DIRECTORY: compliance.yaml, organisation.yaml and
+    every register the profile's rules read, as a CSV (and an XLSX in templates/) with the columns
+    and one synthetic example row read off the data model."""
+    from .init import InitError, write_skeleton
+    from .rules.packs import PackError, profile_packs
+
+    try:
+        packs = profile_packs(profile)
+    except PackError as exc:
+        _fail(f"--profile: {exc.problems[0][1]}", [])
+    ruleset = _load_rules(packs)
+    try:
+        written = write_skeleton(directory, profile, ruleset, force)
+    except InitError as exc:
+        _fail(f"{directory}: {exc}", [])
+    except OSError as exc:
+        _fail(f"{directory}: cannot be written ({exc.strerror or exc})", [])
+    click.echo(f"wrote {len(written)} files to {directory} for profile {profile} (packs: {', '.join(packs)})")
+    click.echo(f"next: fill in the registers, then `compliance check {directory}`")
+
+
 from .importers.cli import import_group  # noqa: E402  (registered last: the import commands live in their own package)
 
 main.add_command(import_group)
