@@ -9,7 +9,7 @@ data on every machine (string seeds are hashed with SHA-512, not ``hash()``).
 
 Sizes are counted in (rule, subject) outcomes *for the rule set given at run time*:
 ``outcomes(rules, facts, as_of)`` counts them, ``plan(...)`` picks how many organisations reach
-a target, so adding rules to ``rules/`` changes the plan, never this file.
+a target, so adding rules to the packs changes the plan, never this file.
 
     python bench/generate.py OUT_DIR --orgs 3 --years 2     # writes OUT_DIR/org-000 ... as JSON
 """

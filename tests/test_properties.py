@@ -1,6 +1,6 @@
 """Properties of the shipped rule pack over generated data sets (compliance.testing strategies).
 
-Rules are loaded from rules/ at test time and chosen by family, subject kind and the fact fields
+Rules are loaded from the nhs-icb profile's packs at test time and chosen by family, subject kind and the fact fields
 their conditions read, never by a hard-coded count; a property whose rules are gone is skipped
 saying so. Each failure message shows hypothesis' shrunk data set as YAML and the outcomes that
 broke the property. HYPOTHESIS_PROFILE=thorough runs many more examples (see conftest.py).

@@ -1,4 +1,4 @@
-"""Boundaries on the real pack: a due date on as_of, exactly the quorum (synthetic cases: rules/nhs-icb/tests)."""
+"""Boundaries on the real pack: a due date on as_of, exactly the quorum (synthetic cases: src/compliance/packs/*/tests)."""
 
 import datetime as dt
 

@@ -1,6 +1,6 @@
 """Rule test cases: small data sets with the outcome each (rule, subject) must get.
 
-A case file lives in a ``tests/`` folder next to the rules it tests (``rules/nhs-icb/tests/*.yaml``)::
+A case file lives in a ``tests/`` folder next to the rules it tests (``src/compliance/packs/nhs-icb/tests/*.yaml``)::
 
     base:                      # optional: registers shared by every case in the file
       organisation: {name: Example ICB}
