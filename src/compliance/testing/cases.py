@@ -204,18 +204,29 @@ class SuiteResult:
             for rule_id, outcome in result.verified:
                 seen[rule_id].add(outcome)
         rows = []
-        for ruleset in self.rulesets.values():
-            for rule in sorted(ruleset.rules, key=lambda r: r.id):
-                needed = ["pass", "fail"] + (["not_applicable"] if rule.when_condition is not None else [])
-                got = seen.get(rule.id, set())
-                rows.append({"rule": rule.id, "family": rule.family_name, "needed": needed,
-                             "covered": [o for o in needed if o in got], "missing": [o for o in needed if o not in got]})
+        for rule in _own_rules(self.rulesets):
+            needed = ["pass", "fail"] + (["not_applicable"] if rule.when_condition is not None else [])
+            got = seen.get(rule.id, set())
+            rows.append({"rule": rule.id, "family": rule.family_name, "needed": needed,
+                         "covered": [o for o in needed if o in got], "missing": [o for o in needed if o not in got]})
         return rows
 
     def coverage_ratio(self) -> float:
         rows = self.coverage()
         needed = sum(len(r["needed"]) for r in rows)
         return 1.0 if not needed else sum(len(r["covered"]) for r in rows) / needed
+
+
+def _own_rules(rulesets: dict[Path, RuleSet]) -> list:
+    """Each rule once, counted for the packs whose cases ran: a pack's coverage is that of the
+    rules defined under its directory, not of the packs it ``extends:`` (whose own cases cover them)."""
+    out: dict[str, Any] = {}
+    for path, ruleset in rulesets.items():
+        root = Path(path).resolve()
+        own = [r for r in ruleset.rules if root.is_file() or root in Path(r.source_file).resolve().parents]
+        for rule in own or ruleset.rules:
+            out.setdefault(rule.id, rule)
+    return sorted(out.values(), key=lambda r: r.id)
 
 
 def run_suite(paths: list[Path], engine: str = "durable", ruleset_override: RuleSet | None = None,
