@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 
@@ -65,7 +67,7 @@ def read_pack(directory: Path) -> Pack:
     file = directory / PACK_FILE
     try:
         doc, _, yaml_problems = parse_yaml(read_text(file))
-    except (TextFileError, Exception) as exc:  # unreadable or not YAML: said, never a traceback
+    except (TextFileError, yaml.YAMLError, RecursionError) as exc:  # unreadable or not YAML: said, never a traceback
         raise PackError([(str(file), f"cannot be read as YAML: {exc}")]) from None
     if yaml_problems:
         raise PackError([(str(file), str(p)) for p in yaml_problems])
@@ -167,7 +169,7 @@ def profile_descriptions() -> dict[str, str]:
 
 
 def profile_packs(profile: str) -> list[str]:
-    """The packs a profile names; KeyError-free: PackError listing the known profiles."""
+    """The packs a profile names; PackError (listing the known profiles) for an unknown one."""
     profiles = load_profiles()
     if profile not in profiles:
         raise PackError([(str(PROFILES_FILE), f"unknown profile {profile!r}; expected one of {', '.join(profiles)}")])
