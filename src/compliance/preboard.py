@@ -99,10 +99,11 @@ class PreboardResult:
     actions: dict[str, Any]
     notes: list[str] = field(default_factory=list)
 
-    def failing(self, fail_on: str) -> bool:
-        """True when a fix is a failure at or above ``fail_on`` (errors and waivers never gate)."""
-        threshold = SEVERITY_ORDER.get(fail_on, 99)
-        return any(f.outcome == "fail" and SEVERITY_ORDER.get(f.severity, 0) >= threshold for f in self.fixes)
+    def failing(self, fail_on: str, count_unchecked: bool = True) -> bool:
+        """True when a fix is a failure (or, with ``count_unchecked``, an error) at or above ``fail_on``."""
+        from .outcomes.gate import fails_run  # noqa: PLC0415
+
+        return fails_run(self.fixes, fail_on, count_unchecked)
 
     def to_dict(self) -> dict[str, Any]:
         return {

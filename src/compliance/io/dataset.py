@@ -53,6 +53,9 @@ class LoadedDataset:
     data: GovernanceData
     issues: list[LoadIssue] = field(default_factory=list)
     locations: dict[tuple[str, str], str] = field(default_factory=dict)  # (register, id) -> "file:line"
+    # registers with a file in the data set; a file present but empty is "kept, no entries",
+    # no file is "not supplied" and the rules that need it are not checked (engine/coverage.py)
+    supplied: set[str] = field(default_factory=lambda: set(REGISTERS))
 
     @property
     def ok(self) -> bool:
@@ -154,7 +157,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
         issues += ref_issues
         if not ref_issues:
             break
-    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations)
+    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations, set(files))
     if strict and loaded.issues:
         raise DatasetError(loaded.issues)
     return loaded

@@ -67,6 +67,35 @@ def param_type(value: Any) -> str:
     return "a text"
 
 
+class Requires(BaseModel):
+    """What a rule needs beyond what its conditions read (engine/coverage.py derives the rest)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registers: list[str] = Field(default_factory=list, description="registers the data set must supply")
+    questions: list[str] = Field(default_factory=list, description="cover-sheet questions the organisation's form must ask")
+
+    @field_validator("registers")
+    @classmethod
+    def _known_registers(cls, value: list[str]) -> list[str]:
+        from ..model import REGISTERS  # noqa: PLC0415
+
+        unknown = [r for r in value if r not in REGISTERS]
+        if unknown:
+            raise ValueError(f"unknown register(s) {unknown}; expected some of: {', '.join(REGISTERS)}")
+        return value
+
+    @field_validator("questions")
+    @classmethod
+    def _known_questions(cls, value: list[str]) -> list[str]:
+        from ..model.organisation import COVER_SHEET_QUESTIONS  # noqa: PLC0415
+
+        unknown = [q for q in value if q not in COVER_SHEET_QUESTIONS]
+        if unknown:
+            raise ValueError(f"unknown cover-sheet question(s) {unknown}; expected some of: {', '.join(COVER_SHEET_QUESTIONS)}")
+        return value
+
+
 class Rule(BaseModel):
     """One compliance rule."""
 
@@ -88,6 +117,7 @@ class Rule(BaseModel):
     effective_from: UKDate | None = None
     effective_to: UKDate | None = None
     tags: list[str] = Field(default_factory=list)
+    requires: Requires | None = Field(default=None, description="registers and form questions needed beyond those the conditions read")
     max_waiver_days: int | None = Field(default=None, ge=1, description="longest a waiver of this rule may run, counted from its valid_from")
 
     _derived: list[Any] = PrivateAttr(default_factory=list)  # the rule set's derived values (rules.functions.Derived)
