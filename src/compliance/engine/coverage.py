@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any, Iterable
 
 from ..facts.kinds import FACT_MODELS, kind_fields
-from ..facts.records import sources
+from ..facts.records import record_kinds, sources
 from ..model import REGISTERS
 from ..model.organisation import COVER_SHEET_QUESTIONS
 from ..rules.conditions import COMPUTED, Relation, is_computed, walk
@@ -138,3 +138,76 @@ def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str,
                      "subjects": len(seen), "registers": sorted(rule_registers(rule))})
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("checked", "not_checked", "not_applicable")}
     return {"rules": rows, "counts": counts}
+
+
+# Subject kinds whose subject id is the id of one record of a register (the rest are parts of a
+# record, and the record's own load error stands for them).
+SUBJECT_REGISTERS = {"meeting": "meetings", "risk": "risks", "paper": "papers"}
+
+
+def _record_key(raw: dict[str, Any]) -> str:
+    return str(raw.get("id", raw.get("ref", "")))
+
+
+def _join_field(kind: str, their: str, register: str) -> str | None:
+    """The raw field of a ``register`` record that a relation's ``their`` field on ``kind`` reads."""
+    for prefix, model in sources(kind, FACT_MODELS).items():
+        if model is REGISTERS[register] and their.startswith(prefix + "."):
+            rest = their[len(prefix) + 1:]
+            return rest if "." not in rest else None
+    return None
+
+
+def with_dropped(findings: list[Finding], rules: list[Rule], by_kind: dict[str, list[dict[str, Any]]],
+                 dropped: dict[str, list[dict[str, Any]]], as_of: dt.date) -> list[Finding]:
+    """``--keep-going``: a subject that depends on a record left out is an ``error`` naming it.
+
+    Two dependencies are generic: the subject *is* the dropped record (a meeting left out still
+    gets one error per rule on meetings, so its findings do not vanish), and a relation of the
+    rule joins the subject to a dropped record (a member whose declaration could not be loaded
+    has no known declaration: neither pass nor fail).
+    """
+    if not dropped:
+        return findings
+    by_rule = {r.id: r for r in rules}
+    out = []
+    for f in findings:
+        rule = by_rule.get(f.rule_id)
+        blame = _dropped_for(rule, f, by_kind, dropped) if rule is not None and f.outcome in ("pass", "fail", "not_applicable") else None
+        out.append(f.model_copy(update={"outcome": "error", "message": blame, "evidence": [],
+                                        "remediation": rule.remediation}) if blame else f)
+    seen = {(f.rule_id, f.subject.id) for f in out}
+    for rule in rules:
+        register = SUBJECT_REGISTERS.get(rule.applies_to) or record_kinds(FACT_MODELS).get(rule.applies_to)
+        for raw in dropped.get(register, []) if register else []:
+            key = _record_key(raw)
+            if key and (rule.id, key) not in seen:
+                seen.add((rule.id, key))
+                out.append(Finding(
+                    rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
+                    subject=Subject(kind=rule.applies_to, id=key, label=str(raw.get("name") or raw.get("title") or key)),
+                    outcome="error", message=f"{register} record {key} could not be loaded (see its load error), so this rule could not be decided for it",
+                    evidence=[], references=[r.model_dump(exclude_none=True) for r in rule.references],
+                    remediation="Correct the record and run again.", as_of=as_of.isoformat()))
+    out.sort(key=lambda f: (f.rule_id, f.subject.id))
+    return out
+
+
+def _dropped_for(rule: Rule, finding: Finding, by_kind: dict[str, list[dict[str, Any]]],
+                 dropped: dict[str, list[dict[str, Any]]]) -> str | None:
+    subject = next((s for s in by_kind.get(rule.applies_to, []) if s["id"] == finding.subject.id), None)
+    if subject is None:
+        return None
+    for cond in (rule.when_condition, rule.require_condition):
+        for leaf in walk(cond) if cond is not None else ():
+            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+            if not isinstance(spec, Relation):
+                continue
+            for register in kind_registers(spec.kind):
+                for raw in dropped.get(register, []):
+                    joins = [(_join_field(spec.kind, their, register), mine) for their, mine in spec.on]
+                    if all(field is not None and mine in subject and field in raw and str(raw[field]) == str(subject[mine])
+                           for field, mine in joins):
+                        return (f"depends on {register} record {_record_key(raw) or '(no id)'}, which could not be loaded "
+                                "(see its load error); not decided")
+    return None

@@ -108,11 +108,13 @@ def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, list
 
 def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
              param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable",
-             supplied: set[str] | None = None, asks: set[str] | None = None) -> list[Finding]:
+             supplied: set[str] | None = None, asks: set[str] | None = None,
+             dropped: dict[str, list[dict[str, Any]]] | None = None) -> list[Finding]:
     """One finding per (rule in force, subject of its kind), sorted by rule id then subject id.
 
     ``supplied`` names the registers the data set holds and ``asks`` the cover-sheet questions its
     form asks (None: all); a rule needing one that is missing is not run (``engine.coverage``).
+    ``dropped`` holds the records left out by ``--keep-going``; what depends on one is an error.
     """
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
@@ -126,7 +128,7 @@ def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
                 engine_says = engine_outcomes[f_index] if engine_outcomes is not None else None
                 findings.append(_finding(rule, params, when, require, fact, as_of, engine_says, errors, kind_plan.ctx))
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
-    return findings
+    return coverage.with_dropped(findings, rules, by_kind, dropped or {}, as_of)
 
 
 def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> tuple[str, list[dict[str, Any]]]:
