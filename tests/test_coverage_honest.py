@@ -243,3 +243,65 @@ def test_json_document_carries_coverage_and_amber_when_unchecked(tmp_path):
     assert doc["summary"]["unchecked_by_severity"].get("high")
     summary = {**doc["summary"], "failures_by_severity": {}, "by_outcome": {**doc["summary"]["by_outcome"], "fail": 0, "error": 0}}
     assert rag(summary) != "green"
+
+
+# -- properties over generated data sets (compliance.testing strategies) -------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from compliance.model import REGISTERS  # noqa: E402
+from compliance.testing import governance_data, write_dataset  # noqa: E402
+
+REMOVABLE = sorted(r for r in REGISTERS if r != "waivers")
+
+
+@settings(max_examples=8)
+@given(data=governance_data(as_of=AS_OF), register=st.sampled_from(REMOVABLE))
+def test_property_removing_a_register_never_passes_or_fails_what_needs_it(data, register):
+    with __import__("tempfile").TemporaryDirectory() as tmp:
+        full_dir = write_dataset(data, Path(tmp) / "full")
+        part_dir = write_dataset(data, Path(tmp) / "part")
+        for p in part_dir.iterdir():
+            if p.stem == register:
+                p.unlink()
+        full = run_loaded(load_dataset(full_dir, strict=False), RULESET, AS_OF, engine="reference").findings
+        loaded = load_dataset(part_dir, strict=False)
+        part = run_loaded(loaded, RULESET, AS_OF, engine="reference").findings
+    keys = [(f.rule_id, f.subject.id) for f in part]
+    assert len(keys) == len(set(keys))  # exactly one outcome per (rule, subject)
+    before = {(f.rule_id, f.subject.id): f.outcome for f in full}
+    needs = {r.id for r in RULESET.rules if register in coverage.rule_registers(r)}
+    for f in part:
+        if f.rule_id in needs:
+            assert f.outcome in ("not_checked", "error"), (register, f.rule_id, f.subject.id, f.outcome)
+        elif f.outcome in ("pass", "fail") and not f.rule_id.startswith("load."):
+            # a pass or fail left standing is one the full data gave too
+            assert before.get((f.rule_id, f.subject.id)) == f.outcome, (register, f.rule_id, f.subject.id)
+
+
+@settings(max_examples=8)
+@given(data=governance_data(as_of=AS_OF), pick=st.integers(min_value=0))
+def test_property_keep_going_never_turns_an_error_into_a_pass(data, pick):
+    """Break one record (an impossible date where it has a date); what was error stays error or
+    not decided, and nothing that depended on the record becomes a pass or fail it was not."""
+    import tempfile  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        full_dir = write_dataset(data, Path(tmp) / "full")
+        full = {(f.rule_id, f.subject.id): f.outcome
+                for f in run_loaded(load_dataset(full_dir, strict=False), RULESET, AS_OF, engine="reference").findings}
+        files = [p for p in sorted(full_dir.iterdir()) if p.stem not in ("organisation", "waivers")
+                 and "date: '" in p.read_text(encoding="utf-8")]
+        if not files:
+            return
+        target = files[pick % len(files)]
+        text = target.read_text(encoding="utf-8")
+        import re  # noqa: PLC0415
+        target.write_text(re.sub(r"date: '\d{4}-\d{2}-\d{2}'", "date: 31/02/2024", text, count=1), encoding="utf-8")
+        broken = run_loaded(load_dataset(full_dir, strict=False), RULESET, AS_OF, engine="reference").findings
+    for f in broken:
+        was = full.get((f.rule_id, f.subject.id))
+        if was == "error":
+            assert f.outcome != "pass", (f.rule_id, f.subject.id)
+        if f.outcome in ("pass", "fail") and was is not None:
+            assert was == f.outcome, (f.rule_id, f.subject.id, was, f.outcome)
