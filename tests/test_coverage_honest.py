@@ -197,12 +197,8 @@ def _without(tmp_path: Path, register: str) -> Path:
     return target
 
 
-FULL = None
-
-
 def test_removing_each_register_touches_only_the_rules_that_need_it(tmp_path):
     """Each register of the shipped data set removed in turn (reference engine, one rules load)."""
-    global FULL
     full = outcomes_of(REAL)
     registers = sorted(p.stem for p in REAL.iterdir() if p.stem != "expected" and p.stem != "organisation")
     for register in registers:
@@ -305,3 +301,24 @@ def test_property_keep_going_never_turns_an_error_into_a_pass(data, pick):
             assert f.outcome != "pass", (f.rule_id, f.subject.id)
         if f.outcome in ("pass", "fail") and was is not None:
             assert was == f.outcome, (f.rule_id, f.subject.id, was, f.outcome)
+
+
+def test_preboard_lists_unchecked_declarations_and_gates_on_them(dataset):
+    import json  # noqa: PLC0415
+
+    (dataset / "declarations.yaml").unlink()
+    args = ["preboard", str(dataset), "--meeting", "board-2024-10-17", "--rules", str(ROOT / "rules" / "nhs-icb" / "conflicts.yaml")]
+    result = CliRunner().invoke(main, args + ["--format", "json"])
+    fixes = json.loads(result.output)["fixes"]
+    assert result.exit_code == 1 and fixes and {f["outcome"] for f in fixes} == {"not_checked"}
+    assert CliRunner().invoke(main, args + ["--no-fail-on-unchecked"]).exit_code == 0
+
+
+def test_batch_counts_unchecked_towards_fail_on(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = synthetic(tmp_path / "a")
+    second = synthetic(tmp_path / "b", declarations=None)
+    args = ["check", str(first), str(second), "--rules", str(ROOT / "rules" / "nhs-icb" / "conflicts.yaml"), "--as-of", AS_OF.isoformat()]
+    assert CliRunner().invoke(main, args).exit_code == 1
+    assert CliRunner().invoke(main, args + ["--no-fail-on-unchecked"]).exit_code == 0

@@ -146,7 +146,7 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
         for f in findings:
             if f["subject"]["id"] not in subjects.get(f["subject"]["kind"], ()):
                 continue
-            if f["outcome"] in ("fail", "error"):
+            if f["outcome"] in ("fail", "error", "not_checked"):
                 # one body per check: "(Board name)" on membership labels says nothing here; an
                 # action is known by its reference
                 label = f["subject"]["id"] if area == "actions" else f["subject"]["label"].removesuffix(f" ({body.name})")
