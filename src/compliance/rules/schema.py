@@ -75,24 +75,16 @@ class Requires(BaseModel):
     registers: list[str] = Field(default_factory=list, description="registers the data set must supply")
     questions: list[str] = Field(default_factory=list, description="cover-sheet questions the organisation's form must ask")
 
-    @field_validator("registers")
+    @field_validator("registers", "questions")
     @classmethod
-    def _known_registers(cls, value: list[str]) -> list[str]:
-        from ..model import REGISTERS  # noqa: PLC0415
-
-        unknown = [r for r in value if r not in REGISTERS]
-        if unknown:
-            raise ValueError(f"unknown register(s) {unknown}; expected some of: {', '.join(REGISTERS)}")
-        return value
-
-    @field_validator("questions")
-    @classmethod
-    def _known_questions(cls, value: list[str]) -> list[str]:
+    def _known(cls, value: list[str], info: Any) -> list[str]:
+        from ..model import REGISTERS  # noqa: PLC0415 - model imports nothing from rules; keep it so
         from ..model.organisation import COVER_SHEET_QUESTIONS  # noqa: PLC0415
 
-        unknown = [q for q in value if q not in COVER_SHEET_QUESTIONS]
+        allowed, what = (tuple(REGISTERS), "register") if info.field_name == "registers" else (COVER_SHEET_QUESTIONS, "cover-sheet question")
+        unknown = [v for v in value if v not in allowed]
         if unknown:
-            raise ValueError(f"unknown cover-sheet question(s) {unknown}; expected some of: {', '.join(COVER_SHEET_QUESTIONS)}")
+            raise ValueError(f"unknown {what}(s) {unknown}; expected some of: {', '.join(allowed)}")
         return value
 
 
