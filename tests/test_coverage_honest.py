@@ -64,23 +64,23 @@ def outcomes_of(path: Path, engine: str = "reference", **kw) -> dict[tuple[str, 
 
 def test_no_declarations_register_is_not_checked_never_fail(tmp_path):
     found = outcomes_of(synthetic(tmp_path, declarations=None))
-    mine = [f for (rid, _), f in found.items() if rid == "nhs-icb.conflicts.member-has-declaration"]
+    mine = [f for (rid, _), f in found.items() if rid == "nhs.conflicts.member-has-declaration"]
     assert mine and {f.outcome for f in mine} == {"not_checked"}
     assert all(f.message == "not checked: no declarations register in the data set" for f in mine)
     # rules on the declarations themselves have no subjects: one coverage finding each
-    interest = [f for (rid, _), f in found.items() if rid == "nhs-icb.conflicts.interest-has-period"]
+    interest = [f for (rid, _), f in found.items() if rid == "nhs.conflicts.interest-has-period"]
     assert [(f.subject.id, f.outcome) for f in interest] == [("(data set)", "not_checked")]
 
 
 def test_empty_declarations_file_means_kept_with_no_entries(tmp_path):
     found = outcomes_of(synthetic(tmp_path, declarations=[]))
-    mine = {f.outcome for (rid, _), f in found.items() if rid == "nhs-icb.conflicts.member-has-declaration"}
+    mine = {f.outcome for (rid, _), f in found.items() if rid == "nhs.conflicts.member-has-declaration"}
     assert mine == {"fail"}  # the register is kept and nobody is on it: a true failure
 
 
 def test_risks_without_scores_are_never_failed(tmp_path):
     found = outcomes_of(synthetic(tmp_path))
-    scored = found[("nhs-icb.risk.scored-latest-period", "R1")]
+    scored = found[("nhs.risk.scored-latest-period", "R1")]
     assert scored.outcome == "error"
 
 
@@ -136,7 +136,7 @@ def test_requires_adds_to_what_is_derived(tmp_path):
          "require": {"field": "paper.title", "exists": True}, "message": "m"}]}), encoding="utf-8")
     (loaded,) = load_rules(rule).rules
     assert coverage.rule_registers(loaded) == {"papers", "risks"}
-    assert coverage.rule_registers(RULE["nhs-icb.conflicts.member-has-declaration"]) >= {"bodies", "people", "declarations"}
+    assert coverage.rule_registers(RULE["nhs.conflicts.member-has-declaration"]) >= {"bodies", "people", "declarations"}
 
 
 def test_exit_codes_count_unchecked_unless_switched_off(tmp_path):
@@ -167,7 +167,7 @@ def test_keep_going_bad_declaration_makes_that_member_an_error(dataset):
     (dataset / "declarations.yaml").write_text(text.replace("declared_on: '2024-09-20'", "declared_on: 31/02/2024", 1), encoding="utf-8")
     full = outcomes_of(REAL)
     found = outcomes_of(dataset, keep_going=True)
-    key = ("nhs-icb.conflicts.member-has-declaration", "icb-board/buki-adeyemo")
+    key = ("nhs.conflicts.member-has-declaration", "icb-board/buki-adeyemo")
     assert full[key].outcome == "pass" and found[key].outcome == "error" and "doi-buki-adeyemo" in found[key].message
     for k, f in found.items():  # nothing else moved to pass or fail
         if k in full and f.outcome in ("pass", "fail"):
@@ -235,7 +235,7 @@ def test_json_document_carries_coverage_and_amber_when_unchecked(tmp_path):
     doc = finalise(run, RULESET)
     assert doc["schema_version"] == "2"
     rows = {r["rule_id"]: r for r in doc["coverage"]["rules"]}
-    assert rows["nhs-icb.conflicts.member-has-declaration"]["status"] == "not_checked"
+    assert rows["nhs.conflicts.member-has-declaration"]["status"] == "not_checked"
     assert doc["summary"]["unchecked_by_severity"].get("high")
     summary = {**doc["summary"], "failures_by_severity": {}, "by_outcome": {**doc["summary"]["by_outcome"], "fail": 0, "error": 0}}
     assert rag(summary) != "green"
