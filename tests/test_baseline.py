@@ -49,9 +49,9 @@ def test_a_waived_failure_is_still_failing_so_not_resolved():
 @pytest.mark.parametrize("document, words", [
     ([], "not a compliance document"),
     ({"findings": []}, "not a compliance document"),
-    ({"schema_version": "0", "findings": []}, "schema_version '1'"),
-    ({"schema_version": "1", "findings": {}}, "'findings' is not a list"),
-    ({"schema_version": "1", "findings": [{"rule_id": "r", "outcome": "fail"}, {"rule_id": 3, "subject": {"id": "s"}, "outcome": "fail"}]},
+    ({"schema_version": "0", "findings": []}, "schema_version '2'"),
+    ({"schema_version": "2", "findings": {}}, "'findings' is not a list"),
+    ({"schema_version": "2", "findings": [{"rule_id": "r", "outcome": "fail"}, {"rule_id": 3, "subject": {"id": "s"}, "outcome": "fail"}]},
      "2 malformed finding(s): findings[0]: field 'subject.id'"),
 ])
 def test_unusable_baselines_are_rejected_with_the_reason(document, words):
@@ -62,7 +62,7 @@ def test_unusable_baselines_are_rejected_with_the_reason(document, words):
 
 def test_load_baseline_names_the_file_and_line_of_bad_json(tmp_path):
     path = tmp_path / "prev.json"
-    path.write_text('{"schema_version": "1",\n "findings": [,]}')
+    path.write_text('{"schema_version": "2",\n "findings": [,]}')
     with pytest.raises(BaselineError, match=r"prev.json: line 2: not valid JSON"):
         load_baseline(path)
     with pytest.raises(BaselineError, match="no such file"):

@@ -32,7 +32,7 @@ def test_json_output_is_byte_identical_across_runs():
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     doc = json.loads(first.stdout)
-    assert doc["schema_version"] == "1" and doc["summary"]["total"] == len(doc["findings"])
+    assert doc["schema_version"] == "2" and doc["summary"]["total"] == len(doc["findings"])
 
 
 def test_real_pack_findings_a_board_secretary_would_raise():

@@ -82,6 +82,7 @@ def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool, str | 
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
     from .outcomes import finalise
+    from .outcomes.gate import gating
     from .pipeline import run_check
 
     dataset, rules_paths, as_of, keep_going, engine, use_waivers, output = task
@@ -98,7 +99,7 @@ def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool, str | 
     from .report import render_json
 
     write_atomic(Path(output), render_json(document))
-    failing = [{"severity": f["severity"], "outcome": f["outcome"]} for f in document["findings"] if f["outcome"] == "fail"]
+    failing = [{"severity": f["severity"], "outcome": f["outcome"]} for f in document["findings"] if gating(f["outcome"])]
     return DatasetOutcome(dataset, None, summary={**document["summary"], "failing": failing}, output=output)
 
 

@@ -20,9 +20,37 @@ EXTENSIONS = {".json": "json", ".xml": "junit", ".csv": "csv", ".sarif": "sarif"
 
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group: an unexpected exception exits 3 with one line (a traceback with --debug).
+
+    Exit codes: 0 nothing at or above --fail-on; 1 failures (and, unless --no-fail-on-unchecked,
+    errors and not-checked rules) at or above --fail-on; 2 bad input or bad rules; 3 an internal error.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place an unexpected error is turned into exit 3
+            if ctx.params.get("debug") or os.environ.get("COMPLIANCE_DEBUG"):
+                raise
+            where = exc.__traceback__
+            while where is not None and where.tb_next is not None:
+                where = where.tb_next
+            at = f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else ""
+            click.echo(f"internal error: {type(exc).__name__}: {exc}{at}; please report it with the command and "
+                       "`compliance --debug ...` output (the traceback)", err=True)
+            sys.exit(3)
+
+
+UNCHECKED_HELP = "errors and not-checked rules do not count towards --fail-on (by default they do, at their rule's severity)"
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="compliance")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="on an internal error, print the traceback (exit 3 either way)")
+def main(debug: bool) -> None:
     """Check board governance records against compliance rules written in YAML."""
 
 
@@ -39,6 +67,7 @@ def main() -> None:
 @click.option("--family", "families", multiple=True, help="evaluate only rules of this family (repeatable)")
 @click.option("--min-severity", type=click.Choice(["info", "low", "medium", "high", "critical"]), help="evaluate only rules of at least this severity")
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a failure at or above this severity")
+@click.option("--no-fail-on-unchecked", "pass_unchecked", is_flag=True, help=UNCHECKED_HELP)
 @click.option("--keep-going", is_flag=True, help="evaluate the valid records; report invalid ones as error findings")
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True, help="durable: durable-rules decides, the reference evaluator cross-checks")
 @click.option("--all", "show_all", is_flag=True, help="list passes and not-applicable findings in the table too")
@@ -47,7 +76,7 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="with several data sets: evaluate them in this many processes")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="with several data sets: write each one's JSON document here; the report keeps only summaries")
 def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, skip_rules, families, min_severity, fail_on,
-          keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
+          pass_unchecked, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
     """Evaluate DATASET against the rules and print one finding per (rule, subject).
 
     Several data sets (DATASET... or a directory of data sets) are evaluated independently,
@@ -59,7 +88,8 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
                              and any(is_dataset(p) for p in datasets[0].iterdir() if p.is_dir())):
         if len(outs) > 1 or only_rules or skip_rules or families or min_severity:
             _fail("--out (more than once) and rule selection work on one data set at a time", [])
-        _check_many(datasets, rules_paths, as_of, fmt, outs[0] if outs else None, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir)
+        _check_many(datasets, rules_paths, as_of, fmt, outs[0] if outs else None, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir,
+                    not pass_unchecked)
     if out_dir:
         _fail("--out-dir is for several data sets; with one, use --out", [])
     dataset = datasets[0]
@@ -85,7 +115,7 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
         click.echo(_render_check(fmt, document, show_all, dataset, colour=use_colour), nl=False, color=use_colour or None)
     if targets or fmt == "table":  # a machine format on stdout stays exactly the document, even with 2>&1
         click.echo(summary_line(document["summary"], time.perf_counter() - started), err=True)
-    sys.exit(_exit_code(document["findings"], fail_on))
+    sys.exit(_exit_code(document["findings"], fail_on, not pass_unchecked))
 
 
 def _out_target(spec: str, default: str) -> tuple[str, Path]:
@@ -159,7 +189,8 @@ def _write_out(path: Path, text: str) -> None:
         _fail(f"--out {path}: cannot be written ({exc.strerror or exc})", [])
 
 
-def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
+def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir,
+                count_unchecked=True):
     """Several data sets: one combined report (compliance.batch); exit 2 if any could not be loaded."""
     from .batch import BatchError, check_many, combine, expand, render_table as render_batch
     from .report import render_json
@@ -187,15 +218,15 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
             click.echo(f"{r.path}: {len(r.problems)} problem(s) loading the data set (use --keep-going to report them as findings)", err=True)
     if any(r.problems for r in results):
         sys.exit(2)
-    sys.exit(max((_exit_code(r.document["findings"] if r.document else r.summary["failing"], fail_on) for r in results), default=0))
+    sys.exit(max((_exit_code(r.document["findings"] if r.document else r.summary["failing"], fail_on, count_unchecked)
+                  for r in results), default=0))
 
 
-def _exit_code(findings: list[dict], fail_on: str) -> int:
-    """1 when a finding fails at or above ``fail_on``; ``waived`` and ``error`` never count."""
-    from .rules import SEVERITY_ORDER
+def _exit_code(findings: list[dict], fail_on: str, count_unchecked: bool = True) -> int:
+    """1 when a finding fails the run at or above ``fail_on`` (``outcomes.gate``); ``waived`` never counts."""
+    from .outcomes.gate import fails_run
 
-    threshold = SEVERITY_ORDER.get(fail_on, 99)
-    return 1 if any(f["outcome"] == "fail" and SEVERITY_ORDER.get(f["severity"], 0) >= threshold for f in findings) else 0
+    return 1 if fails_run(findings, fail_on, count_unchecked) else 0
 
 
 def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = False, engine: str = "durable"):
@@ -305,8 +336,9 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
 @click.option("--as-of", callback=_date, help="the date of the check [default: the meeting date]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a fix is a failure at or above this severity")
+@click.option("--no-fail-on-unchecked", "pass_unchecked", is_flag=True, help=UNCHECKED_HELP)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True)
-def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, engine):
+def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, pass_unchecked, engine):
     """Before a meeting: quorum with the apologies so far, declarations, papers, actions; fixes first."""
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError, load_dataset
@@ -326,7 +358,7 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, engine):
     except EngineUnavailable as exc:
         _fail(str(exc), [])
     click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if fmt == "json" else render_text(result), nl=fmt == "json")
-    sys.exit(1 if result.failing(fail_on) else 0)
+    sys.exit(1 if result.failing(fail_on, not pass_unchecked) else 0)
 
 
 @main.group()

@@ -56,7 +56,9 @@ def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engin
     """``run_check`` for a data set already loaded (a caller that read it to choose ``as_of``)."""
     check_params(ruleset, loaded)
     facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules))
-    findings = evaluate(ruleset.rules, facts, as_of, loaded.rule_params, engine=engine)
+    findings = evaluate(ruleset.rules, facts, as_of, loaded.rule_params, engine=engine,
+                        supplied=loaded.supplied, asks=set(loaded.data.organisation.cover_sheet.asks),
+                        dropped=loaded.dropped)
     findings += load_error_findings(loaded.issues, as_of)
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
     return CheckRun(Path(loaded.path), as_of, loaded, facts, findings)

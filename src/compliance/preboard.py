@@ -99,10 +99,11 @@ class PreboardResult:
     actions: dict[str, Any]
     notes: list[str] = field(default_factory=list)
 
-    def failing(self, fail_on: str) -> bool:
-        """True when a fix is a failure at or above ``fail_on`` (errors and waivers never gate)."""
-        threshold = SEVERITY_ORDER.get(fail_on, 99)
-        return any(f.outcome == "fail" and SEVERITY_ORDER.get(f.severity, 0) >= threshold for f in self.fixes)
+    def failing(self, fail_on: str, count_unchecked: bool = True) -> bool:
+        """True when a fix is a failure (or, with ``count_unchecked``, an error) at or above ``fail_on``."""
+        from .outcomes.gate import fails_run  # noqa: PLC0415
+
+        return fails_run(self.fixes, fail_on, count_unchecked)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,7 +146,7 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
         for f in findings:
             if f["subject"]["id"] not in subjects.get(f["subject"]["kind"], ()):
                 continue
-            if f["outcome"] in ("fail", "error"):
+            if f["outcome"] in ("fail", "error", "not_checked"):
                 # one body per check: "(Board name)" on membership labels says nothing here; an
                 # action is known by its reference
                 label = f["subject"]["id"] if area == "actions" else f["subject"]["label"].removesuffix(f" ({body.name})")

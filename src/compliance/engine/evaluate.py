@@ -12,7 +12,7 @@ from ..facts.kinds import from_day
 from ..rules.conditions import All, Condition, Not, fields_of, is_computed, resolve, to_nnf
 from ..rules.loader import field_type_of, template_names
 from ..rules.schema import Rule
-from . import computed, durable_engine, reference
+from . import computed, coverage, durable_engine, reference
 from .findings import Finding, Subject
 
 ENGINES = ("durable", "reference")
@@ -107,9 +107,19 @@ def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, list
 
 
 def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
-             param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable") -> list[Finding]:
-    """One finding per (rule in force, subject of its kind), sorted by rule id then subject id."""
-    findings: list[Finding] = []
+             param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable",
+             supplied: set[str] | None = None, asks: set[str] | None = None,
+             dropped: dict[str, list[dict[str, Any]]] | None = None) -> list[Finding]:
+    """One finding per (rule in force, subject of its kind), sorted by rule id then subject id.
+
+    ``supplied`` names the registers the data set holds and ``asks`` the cover-sheet questions its
+    form asks (None: all); a rule needing one that is missing is not run (``engine.coverage``).
+    ``dropped`` holds the records left out by ``--keep-going``; what depends on one is an error.
+    """
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fact in facts:
+        by_kind[fact["kind"]].append(fact)
+    rules, findings = coverage.split([r for r in rules if r.in_force(as_of)], by_kind, supplied, asks, as_of)
     for kind_plan in plan(rules, facts, as_of, param_overrides):
         decided, errors = decide(kind_plan, "durable") if engine == "durable" else (None, [])
         for i, (rule, params, when, require) in enumerate(kind_plan.rules):
@@ -118,7 +128,7 @@ def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
                 engine_says = engine_outcomes[f_index] if engine_outcomes is not None else None
                 findings.append(_finding(rule, params, when, require, fact, as_of, engine_says, errors, kind_plan.ctx))
     findings.sort(key=lambda f: (f.rule_id, f.subject.id))
-    return findings
+    return coverage.with_dropped(findings, rules, by_kind, dropped or {}, as_of)
 
 
 def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> tuple[str, list[dict[str, Any]]]:

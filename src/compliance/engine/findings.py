@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Outcome = Literal["pass", "fail", "error", "not_applicable", "waived"]
-OUTCOMES = ("fail", "error", "pass", "not_applicable", "waived")
+# not_checked: the data set does not supply a register the rule needs (engine/coverage.py)
+Outcome = Literal["pass", "fail", "error", "not_checked", "not_applicable", "waived"]
+OUTCOMES = ("fail", "error", "not_checked", "pass", "not_applicable", "waived")
 
 
 class Subject(BaseModel):

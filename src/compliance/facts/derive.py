@@ -148,13 +148,16 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             voting_members=len(voting) if members else None,
             present_voting=len(present) if has_attendance else None,
             quorum_min_present=_quorum_head_count(body, len(voting)),
-            quorum_defined=body.quorum is not None,
+            # a body with members but no quorum specification: whether it was quorate is unknown
+            # (an error naming the body), not "the quorum rules do not apply"
+            quorum_defined=True if body.quorum is not None else (None if members else False),
             deputies_present=len(deputies) if has_attendance else None, deputies_count=counts_deputy,
             minutes_in_dataset=meeting.minutes is not None,
             quoracy_confirmed=meeting.quoracy_confirmed,
             members_expected=len(members) if members else None,
             members_recorded=len(recorded) if has_attendance else None,
-            members_unrecorded=(len(members) - len(recorded)) if has_attendance else None,
+            # unknown membership (no members on the date) leaves it unknown, never a vacuous 0
+            members_unrecorded=(len(members) - len(recorded)) if has_attendance and members else None,
             unrecorded_names=", ".join(ctx.name(p) for p in members if p not in recorded) if has_attendance else "",
             attendance_entries=len(meeting.attendance),
         ), {"meeting": meeting}
@@ -217,7 +220,8 @@ def _risks(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         yield RiskFact(
             kind="risk", id=risk.id, label=f"{risk.id} {risk.title}", as_of=ctx.as_of_day, title=risk.title,
             latest_period=latest.period if latest else None, framework_latest_period=framework_latest,
-            scored_latest_period=bool(latest and latest.period == framework_latest),
+            # no risk scored anywhere: the framework's latest period is unknown, so is this (an error, not a fail)
+            scored_latest_period=bool(latest and latest.period == framework_latest) if framework_latest else None,
             likelihood=latest.likelihood if latest else None, consequence=latest.consequence if latest else None,
             score=latest.likelihood * latest.consequence if latest else None,
             stated_score=latest.score if latest else None, band=latest.band if latest else None,

@@ -64,6 +64,12 @@ class LoadedDataset:
         for rid, params in (self.config.rule_params if self.config else {}).items():
             merged[rid] = {**merged.get(rid, {}), **params}
         return merged
+    # registers with a file in the data set; a file present but empty is "kept, no entries",
+    # no file is "not supplied" and the rules that need it are not checked (engine/coverage.py)
+    supplied: set[str] = field(default_factory=lambda: set(REGISTERS))
+    # records left out (``--keep-going``), as written: register -> [raw fields]; the subjects that
+    # depend on one become errors naming it, never a pass or fail (engine/coverage.py)
+    dropped: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -91,8 +97,10 @@ def _validation_issues(file: str, where: str, register: str, record_id: str, exc
     return issues
 
 
-def _validate(model: type[BaseModel], file: str, register: str, records: list[tuple[str, Any]]) -> tuple[list[tuple[str, BaseModel]], list[LoadIssue]]:
+def _validate(model: type[BaseModel], file: str, register: str, records: list[tuple[str, Any]],
+              dropped: list[dict[str, Any]] | None = None) -> tuple[list[tuple[str, BaseModel]], list[LoadIssue]]:
     valid, issues = [], []
+    dropped = [] if dropped is None else dropped
     for where, raw in records:
         record_id = str(raw.get("id", raw.get("ref", ""))) if isinstance(raw, dict) else ""
         if not isinstance(raw, dict):
@@ -102,6 +110,7 @@ def _validate(model: type[BaseModel], file: str, register: str, records: list[tu
             valid.append((where, model.model_validate(raw)))
         except ValidationError as exc:
             issues.extend(_validation_issues(file, where, register, record_id, exc))
+            dropped.append(raw)
     return valid, issues
 
 
@@ -129,6 +138,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
     registers: dict[str, list[BaseModel]] = {}
     locations: dict[tuple[str, str], str] = {}
     files: dict[str, str] = {}
+    dropped: dict[str, list[dict[str, Any]]] = {}
     for register, model in REGISTERS.items():
         allowed = STRUCTURED + (TABULAR if register in TABLE_REGISTERS else ())
         file_path, found_issues = _find(directory, register, allowed)
@@ -148,7 +158,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
             raw, read_issues = read_structured(file_path, register)
             issues += read_issues
             records = [(r.location, r.data) for r in raw] if isinstance(raw, list) else []
-        valid, v_issues = _validate(model, file_path.name, register, records)
+        valid, v_issues = _validate(model, file_path.name, register, records, dropped.setdefault(register, []))
         issues += v_issues
         for where, record in valid:
             key = getattr(record, "id", None) or getattr(record, "ref", None) or getattr(record, "key", "")
@@ -161,15 +171,20 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
     # Dropping a record can leave others pointing at it (a bad person -> the body listing them ->
     # that body's meetings -> their papers), so check again until nothing more is dropped.
     while True:
+        before = data
         ref_issues, data = _check_references(data, files, locations)
         issues += ref_issues
         if not ref_issues:
             break
+        for register in REGISTERS:  # what the reference check left out, as the rules would read it
+            kept = {id(r) for r in getattr(data, register)}
+            dropped.setdefault(register, []).extend(r.model_dump(mode="json") for r in getattr(before, register) if id(r) not in kept)
     try:
         config = read_config(directory)
     except DatasetError as exc:
         config, issues = None, issues + exc.issues
-    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations, config)
+    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations, config=config, supplied=set(files),
+                           dropped={r: d for r, d in dropped.items() if d})
     if strict and loaded.issues:
         raise DatasetError(loaded.issues)
     return loaded

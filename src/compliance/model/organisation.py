@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -27,6 +27,23 @@ class RiskBand(Record):
     max: int = Field(ge=1, le=25)
 
 
+# The questions of a paper's cover sheet (the Paper fields a form asks); a rule reading
+# ``paper.<question>`` needs the organisation's form to ask it (engine/coverage.py).
+COVER_SHEET_QUESTIONS = ("purposes", "within_delegated_limits", "conflict", "financial_impact", "dpia", "eia", "qia",
+                         "undertakings", "linked_risks", "history", "executive_summary", "recommendations")
+CoverSheetQuestion = Literal["purposes", "within_delegated_limits", "conflict", "financial_impact", "dpia", "eia", "qia",
+                             "undertakings", "linked_risks", "history", "executive_summary", "recommendations"]
+
+
+class CoverSheetForm(Record):
+    """The questions the organisation's paper cover-sheet form asks."""
+
+    asks: list[CoverSheetQuestion] = Field(
+        default_factory=lambda: list(COVER_SHEET_QUESTIONS),
+        description="the questions the form asks; a rule on a question the form does not ask is not applicable",
+    )
+
+
 class Organisation(Record):
     """Organisation-level settings: financial year, role groups, risk appetite, rule parameters."""
 
@@ -41,6 +58,10 @@ class Organisation(Record):
     risk_bands: list[RiskBand] = Field(default_factory=list, description="score ranges and their labels")
     rule_params: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="rule id -> parameter overrides for this organisation"
+    )
+    cover_sheet: CoverSheetForm = Field(
+        default_factory=CoverSheetForm,
+        description="the cover-sheet form's questions; when absent, every question (as the shipped ICB form asks)",
     )
     source: Source | None = None
     note: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine import coverage
 from ..pipeline import CheckRun
 from ..report.document import build_document
 from ..rules.loader import RuleSet
@@ -19,6 +20,7 @@ def finalise(run: CheckRun, ruleset: RuleSet, *, use_waivers: bool = True,
     Raises ``BaselineError`` when the baseline is not a compliance document of this schema version.
     """
     findings = run.findings
+    covered = coverage.summary(ruleset.rules, findings, run.as_of)
     waivers = changes = None
     if use_waivers:
         resolution = apply_waivers(findings, run.loaded.data.waivers, ruleset.rules, run.as_of)
@@ -27,4 +29,4 @@ def finalise(run: CheckRun, ruleset: RuleSet, *, use_waivers: bool = True,
         comparison = compare(findings, baseline, ruleset.renamed())
         findings, changes = comparison.findings, comparison.section()
     return build_document(run.dataset.name, run.as_of.isoformat(), ruleset.digest, findings,
-                          waivers=waivers, changes=changes)
+                          waivers=waivers, changes=changes, coverage=covered)

@@ -8,26 +8,31 @@ from typing import Any
 from .. import __version__
 from ..engine.findings import OUTCOMES, Finding
 
-SCHEMA_VERSION = "1"
+# 2: the outcome not_checked, summary.unchecked_by_severity and the coverage section
+SCHEMA_VERSION = "2"
 
 
 def summarise(findings: list[Finding]) -> dict[str, Any]:
     outcomes = Counter(f.outcome for f in findings)
     fails = Counter(f.severity for f in findings if f.outcome == "fail")
+    unchecked = Counter(f.severity for f in findings if f.outcome == "not_checked")
     return {
         "total": len(findings),
         "by_outcome": {o: outcomes.get(o, 0) for o in OUTCOMES},
         "failures_by_severity": dict(sorted(fails.items())),
+        "unchecked_by_severity": dict(sorted(unchecked.items())),
     }
 
 
 def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[Finding], *,
-                   waivers: dict[str, Any] | None = None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+                   waivers: dict[str, Any] | None = None, changes: dict[str, Any] | None = None,
+                   coverage: dict[str, Any] | None = None) -> dict[str, Any]:
     """The versioned document (see docs/report-format.md).
 
     ``waivers`` is the waiver resolution (None: waivers were not applied, ``--no-waivers``);
     ``changes`` is the comparison with a baseline (None: no baseline given). Both keys are always
-    present so every document has the same shape. Use ``compliance.outcomes.finalise`` rather than
+    present so every document has the same shape. ``coverage`` says which rules were checked and
+    which not, and why (``engine.coverage.summary``); None when the caller had no rules. Use ``compliance.outcomes.finalise`` rather than
     calling this directly, so waivers and baselines are applied the same way everywhere.
     """
     return {
@@ -40,4 +45,5 @@ def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[F
         "findings": [f.model_dump(mode="json") for f in findings],
         "waivers": waivers,
         "changes": changes,
+        "coverage": coverage,
     }

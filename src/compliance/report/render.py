@@ -11,8 +11,8 @@ from tabulate import tabulate
 
 from .text import one_line
 
-OUTCOME_COLOURS = {"fail": "red", "error": "yellow", "waived": "cyan", "pass": "green", "not_applicable": None}
-SUMMARY_WORDS = (("fail", "failed"), ("error", "errors"), ("waived", "waived"), ("pass", "passed"), ("not_applicable", "not applicable"))
+OUTCOME_COLOURS = {"fail": "red", "error": "yellow", "not_checked": "magenta", "waived": "cyan", "pass": "green", "not_applicable": None}
+SUMMARY_WORDS = (("fail", "failed"), ("error", "errors"), ("not_checked", "not checked"), ("waived", "waived"), ("pass", "passed"), ("not_applicable", "not applicable"))
 
 
 def render_json(document: dict[str, Any]) -> str:
@@ -45,7 +45,7 @@ def render_table(document: dict[str, Any], show_passes: bool = False, width: int
     if summary["failures_by_severity"]:
         head += ["", tabulate(list(summary["failures_by_severity"].items()), headers=["failures by severity", "count"])]
     changes = document.get("changes")
-    shown = [f for f in document["findings"] if show_passes or f["outcome"] in ("fail", "error", "waived")]
+    shown = [f for f in document["findings"] if show_passes or f["outcome"] in ("fail", "error", "not_checked", "waived")]
     headers = ["outcome", "severity", "rule", "subject", "message"] + (["change"] if changes else [])
     rows = [[f["outcome"], f["severity"], f["rule_id"], one_line(f["subject"]["label"]), one_line(f["message"])]
             + ([f.get("change") or ""] if changes else []) for f in shown]

@@ -46,12 +46,12 @@ def render_sarif(document: dict[str, Any], dataset_uri: str | None = None) -> st
     uri = (dataset_uri or document["dataset"]).rstrip("/") + "/"
     results = []
     for f in document["findings"]:
-        if f["outcome"] not in ("fail", "error", "waived"):
+        if f["outcome"] not in ("fail", "error", "not_checked", "waived"):
             continue
         result = {
             "ruleId": f["rule_id"], "ruleIndex": index[f["rule_id"]],
-            "kind": "review" if f["outcome"] == "error" else "fail",
-            "level": "warning" if f["outcome"] == "error" else LEVELS.get(f["severity"], "warning"),
+            "kind": "review" if f["outcome"] in ("error", "not_checked") else "fail",
+            "level": "warning" if f["outcome"] in ("error", "not_checked") else LEVELS.get(f["severity"], "warning"),
             "message": {"text": one_line(f"{f['subject']['label']}: {f['message']}")},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}},
                            "logicalLocations": [{"name": one_line(f["subject"]["label"]), "kind": "object",

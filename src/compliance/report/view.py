@@ -22,7 +22,8 @@ from .text import shorten
 RAG_RULE = (
     "Red: any failure of high or critical severity. "
     "Amber: any other failure, or any error (the evidence is incomplete). "
-    "Green: no failures and no errors. Waived failures are listed but do not set the rating."
+    "Green: no failures, no errors and every rule checked (never green while a rule could not be checked "
+    "for want of a register). Waived failures are listed but do not set the rating."
 )
 
 # How an attendance status is shown when the minutes give no mark of their own.
@@ -34,7 +35,7 @@ def rag(summary: dict[str, Any]) -> str:
     fails = summary.get("failures_by_severity", {})
     if any(SEVERITY_ORDER.get(sev, 0) >= SEVERITY_ORDER["high"] and n for sev, n in fails.items()):
         return "red"
-    if summary["by_outcome"].get("fail") or summary["by_outcome"].get("error"):
+    if summary["by_outcome"].get("fail") or summary["by_outcome"].get("error") or summary["by_outcome"].get("not_checked"):
         return "amber"
     return "green"
 
@@ -46,8 +47,12 @@ def rag_reason(summary: dict[str, Any]) -> str:
     failing, errors = summary["by_outcome"].get("fail", 0), summary["by_outcome"].get("error", 0)
     if serious:
         return f"{plural(serious, 'failure')} of high or critical severity, among {plural(failing, 'failure')} in all."
+    unchecked = summary["by_outcome"].get("not_checked", 0)
     if failing or errors:
-        return f"{plural(failing, 'failure')}, none of high severity; {plural(errors, 'finding')} could not be decided."
+        return (f"{plural(failing, 'failure')}, none of high severity; {plural(errors, 'finding')} could not be decided"
+                + (f"; {plural(unchecked, 'finding')} not checked (a register is not supplied)." if unchecked else "."))
+    if unchecked:
+        return f"No failures, but {plural(unchecked, 'finding')} not checked: the data set does not supply a register a rule needs."
     return "No failures, and every rule could be decided for every subject."
 
 
@@ -122,6 +127,7 @@ def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData,
         "rag_rule": RAG_RULE,
         "families": [_family(name, findings, rules) for name in families],
         "errors": [_error(f) for f in findings if f["outcome"] == "error"],
+        "coverage": _coverage(document.get("coverage")),
         "waivers": _waivers(document.get("waivers")),
         "changes": _changes(document.get("changes")),
         "appendix": _appendix(rules, findings),
@@ -129,6 +135,13 @@ def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData,
         "attendance": _attendance(data, findings, facts, rules),
         "trend": _trend(list(history or []) + [document], families),
     }
+
+
+def _coverage(section: dict[str, Any] | None) -> dict[str, Any]:
+    """The rules not checked (a register not supplied) or not applicable (a question not asked)."""
+    rows = (section or {}).get("rules", [])
+    return {"counts": (section or {}).get("counts", {}),
+            "unchecked": [r for r in rows if r["status"] != "checked"]}
 
 
 def _family_order(rules: list[Any], findings: list[dict]) -> list[str]:

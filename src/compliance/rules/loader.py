@@ -231,10 +231,10 @@ def _load_file(file: Path):
             yield (file, index, item)
     else:
         defaults, items = {}, doc
-    unknown_defaults = set(defaults) - {"family", "tags", "references"}
+    unknown_defaults = set(defaults) - {"family", "tags", "references", "requires"}
     if unknown_defaults:
         yield RuleIssue(str(file), "", f"unknown top-level key(s) {sorted(unknown_defaults)}; expected 'rules', "
-                        "'derived' and optionally family, tags, references")
+                        "'derived' and optionally family, tags, references, requires")
         return
     if limits.defaults_problems(defaults):
         yield from (RuleIssue(str(file), "", m) for m in limits.defaults_problems(defaults))

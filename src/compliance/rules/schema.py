@@ -67,6 +67,27 @@ def param_type(value: Any) -> str:
     return "a text"
 
 
+class Requires(BaseModel):
+    """What a rule needs beyond what its conditions read (engine/coverage.py derives the rest)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registers: list[str] = Field(default_factory=list, description="registers the data set must supply")
+    questions: list[str] = Field(default_factory=list, description="cover-sheet questions the organisation's form must ask")
+
+    @field_validator("registers", "questions")
+    @classmethod
+    def _known(cls, value: list[str], info: Any) -> list[str]:
+        from ..model import REGISTERS  # noqa: PLC0415 - model imports nothing from rules; keep it so
+        from ..model.organisation import COVER_SHEET_QUESTIONS  # noqa: PLC0415
+
+        allowed, what = (tuple(REGISTERS), "register") if info.field_name == "registers" else (COVER_SHEET_QUESTIONS, "cover-sheet question")
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise ValueError(f"unknown {what}(s) {unknown}; expected some of: {', '.join(allowed)}")
+        return value
+
+
 class Rule(BaseModel):
     """One compliance rule."""
 
@@ -88,6 +109,7 @@ class Rule(BaseModel):
     effective_from: UKDate | None = None
     effective_to: UKDate | None = None
     tags: list[str] = Field(default_factory=list)
+    requires: Requires | None = Field(default=None, description="registers and form questions needed beyond those the conditions read")
     max_waiver_days: int | None = Field(default=None, ge=1, description="longest a waiver of this rule may run, counted from its valid_from")
     formerly: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")]] = Field(
         default_factory=list, description="ids this rule had before a rename: waivers and baselines written with them still match")

@@ -1,0 +1,213 @@
+"""Coverage: a rule runs only on data that can answer it.
+
+Each rule needs some registers (derived from the fields and relations it reads, plus any its
+``requires:`` names) and, for cover-sheet rules, some questions of the organisation's form.
+When a register it needs is not supplied (no file in the data set; an empty file is "kept, no
+entries" and counts as supplied) the rule is **not checked**: each subject it would cover gets
+``not_checked`` with the reason, or, when no subject can be enumerated, one finding on the
+subject ``(data set)``. When the form does not ask a question the rule reads, each paper gets
+``not_applicable`` with that reason. Neither ever becomes a pass or a fail.
+
+Why this is Python and not a rule: it is the generic reading of every rule's requirements
+against what every data set states it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from ..facts.kinds import FACT_MODELS, kind_fields
+from ..facts.records import record_kinds, sources
+from ..model import REGISTERS
+from ..model.organisation import COVER_SHEET_QUESTIONS
+from ..rules.conditions import COMPUTED, Relation, is_computed, walk
+from ..rules.loader import reads, template_names
+from ..rules.schema import Rule
+from .findings import Finding, Subject
+
+DATASET_SUBJECT = Subject(kind="dataset", id="(data set)", label="(data set)")
+# the kinds whose subjects are papers, and the prefix under which a paper's questions are read
+QUESTION_PREFIX = "paper."
+
+
+def kind_registers(kind: str) -> set[str]:
+    """The registers a kind's facts are made from (a membership: bodies and people)."""
+    models = sources(kind, FACT_MODELS).values()
+    return {name for name, model in REGISTERS.items() if any(model is m for m in models)}
+
+
+def _fields(rule: Rule) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for cond in (rule.when_condition, rule.require_condition):
+        for kind, names in reads(cond, rule.applies_to).items():
+            out.setdefault(kind, set()).update(names)
+    out.setdefault(rule.applies_to, set()).update(template_names(rule.message) | template_names(rule.pass_message or ""))
+    return out
+
+
+def rule_registers(rule: Rule) -> set[str]:
+    """Every register ``rule`` needs: its subjects', each field's (a followed reference reads the
+    register it names), each related kind's, and those its ``requires:`` adds."""
+    needed = set(kind_registers(rule.applies_to))
+    for kind, names in _fields(rule).items():
+        needed |= kind_registers(kind)
+        specs = kind_fields(kind)
+        for name in names:
+            spec = specs.get(name)
+            register = spec.source.split(".")[0] if spec else ""
+            if register in REGISTERS:
+                needed.add(register)
+    for cond in (rule.when_condition, rule.require_condition):
+        for leaf in walk(cond) if cond is not None else ():
+            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+            if isinstance(spec, Relation):
+                needed |= kind_registers(spec.kind)
+    if rule.requires is not None:
+        needed |= set(rule.requires.registers)
+    return needed
+
+
+def rule_questions(rule: Rule) -> set[str]:
+    """The cover-sheet questions ``rule`` reads (``paper.<question>...``) or its ``requires:`` names."""
+    out = set(rule.requires.questions) if rule.requires is not None else set()
+    for names in _fields(rule).values():
+        for name in names:
+            head = name.removeprefix(QUESTION_PREFIX).split(".")[0] if name.startswith(QUESTION_PREFIX) else ""
+            if head in COVER_SHEET_QUESTIONS:
+                out.add(head)
+    return out
+
+
+def _register_words(registers: Iterable[str]) -> str:
+    names = sorted(registers)
+    return (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]) + (" registers" if len(names) > 1 else " register")
+
+
+def split(rules: list[Rule], by_kind: dict[str, list[dict[str, Any]]], supplied: set[str] | None,
+          asks: set[str] | None, as_of: dt.date) -> tuple[list[Rule], list[Finding]]:
+    """The rules the data can answer, and a finding for every subject of every rule it cannot.
+
+    ``supplied`` None means every register is supplied (data built in code); ``asks`` None means
+    the form asks every question.
+    """
+    runnable, findings = [], []
+    for rule in rules:
+        missing = rule_registers(rule) - supplied if supplied is not None else set()
+        unasked = rule_questions(rule) - asks if asks is not None else set()
+        if missing:
+            outcome, reason = "not_checked", f"not checked: no {_register_words(missing)} in the data set"
+        elif unasked:
+            outcome, reason = "not_applicable", ("not applicable: the organisation's cover-sheet form does not ask "
+                                                 + ", ".join(sorted(unasked)))
+        else:
+            runnable.append(rule)
+            continue
+        subjects = [Subject(kind=f["kind"], id=f["id"], label=f["label"]) for f in by_kind.get(rule.applies_to, [])]
+        if not subjects and outcome == "not_checked":
+            subjects = [DATASET_SUBJECT]
+        findings += [Finding(
+            rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name, subject=s,
+            outcome=outcome, message=reason, evidence=[], references=[r.model_dump(exclude_none=True) for r in rule.references],
+            remediation=("Supply the register (an empty file if the organisation keeps it and it has no entries) "
+                         "and run again.") if outcome == "not_checked" else "",
+            as_of=as_of.isoformat(),
+        ) for s in subjects]
+    return runnable, findings
+
+
+def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str, Any]:
+    """Which rules in force were checked and which not, and why (findings as models or dicts)."""
+    by_rule: dict[str, list[tuple[str, str]]] = {}
+    for f in findings:
+        d = f if isinstance(f, dict) else f.model_dump()
+        by_rule.setdefault(d["rule_id"], []).append((d["outcome"], d["message"]))
+    rows = []
+    for rule in sorted((r for r in rules if r.in_force(as_of)), key=lambda r: r.id):
+        seen = by_rule.get(rule.id, [])
+        unchecked = [m for o, m in seen if o == "not_checked"]
+        if unchecked:
+            status, reason = "not_checked", unchecked[0]
+        elif seen and all(m.startswith("not applicable: the organisation's cover-sheet form") for o, m in seen):
+            status, reason = "not_applicable", seen[0][1]
+        elif not seen:
+            status, reason = "checked", "no subjects: the register is kept and has no entries"
+        else:
+            status, reason = "checked", ""
+        rows.append({"rule_id": rule.id, "severity": rule.severity, "status": status, "reason": reason,
+                     "subjects": len(seen), "registers": sorted(rule_registers(rule))})
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("checked", "not_checked", "not_applicable")}
+    return {"rules": rows, "counts": counts}
+
+
+# Subject kinds whose subject id is the id of one record of a register (the rest are parts of a
+# record, and the record's own load error stands for them).
+SUBJECT_REGISTERS = {"meeting": "meetings", "risk": "risks", "paper": "papers"}
+
+
+def _record_key(raw: dict[str, Any]) -> str:
+    return str(raw.get("id", raw.get("ref", "")))
+
+
+def _join_field(kind: str, their: str, register: str) -> str | None:
+    """The raw field of a ``register`` record that a relation's ``their`` field on ``kind`` reads."""
+    for prefix, model in sources(kind, FACT_MODELS).items():
+        if model is REGISTERS[register] and their.startswith(prefix + "."):
+            rest = their[len(prefix) + 1:]
+            return rest if "." not in rest else None
+    return None
+
+
+def with_dropped(findings: list[Finding], rules: list[Rule], by_kind: dict[str, list[dict[str, Any]]],
+                 dropped: dict[str, list[dict[str, Any]]], as_of: dt.date) -> list[Finding]:
+    """``--keep-going``: a subject that depends on a record left out is an ``error`` naming it.
+
+    Two dependencies are generic: the subject *is* the dropped record (a meeting left out still
+    gets one error per rule on meetings, so its findings do not vanish), and a relation of the
+    rule joins the subject to a dropped record (a member whose declaration could not be loaded
+    has no known declaration: neither pass nor fail).
+    """
+    if not dropped:
+        return findings
+    by_rule = {r.id: r for r in rules}
+    out = []
+    for f in findings:
+        rule = by_rule.get(f.rule_id)
+        blame = _dropped_for(rule, f, by_kind, dropped) if rule is not None and f.outcome in ("pass", "fail", "not_applicable") else None
+        out.append(f.model_copy(update={"outcome": "error", "message": blame, "evidence": [],
+                                        "remediation": rule.remediation}) if blame else f)
+    seen = {(f.rule_id, f.subject.id) for f in out}
+    for rule in rules:
+        register = SUBJECT_REGISTERS.get(rule.applies_to) or record_kinds(FACT_MODELS).get(rule.applies_to)
+        for raw in dropped.get(register, []) if register else []:
+            key = _record_key(raw)
+            if key and (rule.id, key) not in seen:
+                seen.add((rule.id, key))
+                out.append(Finding(
+                    rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
+                    subject=Subject(kind=rule.applies_to, id=key, label=str(raw.get("name") or raw.get("title") or key)),
+                    outcome="error", message=f"{register} record {key} could not be loaded (see its load error), so this rule could not be decided for it",
+                    evidence=[], references=[r.model_dump(exclude_none=True) for r in rule.references],
+                    remediation="Correct the record and run again.", as_of=as_of.isoformat()))
+    out.sort(key=lambda f: (f.rule_id, f.subject.id))
+    return out
+
+
+def _dropped_for(rule: Rule, finding: Finding, by_kind: dict[str, list[dict[str, Any]]],
+                 dropped: dict[str, list[dict[str, Any]]]) -> str | None:
+    subject = next((s for s in by_kind.get(rule.applies_to, []) if s["id"] == finding.subject.id), None)
+    if subject is None:
+        return None
+    for cond in (rule.when_condition, rule.require_condition):
+        for leaf in walk(cond) if cond is not None else ():
+            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+            if not isinstance(spec, Relation):
+                continue
+            for register in kind_registers(spec.kind):
+                for raw in dropped.get(register, []):
+                    joins = [(_join_field(spec.kind, their, register), mine) for their, mine in spec.on]
+                    if all(field is not None and mine in subject and field in raw and str(raw[field]) == str(subject[mine])
+                           for field, mine in joins):
+                        return (f"depends on {register} record {_record_key(raw) or '(no id)'}, which could not be loaded "
+                                "(see its load error); not decided")
+    return None

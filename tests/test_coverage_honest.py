@@ -1,0 +1,324 @@
+"""Coverage (issue 12): a rule runs only on data that can answer it.
+
+The trust-shaped cases are small SYNTHETIC data sets (invented people and bodies, written here):
+no declarations register, risks without scores, a form that does not ask the delegated-limits
+question, a committee with no membership, a body with members but no quorum specification. None
+may give a pass or a fail. Then the shipped data set with each register removed in turn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from compliance.cli import main
+from compliance.engine import coverage
+from compliance.io import load_dataset
+from compliance.pipeline import run_check, run_loaded
+from compliance.rules import RuleSetError, load_rules
+from conftest import AS_OF, REAL, ROOT
+
+RULESET = load_rules(["nhs-icb", "nhs-performance"])
+RULE = {r.id: r for r in RULESET.rules}
+
+
+def synthetic(tmp_path: Path, **changes) -> Path:
+    """A small synthetic data set (an invented trust): one board of three, two meetings, a
+    paper, a risk, declarations. ``changes``: register -> records (None: leave the file out)."""
+    registers = {
+        "organisation": {"name": "Synthetic Ambulance Trust (synthetic)", "financial_year_start": "04-01",
+                         "role_groups": [{"id": "executive", "label": "Executive"}, {"id": "independent", "label": "Non-executive"}]},
+        "people": [{"id": f"p{i}", "name": f"Person {i}", "role_group": "executive" if i < 2 else "independent"} for i in range(3)],
+        "bodies": [{"id": "board", "name": "Trust Board", "kind": "board", "members": [{"person": f"p{i}"} for i in range(3)],
+                    "quorum": {"min_present": 2}},
+                   {"id": "audit", "name": "Audit Committee", "kind": "committee", "members": []}],
+        "meetings": [{"id": "board-1", "body": "board", "date": "2024-09-01", "kind": "public",
+                      "attendance": [{"person": f"p{i}", "status": "present"} for i in range(3)]},
+                     {"id": "audit-1", "body": "audit", "date": "2024-09-02", "kind": "public",
+                      "attendance": [{"person": "p0", "status": "present"}]}],
+        "declarations": [{"id": f"d{i}", "person": f"p{i}", "declared_on": "2024-05-01", "nil_return": True} for i in range(3)],
+        "papers": [{"id": "paper-1", "meeting": "board-1", "title": "Finance report"}],
+        "risks": [{"id": "R1", "title": "Ambulance handover delays"}],
+    }
+    for name, value in changes.items():
+        registers[name] = value
+    target = tmp_path / "synthetic"
+    target.mkdir()
+    for name, value in registers.items():
+        if value is None:
+            continue
+        doc = value if name == "organisation" else {name: value}
+        (target / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def outcomes_of(path: Path, engine: str = "reference", **kw) -> dict[tuple[str, str], object]:
+    run = run_check(path, RULESET, AS_OF, engine=engine, **kw)
+    return {(f.rule_id, f.subject.id): f for f in run.findings}
+
+
+def test_no_declarations_register_is_not_checked_never_fail(tmp_path):
+    found = outcomes_of(synthetic(tmp_path, declarations=None))
+    mine = [f for (rid, _), f in found.items() if rid == "nhs.conflicts.member-has-declaration"]
+    assert mine and {f.outcome for f in mine} == {"not_checked"}
+    assert all(f.message == "not checked: no declarations register in the data set" for f in mine)
+    # rules on the declarations themselves have no subjects: one coverage finding each
+    interest = [f for (rid, _), f in found.items() if rid == "nhs.conflicts.interest-has-period"]
+    assert [(f.subject.id, f.outcome) for f in interest] == [("(data set)", "not_checked")]
+
+
+def test_empty_declarations_file_means_kept_with_no_entries(tmp_path):
+    found = outcomes_of(synthetic(tmp_path, declarations=[]))
+    mine = {f.outcome for (rid, _), f in found.items() if rid == "nhs.conflicts.member-has-declaration"}
+    assert mine == {"fail"}  # the register is kept and nobody is on it: a true failure
+
+
+def test_risks_without_scores_are_never_failed(tmp_path):
+    found = outcomes_of(synthetic(tmp_path))
+    scored = found[("nhs.risk.scored-latest-period", "R1")]
+    assert scored.outcome == "error"
+
+
+def test_form_without_the_question_is_not_applicable(tmp_path):
+    org = {"name": "Synthetic Ambulance Trust (synthetic)", "role_groups": [{"id": "executive", "label": "Executive"},
+                                                                           {"id": "independent", "label": "Non-executive"}],
+           "cover_sheet": {"asks": ["purposes", "conflict"]}}
+    found = outcomes_of(synthetic(tmp_path, organisation=org))
+    f = found[("nhs-icb.papers.delegated-limits-answered", "paper-1")]
+    assert f.outcome == "not_applicable" and "does not ask within_delegated_limits" in f.message
+    (tmp_path / "b").mkdir()
+    asked = outcomes_of(synthetic(tmp_path / "b"))[("nhs-icb.papers.delegated-limits-answered", "paper-1")]
+    assert asked.outcome == "fail"  # the default form asks it, as the shipped ICB form does
+
+
+def test_unknown_question_in_the_form_is_bad_input(tmp_path):
+    org = {"name": "Synthetic (synthetic)", "cover_sheet": {"asks": ["shoe_size"]}}
+    result = CliRunner().invoke(main, ["check", str(synthetic(tmp_path, organisation=org)), "--rules", "nhs-icb", "--rules", "nhs-performance",
+                                       "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 2 and "cover_sheet" in result.output and "Traceback" not in result.output
+
+
+def test_committee_without_membership_is_an_error_not_a_vacuous_pass(tmp_path):
+    found = outcomes_of(synthetic(tmp_path))
+    assert found[("nhs-icb.quoracy.attendance-recorded", "audit-1")].outcome == "error"
+    assert found[("nhs-icb.quoracy.attendance-recorded", "board-1")].outcome == "pass"
+
+
+def test_body_with_members_and_no_quorum_is_an_error(tmp_path):
+    bodies = [{"id": "board", "name": "Trust Board", "kind": "board", "members": [{"person": f"p{i}"} for i in range(3)]}]
+    meetings = [{"id": "board-1", "body": "board", "date": "2024-09-01", "kind": "public",
+                 "attendance": [{"person": f"p{i}", "status": "present"} for i in range(3)]}]
+    found = outcomes_of(synthetic(tmp_path, bodies=bodies, meetings=meetings))
+    head = found[("nhs-icb.quoracy.head-count", "board-1")]
+    assert head.outcome == "error" and "Trust Board" in head.subject.label and "quorum_defined" in head.message
+
+
+def test_requires_names_unknown_register_at_load(tmp_path):
+    rule = tmp_path / "r.yaml"
+    rule.write_text(yaml.safe_dump([{"id": "x.y.z", "title": "A rule", "severity": "low", "applies_to": "paper",
+                                     "requires": {"registers": ["declaratons"]}, "require": {"field": "paper.title", "exists": True},
+                                     "message": "m"}]), encoding="utf-8")
+    with pytest.raises(RuleSetError) as exc:
+        load_rules(rule)
+    text = "\n".join(str(i) for i in exc.value.issues)
+    assert "x.y.z" in text and "declaratons" in text and str(rule) in text
+
+
+def test_requires_adds_to_what_is_derived(tmp_path):
+    rule = tmp_path / "r.yaml"
+    rule.write_text(yaml.safe_dump({"requires": {"registers": ["risks"]}, "rules": [
+        {"id": "x.y.z", "title": "A rule", "severity": "low", "applies_to": "paper",
+         "require": {"field": "paper.title", "exists": True}, "message": "m"}]}), encoding="utf-8")
+    (loaded,) = load_rules(rule).rules
+    assert coverage.rule_registers(loaded) == {"papers", "risks"}
+    assert coverage.rule_registers(RULE["nhs.conflicts.member-has-declaration"]) >= {"bodies", "people", "declarations"}
+
+
+def test_exit_codes_count_unchecked_unless_switched_off(tmp_path):
+    path = synthetic(tmp_path, declarations=None)
+    args = ["check", str(path), "--rules", str(ROOT / "src/compliance/packs/nhs-common/conflicts.yaml"), "--as-of", AS_OF.isoformat(), "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 1  # member-has-declaration (high) not checked
+    assert CliRunner().invoke(main, args + ["--no-fail-on-unchecked"]).exit_code == 0
+    assert CliRunner().invoke(main, args + ["--fail-on", "critical"]).exit_code == 0
+
+
+def test_internal_error_exits_3_with_one_line(monkeypatch, tmp_path):
+    import compliance.pipeline as pipeline
+
+    def boom(*a, **k):
+        raise RuntimeError("synthetic fault")
+
+    monkeypatch.setattr(pipeline, "run_check", boom)
+    args = ["check", str(synthetic(tmp_path)), "--rules", "nhs-icb", "--rules", "nhs-performance", "--as-of", AS_OF.isoformat()]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 3 and "internal error: RuntimeError: synthetic fault" in result.output
+    assert "Traceback" not in result.output and "report" in result.output
+    debug = CliRunner().invoke(main, ["--debug", *args])
+    assert isinstance(debug.exception, RuntimeError)
+
+
+def test_keep_going_bad_declaration_makes_that_member_an_error(dataset):
+    text = (dataset / "declarations.yaml").read_text(encoding="utf-8")
+    (dataset / "declarations.yaml").write_text(text.replace("declared_on: '2024-09-20'", "declared_on: 31/02/2024", 1), encoding="utf-8")
+    full = outcomes_of(REAL)
+    found = outcomes_of(dataset, keep_going=True)
+    key = ("nhs.conflicts.member-has-declaration", "icb-board/buki-adeyemo")
+    assert full[key].outcome == "pass" and found[key].outcome == "error" and "doi-buki-adeyemo" in found[key].message
+    for k, f in found.items():  # nothing else moved to pass or fail
+        if k in full and f.outcome in ("pass", "fail"):
+            assert full[k].outcome == f.outcome, k
+
+
+def test_keep_going_dropped_body_keeps_its_meetings_as_errors(dataset):
+    text = (dataset / "bodies.yaml").read_text(encoding="utf-8")
+    (dataset / "bodies.yaml").write_text(text.replace("min_present: 9", "min_present: 0", 1), encoding="utf-8")
+    full = outcomes_of(REAL)
+    found = outcomes_of(dataset, keep_going=True)
+    meeting_keys = [k for k in full if k[1] == "board-2024-09-26" and RULE.get(k[0]) and RULE[k[0]].applies_to == "meeting"]
+    assert meeting_keys and all(found[k].outcome == "error" for k in meeting_keys)
+    for k, f in found.items():
+        if f.outcome in ("pass", "fail"):
+            assert k in full and full[k].outcome == f.outcome, k
+    result = CliRunner().invoke(main, ["check", str(dataset), "--keep-going", "--rules", "nhs-icb", "--rules", "nhs-performance", "--as-of", AS_OF.isoformat(), "-q"])
+    assert result.exit_code == 1
+
+
+def _without(tmp_path: Path, register: str) -> Path:
+    target = tmp_path / register
+    shutil.copytree(REAL, target)
+    for p in target.iterdir():
+        if p.stem == register:
+            p.unlink()
+    return target
+
+
+def test_removing_each_register_touches_only_the_rules_that_need_it(tmp_path):
+    """Each register of the shipped data set removed in turn (reference engine, one rules load)."""
+    full = outcomes_of(REAL)
+    registers = sorted(p.stem for p in REAL.iterdir() if p.stem != "expected" and p.stem != "organisation")
+    for register in registers:
+        path = _without(tmp_path, register)
+        loaded = load_dataset(path, strict=False)
+        found = {(f.rule_id, f.subject.id): f for f in run_loaded(loaded, RULESET, AS_OF, engine="reference").findings}
+        needs = {r.id for r in RULESET.rules if register in coverage.rule_registers(r)}
+        for key, f in found.items():
+            if f.rule_id.startswith("load."):
+                continue
+            if f.rule_id in needs:
+                assert f.outcome in ("not_checked", "error"), (register, key, f.outcome)
+            elif not loaded.issues:
+                assert key in full and full[key].outcome == f.outcome, (register, key)
+            else:  # records pointing at the removed register were dropped: never a new pass or fail
+                assert f.outcome not in ("pass", "fail") or (key in full and full[key].outcome == f.outcome), (register, key)
+        if not loaded.issues:
+            assert {k for k in full if k[0] not in needs} == {k for k in found if k[0] not in needs}, register
+        assert {rid for rid, _ in found} >= needs, register  # a rule needing it is never silent
+
+
+@pytest.mark.parametrize("register", ["declarations", "risks"])
+def test_removing_a_register_on_the_durable_engine(tmp_path, register):
+    found = outcomes_of(_without(tmp_path, register), engine="durable")
+    needs = {r.id for r in RULESET.rules if register in coverage.rule_registers(r)}
+    assert needs and all(f.outcome == "not_checked" for (rid, _), f in found.items() if rid in needs)
+
+
+def test_json_document_carries_coverage_and_amber_when_unchecked(tmp_path):
+    from compliance.outcomes import finalise
+    from compliance.report.view import rag
+
+    run = run_check(synthetic(tmp_path, declarations=None), RULESET, AS_OF, engine="reference")
+    doc = finalise(run, RULESET)
+    assert doc["schema_version"] == "2"
+    rows = {r["rule_id"]: r for r in doc["coverage"]["rules"]}
+    assert rows["nhs.conflicts.member-has-declaration"]["status"] == "not_checked"
+    assert doc["summary"]["unchecked_by_severity"].get("high")
+    summary = {**doc["summary"], "failures_by_severity": {}, "by_outcome": {**doc["summary"]["by_outcome"], "fail": 0, "error": 0}}
+    assert rag(summary) != "green"
+
+
+# -- properties over generated data sets (compliance.testing strategies) -------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from compliance.model import REGISTERS  # noqa: E402
+from compliance.testing import governance_data, write_dataset  # noqa: E402
+
+REMOVABLE = sorted(r for r in REGISTERS if r != "waivers")
+
+
+@settings(max_examples=8)
+@given(data=governance_data(as_of=AS_OF), register=st.sampled_from(REMOVABLE))
+def test_property_removing_a_register_never_passes_or_fails_what_needs_it(data, register):
+    with __import__("tempfile").TemporaryDirectory() as tmp:
+        full_dir = write_dataset(data, Path(tmp) / "full")
+        part_dir = write_dataset(data, Path(tmp) / "part")
+        for p in part_dir.iterdir():
+            if p.stem == register:
+                p.unlink()
+        full = run_loaded(load_dataset(full_dir, strict=False), RULESET, AS_OF, engine="reference").findings
+        loaded = load_dataset(part_dir, strict=False)
+        part = run_loaded(loaded, RULESET, AS_OF, engine="reference").findings
+    keys = [(f.rule_id, f.subject.id) for f in part]
+    assert len(keys) == len(set(keys))  # exactly one outcome per (rule, subject)
+    before = {(f.rule_id, f.subject.id): f.outcome for f in full}
+    needs = {r.id for r in RULESET.rules if register in coverage.rule_registers(r)}
+    for f in part:
+        if f.rule_id in needs:
+            assert f.outcome in ("not_checked", "error"), (register, f.rule_id, f.subject.id, f.outcome)
+        elif f.outcome in ("pass", "fail") and not f.rule_id.startswith("load."):
+            # a pass or fail left standing is one the full data gave too
+            assert before.get((f.rule_id, f.subject.id)) == f.outcome, (register, f.rule_id, f.subject.id)
+
+
+@settings(max_examples=8)
+@given(data=governance_data(as_of=AS_OF), pick=st.integers(min_value=0))
+def test_property_keep_going_never_turns_an_error_into_a_pass(data, pick):
+    """Break one record (an impossible date where it has a date); what was error stays error or
+    not decided, and nothing that depended on the record becomes a pass or fail it was not."""
+    import tempfile  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        full_dir = write_dataset(data, Path(tmp) / "full")
+        full = {(f.rule_id, f.subject.id): f.outcome
+                for f in run_loaded(load_dataset(full_dir, strict=False), RULESET, AS_OF, engine="reference").findings}
+        files = [p for p in sorted(full_dir.iterdir()) if p.stem not in ("organisation", "waivers")
+                 and "date: '" in p.read_text(encoding="utf-8")]
+        if not files:
+            return
+        target = files[pick % len(files)]
+        text = target.read_text(encoding="utf-8")
+        import re  # noqa: PLC0415
+        target.write_text(re.sub(r"date: '\d{4}-\d{2}-\d{2}'", "date: 31/02/2024", text, count=1), encoding="utf-8")
+        broken = run_loaded(load_dataset(full_dir, strict=False), RULESET, AS_OF, engine="reference").findings
+    for f in broken:
+        was = full.get((f.rule_id, f.subject.id))
+        if was == "error":
+            assert f.outcome != "pass", (f.rule_id, f.subject.id)
+        if f.outcome in ("pass", "fail") and was is not None:
+            assert was == f.outcome, (f.rule_id, f.subject.id, was, f.outcome)
+
+
+def test_preboard_lists_unchecked_declarations_and_gates_on_them(dataset):
+    import json  # noqa: PLC0415
+
+    (dataset / "declarations.yaml").unlink()
+    args = ["preboard", str(dataset), "--meeting", "board-2024-10-17", "--rules", str(ROOT / "src/compliance/packs/nhs-common/conflicts.yaml")]
+    result = CliRunner().invoke(main, args + ["--format", "json"])
+    fixes = json.loads(result.output)["fixes"]
+    assert result.exit_code == 1 and fixes and {f["outcome"] for f in fixes} == {"not_checked"}
+    assert CliRunner().invoke(main, args + ["--no-fail-on-unchecked"]).exit_code == 0
+
+
+def test_batch_counts_unchecked_towards_fail_on(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = synthetic(tmp_path / "a")
+    second = synthetic(tmp_path / "b", declarations=None)
+    args = ["check", str(first), str(second), "--rules", str(ROOT / "src/compliance/packs/nhs-common/conflicts.yaml"), "--as-of", AS_OF.isoformat()]
+    assert CliRunner().invoke(main, args).exit_code == 1
+    assert CliRunner().invoke(main, args + ["--no-fail-on-unchecked"]).exit_code == 0
