@@ -268,3 +268,21 @@ def test_an_xlsx_merged_header_cell_does_not_drop_its_column(dataset):
     (dataset / "people.yaml").unlink()
     book.save(dataset / "people.xlsx")
     assert any(p.startswith("people.xlsx:line 2:") and "column with no header" in p for p in _issues(dataset))
+
+
+def test_an_xlsx_formula_with_no_saved_value_is_refused_not_read_as_blank(dataset):
+    """Issue 13 case 5: a workbook written by a script holds formulas but no results; a blank would let defaults apply."""
+    openpyxl = pytest.importorskip("openpyxl")
+    people = yaml.safe_load((dataset / "people.yaml").read_text(encoding="utf-8"))["people"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "people"
+    sheet.append(["id", "name", "role_group", "voting"])
+    for person in people:
+        sheet.append([person["id"], person["name"], person.get("role_group"), person.get("voting", True)])
+    sheet["D2"] = '=IF(C2="executive",TRUE,FALSE)'  # openpyxl saves the formula, not its value
+    (dataset / "people.yaml").unlink()
+    book.save(dataset / "people.xlsx")
+    problems = _issues(dataset)
+    assert any(p.startswith("people.xlsx:sheet 'people' row 2 column D: field 'voting'") and "formula with no saved value" in p
+               for p in problems), problems

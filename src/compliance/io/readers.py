@@ -163,14 +163,26 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
         return [], [], [LoadIssue(path.name, "", "", f"cannot be read as XLSX: {exc}")]
     sheet = book[register] if register in book.sheetnames else book.worksheets[0]
     rows_iter = sheet.iter_rows(values_only=True)
+    # The same sheet read for its formulas: a formula cell whose workbook was never recalculated
+    # and saved (written by a script, say) has no saved value, and would otherwise read as blank.
+    formulas_book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    formulas = formulas_book[sheet.title].iter_rows(values_only=True)
     try:
         header = [str(h).strip() if h is not None else "" for h in next(rows_iter)]
+        next(formulas)
     except StopIteration:
         return [], [], [LoadIssue(path.name, "", "", "is empty; expected a header row")]
-    rows = []
+    rows, issues = [], []
     for number, cells in enumerate(rows_iter, start=2):
+        written = next(formulas, ())
         row = {}
-        for h, c in zip(header, cells):
+        padded = tuple(written) + (None,) * len(header)  # never let the formula read cut a row short
+        for column, (h, c, w) in enumerate(zip(header, cells, padded), start=1):
+            if c is None and isinstance(w, str) and w.startswith("="):
+                issues.append(LoadIssue(path.name, f"sheet {sheet.title!r} row {number} column {_column_letter(column)}", h,
+                                        "is a formula with no saved value; open and save the workbook in Excel or "
+                                        "LibreOffice (which stores the result), or type the value", w[:60], register))
+                continue
             if c is None or (isinstance(c, str) and not c.strip()):
                 continue
             if isinstance(c, dt.datetime):
@@ -183,4 +195,14 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
         if row:
             rows.append((number, row))
     book.close()
-    return header, rows, []
+    formulas_book.close()
+    return header, rows, issues
+
+
+def _column_letter(number: int) -> str:
+    """Spreadsheet column name of a 1-based column number (1 -> A, 27 -> AA)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
