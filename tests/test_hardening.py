@@ -286,3 +286,17 @@ def test_an_xlsx_formula_with_no_saved_value_is_refused_not_read_as_blank(datase
     problems = _issues(dataset)
     assert any(p.startswith("people.xlsx:sheet 'people' row 2 column D: field 'voting'") and "formula with no saved value" in p
                for p in problems), problems
+
+
+def test_a_table_without_an_optional_column_warns_naming_file_and_columns(dataset):
+    """Issue 13 case 5: leaving `role_group` out of people.csv flips outcomes; the run says so on stderr."""
+    people = yaml.safe_load((dataset / "people.yaml").read_text(encoding="utf-8"))["people"]
+    rows = ["id,name"] + [f"{p['id']},{p['name']}" for p in people]
+    (dataset / "people.yaml").unlink()
+    (dataset / "people.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    loaded = load_dataset(dataset, strict=False)
+    assert [w for w in loaded.warnings if w.file == "people.csv" and "role_group" in w.message], loaded.warnings
+    result = subprocess.run([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", "2024-10-17", "-q"],
+                            capture_output=True, text=True)
+    assert result.returncode in (0, 1), result.stderr
+    assert any(line.startswith("warning: people.csv:line 1:") and "role_group" in line for line in result.stderr.splitlines())

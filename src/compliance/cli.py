@@ -236,7 +236,10 @@ def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = Fals
     from .pipeline import run_check
 
     try:
-        return run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
+        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
+        for warning in run.loaded.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        return run
     except DatasetError as exc:
         hint = "" if keep_going else " (use --keep-going to report them as findings)"
         _fail(f"{dataset}: {len(exc.issues)} problem(s) loading the data set{hint}:", [str(i) for i in exc.issues])

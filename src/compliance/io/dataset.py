@@ -20,7 +20,7 @@ from ..model.config import DatasetConfig
 from .config import read_config
 from .issues import DatasetError, LoadIssue
 from .readers import STRUCTURED, TABULAR, organisation_key_lines, read_structured, read_table
-from .tabular import rows_to_records
+from .tabular import missing_optional_columns, rows_to_records
 
 # which registers may come as tables; the rest carry deep structure best written as YAML/JSON
 TABLE_REGISTERS = {"people", "meetings", "declarations", "risks", "actions", "metrics", "standards", "duties",
@@ -70,6 +70,8 @@ class LoadedDataset:
     # records left out (``--keep-going``), as written: register -> [raw fields]; the subjects that
     # depend on one become errors naming it, never a pass or fail (engine/coverage.py)
     dropped: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # problems that do not stop the load but that a reader must see (a table without an optional column)
+    warnings: list[LoadIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -139,6 +141,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
     locations: dict[tuple[str, str], str] = {}
     files: dict[str, str] = {}
     dropped: dict[str, list[dict[str, Any]]] = {}
+    warnings: list[LoadIssue] = []
     for register, model in REGISTERS.items():
         allowed = STRUCTURED + (TABULAR if register in TABLE_REGISTERS else ())
         file_path, found_issues = _find(directory, register, allowed)
@@ -153,6 +156,8 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
         if file_path.suffix.lower() in TABULAR:
             header, rows, read_issues = read_table(file_path, register)
             records, shape_issues = rows_to_records(register, model, file_path.name, header, rows)
+            if header:
+                warnings += missing_optional_columns(register, model, file_path.name, header)
             issues += read_issues + shape_issues
         else:
             raw, read_issues = read_structured(file_path, register)
@@ -184,7 +189,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
     except DatasetError as exc:
         config, issues = None, issues + exc.issues
     loaded = LoadedDataset(directory, data, sorted(set(issues)), locations, config=config, supplied=set(files),
-                           dropped={r: d for r, d in dropped.items() if d})
+                           dropped={r: d for r, d in dropped.items() if d}, warnings=warnings)
     if strict and loaded.issues:
         raise DatasetError(loaded.issues)
     return loaded

@@ -121,3 +121,20 @@ def rows_to_records(
         if kid:
             merged[key][1][child].append(_nest(child_model, kid) if child_model else kid)
     return [merged[k] for k in order], issues
+
+
+def missing_optional_columns(register: str, model: type[BaseModel], file: str, header: list[str]) -> list[LoadIssue]:
+    """A warning (not an error) naming the optional columns a table leaves out.
+
+    Leaving a column out is allowed (the field's default applies to every row), but it changes
+    outcomes silently when it was meant to be there (a sheet exported without ``role_group``),
+    so the reader is told once per file which defaults are in force.
+    """
+    present = {c.split(".")[0] for c in header if c}
+    absent = [name for name, field in model.model_fields.items()
+              if not field.is_required() and name not in present and (field.alias or name) not in present]
+    if not absent:
+        return []
+    return [LoadIssue(file, "line 1", "", f"optional column(s) not in the table: {', '.join(absent)}; every row takes "
+                      "their default (add a column if its values exist)", register=register)]
+
