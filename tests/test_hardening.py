@@ -300,3 +300,22 @@ def test_a_table_without_an_optional_column_warns_naming_file_and_columns(datase
                             capture_output=True, text=True)
     assert result.returncode in (0, 1), result.stderr
     assert any(line.startswith("warning: people.csv:line 1:") and "role_group" in line for line in result.stderr.splitlines())
+
+
+def test_an_as_of_offset_given_by_a_parameter_is_bounded_in_the_rule_and_in_overrides(tmp_path):
+    """Issue 13 case 3: `as_of: {minus_months: {param: n}}` was unbounded; its default and any override are checked."""
+    from compliance.rules import RuleSetError, load_rules
+    from compliance.rules.loader import check_overrides
+
+    rule = {"id": "x.y.z", "title": "offset rule", "severity": "low", "applies_to": "interest",
+            "params": {"n": 50_000}, "require": {"field": "end_latest", "ge": {"as_of": {"minus_months": {"param": "n"}}}},
+            "message": "m"}
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump({"rules": [rule]}), encoding="utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(tmp_path / "r.yaml")
+    assert "params.n (an as_of minus_months): 50000 months leaves the calendar; expected at most 1,200" in str(caught.value.issues)
+    keep = "nhs.conflicts.ceased-removed"
+    problems = check_overrides(load_rules(["nhs-icb"]).rules, {keep: {"keep_months": 5000}})
+    assert problems == [f"organisation.yaml: rule_params.{keep}.keep_months (an as_of minus_months): "
+                        "5000 months leaves the calendar; expected at most 1,200"]
+    assert check_overrides(load_rules(["nhs-icb"]).rules, {keep: {"keep_months": 12}}) == []

@@ -397,8 +397,11 @@ def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "o
                 problems.append(f"{where}: got {value!r}; expected {expected} (like the default {rule.params[name]!r})")
                 continue
             problem = param_value_problem(value)
+            offset_key = {**limits.offset_params(rule.when), **limits.offset_params(rule.require)}.get(name)
             if problem:
                 problems.append(f"{where}: {problem}")
+            elif offset_key:
+                problems.extend(limits.offset_value_problems(offset_key, value, f"{where} (an as_of {offset_key})"))
             elif name in pattern_params(rule):
                 problems.extend(pattern_param_problems(pattern_params(rule)[name], value, where))
     return problems
