@@ -12,10 +12,12 @@ decide the comparison on it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..rules.conditions import COMPUTED, Condition, Relation, TextTest, check_pattern, is_computed, resolve, walk
+from ..rules.conditions import COMPUTED, Condition, FieldRef, Param, Relation, TextTest, check_pattern, is_computed, resolve, walk
 from ..rules.functions import Derived
 
 MISSING = object()
@@ -23,8 +25,10 @@ MISSING = object()
 
 @dataclass(frozen=True)
 class ResolvedText:
+    """A text leaf resolved for one rule: ``test(fact)`` is True, False or None (cannot be decided)."""
+
     spec: TextTest
-    test: Callable[[str], bool]
+    test: Callable[[dict[str, Any]], "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -34,19 +38,44 @@ class ResolvedRelation:
     every: Condition | None
 
 
-def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[[str], bool]:
-    """The predicate a text leaf stands for, with its pattern or list resolved from ``params``."""
-    pattern = params[spec.pattern.name] if not isinstance(spec.pattern, (str, tuple)) else spec.pattern
-    if spec.op == "matches":
-        compiled = check_pattern(str(pattern), spec.case_sensitive, spec.field)
+def _text_predicate(op: str, pattern: Any, case_sensitive: bool, where: str) -> Callable[[str], bool]:
+    """The predicate on one text for a resolved pattern (a regex, a text, or a list of texts)."""
+    if op == "matches":
+        compiled = check_pattern(str(pattern), case_sensitive, where)
         return lambda text: compiled.search(text) is not None
     items = (pattern,) if isinstance(pattern, str) else tuple(pattern)
-    if not spec.case_sensitive:
+    if not case_sensitive:
         items = tuple(i.lower() for i in items)
-    fold = (lambda t: t) if spec.case_sensitive else str.lower
-    if spec.op == "contains_any":
+    fold = (lambda t: t) if case_sensitive else str.lower
+    if op == "contains_any":
         return lambda text: any(i in fold(text) for i in items)
     return lambda text: fold(text).startswith(items)
+
+
+def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[[dict[str, Any]], "bool | None"]:
+    """The predicate a text leaf stands for, on a whole fact: its pattern or list resolved from
+    ``params``, or, for ``{field: F}``, from the fact's own text field ``F`` taken literally
+    (escaped, so its text is never read as a regex). None when either text is missing."""
+    field = spec.field
+    if isinstance(spec.pattern, FieldRef):
+        other = spec.pattern.name
+        flags = 0 if spec.case_sensitive else re.IGNORECASE
+
+        def against_field(fact: dict[str, Any]) -> "bool | None":
+            text, operand = fact.get(field), fact.get(other)
+            if not isinstance(text, str) or not isinstance(operand, str):
+                return None
+            if spec.op == "matches":
+                return re.search(re.escape(operand), text, flags) is not None
+            return _text_predicate(spec.op, operand, spec.case_sensitive, field)(text)
+        return against_field
+    pattern = params[spec.pattern.name] if isinstance(spec.pattern, Param) else spec.pattern
+    predicate = _text_predicate(spec.op, pattern, spec.case_sensitive, field)
+
+    def against_pattern(fact: dict[str, Any]) -> "bool | None":
+        text = fact.get(field)
+        return predicate(text) if isinstance(text, str) else None
+    return against_pattern
 
 
 def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
@@ -78,20 +107,32 @@ class Context:
 
     def related(self, spec: Relation, subject: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Records of ``spec.kind`` whose join keys equal the subject's; None when a subject key is missing."""
+        if spec.each:  # the entries of the subject's own list, flattened into its fact
+            entries = subject.get(spec.kind + "[]")
+            return entries if isinstance(entries, list) else None
         theirs = tuple(t for t, _ in spec.on)
-        key = []
+        choices = []
         for _, mine in spec.on:
             if mine not in subject:
                 return None
             value = subject[mine]
-            key.append((value, value.__class__))  # True == 1 in Python; not here
+            values = value if mine.endswith("[]") else [value]  # a list key matches any of its entries
+            choices.append([(v, v.__class__) for v in values])  # True == 1 in Python; not here
         index = self._indexes.get((spec.kind, theirs))
         if index is None:
             index = self._indexes[(spec.kind, theirs)] = {}
             for fact in self.by_kind.get(spec.kind, []):
                 if all(t in fact for t in theirs):
                     index.setdefault(tuple((fact[t], fact[t].__class__) for t in theirs), []).append(fact)
-        return index.get(tuple(key), [])
+        if all(len(c) == 1 for c in choices):
+            return index.get(tuple(c[0] for c in choices), [])
+        out, seen = [], set()
+        for key in itertools.product(*choices):
+            for fact in index.get(key, []):
+                if id(fact) not in seen:
+                    seen.add(id(fact))
+                    out.append(fact)
+        return out
 
 
 def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> Any:
@@ -125,8 +166,8 @@ def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Con
 
 
 def text_value(resolved: ResolvedText, fact: dict[str, Any]) -> Any:
-    text = fact.get(resolved.spec.field)
-    return resolved.test(text) if isinstance(text, str) else MISSING
+    value = resolved.test(fact)
+    return MISSING if value is None else value
 
 
 def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[dict[str, Any]]:

@@ -43,8 +43,8 @@ def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any) -> tuple[bool, Any]:
         resolved = ctx.specs.get(leaf.field) if ctx is not None else None
         spec = COMPUTED[leaf.field]
         if isinstance(spec, TextTest) and resolved is not None:
-            text = fact.get(spec.field)
-            return (True, resolved.test(text)) if isinstance(text, str) else (False, None)
+            value = resolved.test(fact)
+            return (False, None) if value is None else (True, value)
     if leaf.field in fact:
         return True, fact[leaf.field]
     return False, None
