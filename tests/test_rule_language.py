@@ -196,6 +196,40 @@ def test_list_reading_errors(tmp_path, require, message):
     assert message in load_error(tmp_path, [rule("t.bad", "paper", require)])
 
 
+# ---- meets: a comparison that is itself data ---------------------------------------------
+
+def test_meets_compares_by_the_operator_in_a_field(tmp_path):
+    # people as subjects, their declarations as the related records carrying comparison and threshold
+    people = [{"id": "p1", "name": "Ann"}, {"id": "p2", "name": "Bob"}, {"id": "p3", "name": "Cy"}, {"id": "p4", "name": "Di"}]
+    decls = [{"id": "d1", "person": "p1", "role": "ge", "organisation": "B"},
+             {"id": "d2", "person": "p2", "role": "lt", "organisation": "B"},
+             {"id": "d3", "person": "p3", "role": "between", "organisation": "B"},
+             {"id": "d4", "person": "p4", "role": "eq"}]
+    # value is the person's name ("Ann" ...), threshold the declaration's organisation text ("B")
+    meets = {"meets": [{"subject": "person.name"}, {"field": "declaration.role"}, {"field": "declaration.organisation"}]}
+    r = rule("t.meets", "person", {"related": "declaration", "on": {"declaration.person": "person.id"}, "every": meets})
+    got = outcomes(tmp_path, [r], data(people=people, declarations=decls))
+    # texts compare only by eq/ne in both engines: "Ann" ge "B" is false; an unknown operator or a
+    # missing threshold is unknown
+    assert got == {("t.meets", "p1"): "fail", ("t.meets", "p2"): "fail", ("t.meets", "p3"): "error", ("t.meets", "p4"): "error"}
+
+
+@pytest.mark.parametrize("comparison, expected", [("ge", "pass"), ("le", "fail"), ("gt", "pass"), ("lt", "fail"),
+                                                  ("eq", "fail"), ("ne", "pass")])
+def test_meets_with_literal_or_param_comparison(tmp_path, comparison, expected):
+    r = rule("t.m", "declaration", {"meets": [{"field": "declaration.mitigation_codes.count"}, {"param": "cmp"}, 0]},
+             params={"cmp": "ge"})
+    got = outcomes(tmp_path, [r], data(people=PEOPLE, declarations=[{"id": "d1", "person": "p1", "mitigation_codes": ["a"]}]), overrides={"t.m": {"cmp": comparison}})
+    assert got == {("t.m", "d1"): expected}
+
+
+def test_meets_load_errors(tmp_path):
+    assert "expected [VALUE, COMPARISON, THRESHOLD]" in load_error(tmp_path, [rule("t.m", "declaration", {"meets": [1, "ge"]})])
+    assert "the comparison is one of" in load_error(tmp_path, [rule("t.m", "declaration", {"meets": [1, "bigger", 2]})])
+    assert "unknown field 'declaration.nope'" in load_error(tmp_path, [rule("t.m", "declaration", {"meets": [
+        {"field": "declaration.nope"}, "ge", 1]})])
+
+
 # ---- relations -------------------------------------------------------------------------------
 
 REL_DECLS = [{"id": "d1", "person": "p1", "declared_on": "2024-05-01"},

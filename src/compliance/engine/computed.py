@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..rules.conditions import COMPUTED, Condition, FieldRef, Param, Relation, TextTest, check_pattern, is_computed, resolve, walk
+from ..rules.conditions import COMPUTED, MEETS_OPS, Condition, FieldRef, Meets, Param, Relation, SubjectRef, resolve_value, TextTest, check_pattern, is_computed, resolve, walk
 from ..rules.functions import Derived
 
 MISSING = object()
@@ -29,6 +29,14 @@ class ResolvedText:
 
     spec: TextTest
     test: Callable[[dict[str, Any]], "bool | None"]
+
+
+@dataclass(frozen=True)
+class ResolvedMeets:
+    """A ``meets`` leaf with its params and dates resolved; operands still name fields."""
+
+    spec: Meets
+    operands: tuple[Any, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,9 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
             spec = COMPUTED[leaf.field]
             if isinstance(spec, TextTest):
                 out[leaf.field] = ResolvedText(spec, text_test(spec, params))
+            elif isinstance(spec, Meets):
+                out[leaf.field] = ResolvedMeets(spec, tuple(resolve_value(v, params, as_of)
+                                                            for v in (spec.value, spec.comparison, spec.threshold)))
             else:
                 where = resolve(spec.where, params, as_of) if spec.where is not None else None
                 every = resolve(spec.every, params, as_of) if spec.every is not None else None
@@ -165,6 +176,25 @@ def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Con
     return min(values) if spec.quantity == "min" else max(values)
 
 
+def meets_value(resolved: ResolvedMeets, fact: dict[str, Any], subject: dict[str, Any] | None = None) -> Any:
+    """True/False for ``value <comparison> threshold``, or MISSING when an operand is missing or the
+    comparison is not an operator name."""
+    from .reference import compare  # noqa: PLC0415 - one comparison for both paths
+
+    values = []
+    for operand in resolved.operands:
+        if isinstance(operand, (FieldRef, SubjectRef)):
+            source = fact if isinstance(operand, FieldRef) else (subject or {})
+            if operand.name not in source:
+                return MISSING
+            operand = source[operand.name]
+        values.append(operand)
+    value, comparison, threshold = values
+    if comparison not in MEETS_OPS:
+        return MISSING
+    return compare(comparison, value, threshold)
+
+
 def text_value(resolved: ResolvedText, fact: dict[str, Any]) -> Any:
     value = resolved.test(fact)
     return MISSING if value is None else value
@@ -179,7 +209,12 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
         row = dict(fact)
         for name in names:
             resolved = ctx.specs[name]
-            value = text_value(resolved, fact) if isinstance(resolved, ResolvedText) else relation_value(resolved, fact, ctx)
+            if isinstance(resolved, ResolvedText):
+                value = text_value(resolved, fact)
+            elif isinstance(resolved, ResolvedMeets):
+                value = meets_value(resolved, fact)
+            else:
+                value = relation_value(resolved, fact, ctx)
             if value is not MISSING:
                 row[name] = value
         out.append(row)

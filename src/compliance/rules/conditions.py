@@ -158,7 +158,26 @@ class Relation:
         return f"the {'least' if self.quantity == 'min' else 'greatest'} {self.of} of any {base}"
 
 
-COMPUTED: dict[str, "TextTest | Relation"] = {}
+@dataclass(frozen=True)
+class Meets:
+    """``value`` compared with ``threshold`` by the operator named in ``comparison`` (itself data,
+    e.g. a standard's ``comparison: ge``): ``{meets: [VALUE, COMPARISON, THRESHOLD]}``. Each is a
+    value (literal, ``{field}``, ``{subject}``, ``{param}``); unknown when any is missing or the
+    comparison is not one of eq, ne, lt, le, gt, ge."""
+
+    value: Any
+    comparison: Any
+    threshold: Any
+
+    def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
+        parts = [describe_value(v, params) for v in (self.value, self.comparison, self.threshold)]
+        verb = "meets" if positive else "does not meet"
+        return f"{parts[0]} {verb} {parts[2]} by the comparison in {parts[1]}"
+
+
+MEETS_OPS = COMPARE_OPS[:6]
+
+COMPUTED: dict[str, "TextTest | Relation | Meets"] = {}
 """Synthetic field name -> the text predicate or relation it stands for (names are content digests)."""
 
 
@@ -166,7 +185,7 @@ def computed_name(spec: "TextTest | Relation", scope: str) -> str:
     """A synthetic field's name: a digest of the spec and the rule it belongs to, so parameters
     resolved for one rule never leak into another's value."""
     digest = hashlib.sha1(repr((scope, spec)).encode()).hexdigest()[:12]
-    name = f"~{'t' if isinstance(spec, TextTest) else 'r'}{digest}"
+    name = f"~{'t' if isinstance(spec, TextTest) else 'm' if isinstance(spec, Meets) else 'r'}{digest}"
     COMPUTED[name] = spec
     return name
 
@@ -199,7 +218,7 @@ _WORDS = {"eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most", 
 def describe_leaf(leaf: "Leaf", params: dict[str, Any] | None = None) -> str:
     """One leaf in plain words; a computed leaf (text predicate, relation) states its spec."""
     spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-    if isinstance(spec, (TextTest, Relation)) and (isinstance(spec, TextTest) or spec.quantity in ("exists", "every")):
+    if isinstance(spec, (TextTest, Relation, Meets)) and (not isinstance(spec, Relation) or spec.quantity in ("exists", "every")):
         positive = (leaf.op == "eq") == (leaf.value is True)
         return spec.describe(params, positive)
     if isinstance(spec, Relation):
@@ -257,6 +276,15 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
         return Not(parse_condition(raw["not"], f"{path}not.", scope, inside_relation))
     if "related" in keys or "each" in keys:
         return _parse_relation(raw, path, scope)
+    if "meets" in keys:
+        args = raw["meets"]
+        if keys != {"meets"} or not isinstance(args, list) or len(args) != 3:
+            raise ConditionError(f"{path}meets: expected [VALUE, COMPARISON, THRESHOLD] standing alone, "
+                                 f"e.g. {{meets: [{{subject: metric.value}}, {{field: standard.comparison}}, {{field: standard.threshold}}]}}; got {raw!r}")
+        values = [_parse_value(a, f"{path}meets[{i}]", inside_relation) for i, a in enumerate(args)]
+        if not isinstance(values[1], (FieldRef, SubjectRef, Param)) and values[1] not in MEETS_OPS:
+            raise ConditionError(f"{path}meets[1]: the comparison is one of {', '.join(MEETS_OPS)} or a field holding one; got {args[1]!r}")
+        return Leaf(computed_name(Meets(*values), scope), "eq", True)
     if "field" not in keys:
         raise ConditionError(f"{path or 'condition'}: expected one of all/any/not, a 'field' with an operator, "
                              f"or 'related'; got keys {sorted(keys)}")
@@ -512,6 +540,8 @@ def params_of(cond: Condition | None) -> set[str]:
             out.add(spec.pattern.name)
         if isinstance(spec, Relation):
             out |= params_of(spec.where) | params_of(spec.every)
+        if isinstance(spec, Meets):
+            out.update(v.name for v in (spec.value, spec.comparison, spec.threshold) if isinstance(v, Param))
     return out
 
 
@@ -532,6 +562,11 @@ def _reads(cond: Condition | None, kind: str, subject: str | None, out: dict[str
             mine.add(spec.field)
             if isinstance(spec.pattern, FieldRef):
                 mine.add(spec.pattern.name)
+        elif isinstance(spec, Meets):
+            operands = (spec.value, spec.comparison, spec.threshold)
+            mine.update(v.name for v in operands if isinstance(v, FieldRef))
+            if subject is not None:
+                out.setdefault(subject, set()).update(v.name for v in operands if isinstance(v, SubjectRef))
         elif isinstance(spec, Relation) and spec.each:
             # the entries are flattened into the subject's own fact, under the list's name
             mine.add(spec.kind + "[]")

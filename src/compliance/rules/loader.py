@@ -15,7 +15,7 @@ from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
-    COMPUTED, AsOf, Condition, ConditionError, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    COMPUTED, AsOf, Condition, ConditionError, Meets, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     params_of, reads, to_nnf, walk,
 )
 from .functions import Derived, FunctionError, compile_expr
@@ -156,7 +156,7 @@ def field_type_of(kind: str, name: str, derived: list[Derived]) -> str | None:
     if item is not None:
         return item.type
     computed = COMPUTED.get(name) if is_computed(name) else None
-    if isinstance(computed, TextTest):
+    if isinstance(computed, (TextTest, Meets)):
         return "bool"
     if isinstance(computed, Relation):
         if computed.quantity in ("exists", "every"):
@@ -341,6 +341,12 @@ def _check_condition(cond: Condition, kind: str, subject: str | None, derived: l
                 if otype not in (None, "str"):
                     out.append(f"{spec.field}: {{field: {spec.pattern.name}}}: a text operand needs a text field; "
                                f"'{spec.pattern.name}' is {otype}")
+        elif isinstance(spec, Meets):
+            operands = [spec.value, spec.comparison, spec.threshold]
+            names.extend(v.name for v in operands if isinstance(v, FieldRef))
+            for v in operands:
+                if isinstance(v, SubjectRef) and (subject is None or field_type_of(subject, v.name, derived) is None):
+                    out.append(f"meets: {{subject: {v.name}}}: " + (_unknown_field(v.name, subject) if subject else "used outside a relation"))
         elif isinstance(spec, Relation) and spec.each:
             if kind_fields(kind).get(spec.kind + "[]") is None or kind_fields(kind)[spec.kind + "[]"].type != "entries":
                 lists = sorted(n[:-2] for n, f in kind_fields(kind).items() if n.endswith("[]") and f.type == "entries")
