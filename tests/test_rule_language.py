@@ -196,6 +196,18 @@ def test_list_reading_errors(tmp_path, require, message):
     assert message in load_error(tmp_path, [rule("t.bad", "paper", require)])
 
 
+def test_evidence_of_a_date_min_shows_iso_dates_and_what_was_computed(tmp_path):
+    ruleset = load_rules(write(tmp_path, [rule("t.min", "paper", {"each": "paper.history", "min": "paper.history.date",
+                                                                 "ge": {"date": dt.date(2024, 8, 1)}})]))
+    facts = derive_facts(data(papers=PAPERS), AS_OF, fields_needed(ruleset.rules))
+    for engine in ("durable", "reference"):
+        finding = next(f for f in evaluate(ruleset.rules, facts, AS_OF, {}, engine=engine) if f.subject.id == "x1")
+        (leaf,) = [e for e in finding.evidence if e.get("part") == "require"]
+        assert leaf["actual"] == "2024-08-01" and leaf["expected"] == "2024-08-01"
+        assert leaf["field"].startswith("the least paper.history.date of any entry of paper.history")
+        assert "computed" not in leaf
+
+
 # ---- meets: a comparison that is itself data ---------------------------------------------
 
 def test_meets_compares_by_the_operator_in_a_field(tmp_path):

@@ -222,18 +222,20 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
 
 
 def apply_derived(by_kind: dict[str, list[dict[str, Any]]], derived: list[Derived]) -> None:
-    """Add the pack's derived values to every fact of their kind (in declaration order)."""
-    for item in derived:
-        facts = by_kind.get(item.kind)
+    """Add the pack's derived values to every fact of their kind (in declaration order, so a value
+    may read an earlier one); each fact is copied once, however many values its kind has."""
+    kinds = list(dict.fromkeys(item.kind for item in derived))
+    for kind in kinds:
+        facts = by_kind.get(kind)
         if not facts:
             continue
+        items = [item for item in derived if item.kind == kind]
         copies = []
         for fact in facts:
             row = dict(fact)
-            value = item.value(row)
-            if value is not None:
-                row[item.name] = value
+            for item in items:
+                value = item.value(row)
+                if value is not None:
+                    row[item.name] = value
             copies.append(row)
-        by_kind[item.kind] = copies
-
-
+        by_kind[kind] = copies

@@ -91,6 +91,8 @@ def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | Non
     result = _compare(leaf.op, actual, expected)
     if evidence is not None:
         evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": expected, "actual": actual, "result": result})
+        if is_computed(leaf.field):  # the synthetic name, so the findings can show a day as a date (popped there)
+            evidence[-1]["computed"] = leaf.field
     return result
 
 
