@@ -107,6 +107,141 @@ def test_text_predicate_from_param(tmp_path, op, param, override, expected):
     assert got == {("t.param", d): o for d, o in expected.items()}
 
 
+# a text predicate whose operand is another text field of the same record (taken literally)
+FIELD_DECLS = [{"id": "d1", "person": "p1", "organisation": "N.H.S. Trust", "mitigation": "leaves when the n.h.s. trust is discussed"},
+               {"id": "d2", "person": "p2", "organisation": "N.H.S. Trust", "mitigation": "leaves when NHS trust is discussed"},
+               {"id": "d3", "person": "p3", "organisation": "Acme", "mitigation": "ACME plc: no action"},
+               {"id": "d4", "person": "p1", "mitigation": "no organisation recorded"},
+               {"id": "d5", "person": "p2", "organisation": "Acme"}]
+
+
+@pytest.mark.parametrize("test, expected", [
+    # the other field's text is escaped: '.' in "N.H.S." matches only a dot, so d2 does not match
+    ({"matches": {"field": "declaration.organisation"}}, {"d1": "pass", "d2": "fail", "d3": "pass", "d4": "error", "d5": "error"}),
+    ({"not_matches": {"field": "declaration.organisation"}}, {"d1": "fail", "d2": "pass", "d3": "fail", "d4": "error", "d5": "error"}),
+    ({"matches": {"field": "declaration.organisation"}, "case_sensitive": True},
+     {"d1": "fail", "d2": "fail", "d3": "fail", "d4": "error", "d5": "error"}),
+    ({"contains_any": {"field": "declaration.organisation"}}, {"d1": "pass", "d2": "fail", "d3": "pass", "d4": "error", "d5": "error"}),
+    ({"starts_with": {"field": "declaration.organisation"}}, {"d1": "fail", "d2": "fail", "d3": "pass", "d4": "error", "d5": "error"}),
+])
+def test_text_predicate_against_another_field(tmp_path, test, expected):
+    got = outcomes(tmp_path, [rule("t.field", "declaration", {"field": "declaration.mitigation", **test})],
+                   data(people=PEOPLE, declarations=FIELD_DECLS))
+    assert got == {("t.field", d): o for d, o in expected.items()}
+
+
+def test_text_operand_field_is_checked_at_load(tmp_path):
+    unknown = load_error(tmp_path, [rule("t.f", "declaration", {"field": "declaration.mitigation",
+                                                                 "contains_any": {"field": "declaration.nope"}})])
+    assert "unknown field 'declaration.nope'" in unknown
+    not_text = load_error(tmp_path, [rule("t.f", "declaration", {"field": "declaration.mitigation",
+                                                                  "matches": {"field": "declaration.nil_return"}})])
+    assert "a text operand needs a text field" in not_text and "declaration.nil_return" in not_text
+
+
+# ---- quantifiers over a record's own list (each:) and joins on a list field ----------------
+
+PAPERS = [{"id": "x1", "title": "Budget", "linked_risks": ["R1", "R2"],
+           "history": [{"route": "Finance Committee", "date": "2024-09-01", "outcome": "supported"},
+                       {"route": "Executive Team", "date": "2024-08-01"}]},
+          {"id": "x2", "title": "Estates", "linked_risks": ["R3"],
+           "history": [{"route": "Executive Team", "date": "2024-07-01", "outcome": "noted"}]},
+          {"id": "x3", "title": "Digital", "linked_risks": [], "history": []},
+          {"id": "x4", "title": "People", "linked_risks": ["R9"],
+           "history": [{"route": "People Committee"}]}]
+RISKS = [{"id": "R1", "title": "Money", "owner": "CFO"}, {"id": "R2", "title": "Staff"},
+         {"id": "R3", "title": "Buildings", "owner": "COO"}]
+TO_COMMITTEE = {"field": "paper.history.route", "contains_any": "committee"}
+
+
+@pytest.mark.parametrize("quantifier, expected", [
+    ({"where": TO_COMMITTEE, "exists": True}, {"x1": "pass", "x2": "fail", "x3": "fail", "x4": "pass"}),
+    ({"where": TO_COMMITTEE, "none": True}, {"x1": "fail", "x2": "pass", "x3": "pass", "x4": "fail"}),
+    ({"count": {"ge": 2}}, {"x1": "pass", "x2": "fail", "x3": "fail", "x4": "fail"}),
+    # x4's one entry has no outcome: every cannot be decided
+    ({"every": {"field": "paper.history.outcome", "exists": True}}, {"x1": "fail", "x2": "pass", "x3": "pass", "x4": "fail"}),
+    ({"every": {"field": "paper.history.outcome", "matches": "."}}, {"x1": "error", "x2": "pass", "x3": "pass", "x4": "error"}),
+    ({"min": "paper.history.date", "ge": {"date": dt.date(2024, 8, 1)}}, {"x1": "pass", "x2": "fail", "x3": "error", "x4": "error"}),
+    ({"where": {"field": "paper.history.date", "exists": True}, "max": "paper.history.date",
+      "lt": {"date": dt.date(2024, 8, 15)}}, {"x1": "fail", "x2": "pass", "x3": "error", "x4": "error"}),
+])
+def test_each_entry_of_a_list(tmp_path, quantifier, expected):
+    got = outcomes(tmp_path, [rule("t.each", "paper", {"each": "paper.history", **quantifier})], data(papers=PAPERS))
+    assert got == {("t.each", p): o for p, o in expected.items()}
+
+
+@pytest.mark.parametrize("quantifier, expected", [
+    ({"exists": True}, {"x1": "pass", "x2": "pass", "x3": "fail", "x4": "fail"}),
+    ({"count": {"eq": 2}}, {"x1": "pass", "x2": "fail", "x3": "fail", "x4": "fail"}),
+    # R2 has no owner recorded (exists is decided: false)
+    ({"every": {"field": "risk.owner", "exists": True}}, {"x1": "fail", "x2": "pass", "x3": "pass", "x4": "pass"}),
+    # R2's owner is unknown and R1's is not COO: nothing settles exists for x1
+    ({"where": {"field": "risk.owner", "eq": "COO"}, "exists": True}, {"x1": "error", "x2": "pass", "x3": "fail", "x4": "fail"}),
+])
+def test_relation_joined_on_a_list_field(tmp_path, quantifier, expected):
+    r = rule("t.join", "paper", {"related": "risk", "on": {"risk.id": "paper.linked_risks[]"}, **quantifier})
+    got = outcomes(tmp_path, [r], data(papers=PAPERS, risks=RISKS))
+    assert got == {("t.join", p): o for p, o in expected.items()}
+
+
+@pytest.mark.parametrize("require, message", [
+    ({"field": "paper.history.route", "exists": True}, "read it inside {each: paper.history"),
+    ({"field": "paper.history[]", "exists": True}, "a list is read with 'each: paper.history'"),
+    ({"each": "paper.title", "exists": True}, "is not a list of records of subject kind 'paper'"),
+    ({"each": "paper.history", "max": "paper.title", "eq": 1}, "'paper.title' is not a field of its entries"),
+    ({"each": "paper.history", "on": {"a": "b"}, "exists": True}, "it takes no 'on'"),
+    ({"related": "risk", "on": {"risk.id": "paper.title[]"}, "exists": True}, "is not a list of plain values"),
+])
+def test_list_reading_errors(tmp_path, require, message):
+    assert message in load_error(tmp_path, [rule("t.bad", "paper", require)])
+
+
+def test_evidence_of_a_date_min_shows_iso_dates_and_what_was_computed(tmp_path):
+    ruleset = load_rules(write(tmp_path, [rule("t.min", "paper", {"each": "paper.history", "min": "paper.history.date",
+                                                                 "ge": {"date": dt.date(2024, 8, 1)}})]))
+    facts = derive_facts(data(papers=PAPERS), AS_OF, fields_needed(ruleset.rules))
+    for engine in ("durable", "reference"):
+        finding = next(f for f in evaluate(ruleset.rules, facts, AS_OF, {}, engine=engine) if f.subject.id == "x1")
+        (leaf,) = [e for e in finding.evidence if e.get("part") == "require"]
+        assert leaf["actual"] == "2024-08-01" and leaf["expected"] == "2024-08-01"
+        assert leaf["field"].startswith("the least paper.history.date of any entry of paper.history")
+        assert "computed" not in leaf
+
+
+# ---- meets: a comparison that is itself data ---------------------------------------------
+
+def test_meets_compares_by_the_operator_in_a_field(tmp_path):
+    # people as subjects, their declarations as the related records carrying comparison and threshold
+    people = [{"id": "p1", "name": "Ann"}, {"id": "p2", "name": "Bob"}, {"id": "p3", "name": "Cy"}, {"id": "p4", "name": "Di"}]
+    decls = [{"id": "d1", "person": "p1", "role": "ge", "organisation": "B"},
+             {"id": "d2", "person": "p2", "role": "lt", "organisation": "B"},
+             {"id": "d3", "person": "p3", "role": "between", "organisation": "B"},
+             {"id": "d4", "person": "p4", "role": "eq"}]
+    # value is the person's name ("Ann" ...), threshold the declaration's organisation text ("B")
+    meets = {"meets": [{"subject": "person.name"}, {"field": "declaration.role"}, {"field": "declaration.organisation"}]}
+    r = rule("t.meets", "person", {"related": "declaration", "on": {"declaration.person": "person.id"}, "every": meets})
+    got = outcomes(tmp_path, [r], data(people=people, declarations=decls))
+    # texts compare only by eq/ne in both engines: "Ann" ge "B" is false; an unknown operator or a
+    # missing threshold is unknown
+    assert got == {("t.meets", "p1"): "fail", ("t.meets", "p2"): "fail", ("t.meets", "p3"): "error", ("t.meets", "p4"): "error"}
+
+
+@pytest.mark.parametrize("comparison, expected", [("ge", "pass"), ("le", "fail"), ("gt", "pass"), ("lt", "fail"),
+                                                  ("eq", "fail"), ("ne", "pass")])
+def test_meets_with_literal_or_param_comparison(tmp_path, comparison, expected):
+    r = rule("t.m", "declaration", {"meets": [{"field": "declaration.mitigation_codes.count"}, {"param": "cmp"}, 0]},
+             params={"cmp": "ge"})
+    got = outcomes(tmp_path, [r], data(people=PEOPLE, declarations=[{"id": "d1", "person": "p1", "mitigation_codes": ["a"]}]), overrides={"t.m": {"cmp": comparison}})
+    assert got == {("t.m", "d1"): expected}
+
+
+def test_meets_load_errors(tmp_path):
+    assert "expected [VALUE, COMPARISON, THRESHOLD]" in load_error(tmp_path, [rule("t.m", "declaration", {"meets": [1, "ge"]})])
+    assert "the comparison is one of" in load_error(tmp_path, [rule("t.m", "declaration", {"meets": [1, "bigger", 2]})])
+    assert "unknown field 'declaration.nope'" in load_error(tmp_path, [rule("t.m", "declaration", {"meets": [
+        {"field": "declaration.nope"}, "ge", 1]})])
+
+
 # ---- relations -------------------------------------------------------------------------------
 
 REL_DECLS = [{"id": "d1", "person": "p1", "declared_on": "2024-05-01"},

@@ -12,10 +12,12 @@ decide the comparison on it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..rules.conditions import COMPUTED, Condition, Relation, TextTest, check_pattern, is_computed, resolve, walk
+from ..rules.conditions import COMPUTED, MEETS_OPS, Condition, FieldRef, Meets, Param, Relation, SubjectRef, resolve_value, TextTest, check_pattern, is_computed, resolve, walk
 from ..rules.functions import Derived
 
 MISSING = object()
@@ -23,8 +25,18 @@ MISSING = object()
 
 @dataclass(frozen=True)
 class ResolvedText:
+    """A text leaf resolved for one rule: ``test(fact)`` is True, False or None (cannot be decided)."""
+
     spec: TextTest
-    test: Callable[[str], bool]
+    test: Callable[[dict[str, Any]], "bool | None"]
+
+
+@dataclass(frozen=True)
+class ResolvedMeets:
+    """A ``meets`` leaf with its params and dates resolved; operands still name fields."""
+
+    spec: Meets
+    operands: tuple[Any, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -34,19 +46,44 @@ class ResolvedRelation:
     every: Condition | None
 
 
-def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[[str], bool]:
-    """The predicate a text leaf stands for, with its pattern or list resolved from ``params``."""
-    pattern = params[spec.pattern.name] if not isinstance(spec.pattern, (str, tuple)) else spec.pattern
-    if spec.op == "matches":
-        compiled = check_pattern(str(pattern), spec.case_sensitive, spec.field)
+def _text_predicate(op: str, pattern: Any, case_sensitive: bool, where: str) -> Callable[[str], bool]:
+    """The predicate on one text for a resolved pattern (a regex, a text, or a list of texts)."""
+    if op == "matches":
+        compiled = check_pattern(str(pattern), case_sensitive, where)
         return lambda text: compiled.search(text) is not None
     items = (pattern,) if isinstance(pattern, str) else tuple(pattern)
-    if not spec.case_sensitive:
+    if not case_sensitive:
         items = tuple(i.lower() for i in items)
-    fold = (lambda t: t) if spec.case_sensitive else str.lower
-    if spec.op == "contains_any":
+    fold = (lambda t: t) if case_sensitive else str.lower
+    if op == "contains_any":
         return lambda text: any(i in fold(text) for i in items)
     return lambda text: fold(text).startswith(items)
+
+
+def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[[dict[str, Any]], "bool | None"]:
+    """The predicate a text leaf stands for, on a whole fact: its pattern or list resolved from
+    ``params``, or, for ``{field: F}``, from the fact's own text field ``F`` taken literally
+    (escaped, so its text is never read as a regex). None when either text is missing."""
+    field = spec.field
+    if isinstance(spec.pattern, FieldRef):
+        other = spec.pattern.name
+        flags = 0 if spec.case_sensitive else re.IGNORECASE
+
+        def against_field(fact: dict[str, Any]) -> "bool | None":
+            text, operand = fact.get(field), fact.get(other)
+            if not isinstance(text, str) or not isinstance(operand, str):
+                return None
+            if spec.op == "matches":
+                return re.search(re.escape(operand), text, flags) is not None
+            return _text_predicate(spec.op, operand, spec.case_sensitive, field)(text)
+        return against_field
+    pattern = params[spec.pattern.name] if isinstance(spec.pattern, Param) else spec.pattern
+    predicate = _text_predicate(spec.op, pattern, spec.case_sensitive, field)
+
+    def against_pattern(fact: dict[str, Any]) -> "bool | None":
+        text = fact.get(field)
+        return predicate(text) if isinstance(text, str) else None
+    return against_pattern
 
 
 def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
@@ -60,6 +97,9 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
             spec = COMPUTED[leaf.field]
             if isinstance(spec, TextTest):
                 out[leaf.field] = ResolvedText(spec, text_test(spec, params))
+            elif isinstance(spec, Meets):
+                out[leaf.field] = ResolvedMeets(spec, tuple(resolve_value(v, params, as_of)
+                                                            for v in (spec.value, spec.comparison, spec.threshold)))
             else:
                 where = resolve(spec.where, params, as_of) if spec.where is not None else None
                 every = resolve(spec.every, params, as_of) if spec.every is not None else None
@@ -78,20 +118,32 @@ class Context:
 
     def related(self, spec: Relation, subject: dict[str, Any]) -> list[dict[str, Any]] | None:
         """Records of ``spec.kind`` whose join keys equal the subject's; None when a subject key is missing."""
+        if spec.each:  # the entries of the subject's own list, flattened into its fact
+            entries = subject.get(spec.kind + "[]")
+            return entries if isinstance(entries, list) else None
         theirs = tuple(t for t, _ in spec.on)
-        key = []
+        choices = []
         for _, mine in spec.on:
             if mine not in subject:
                 return None
             value = subject[mine]
-            key.append((value, value.__class__))  # True == 1 in Python; not here
+            values = value if mine.endswith("[]") else [value]  # a list key matches any of its entries
+            choices.append([(v, v.__class__) for v in values])  # True == 1 in Python; not here
         index = self._indexes.get((spec.kind, theirs))
         if index is None:
             index = self._indexes[(spec.kind, theirs)] = {}
             for fact in self.by_kind.get(spec.kind, []):
                 if all(t in fact for t in theirs):
                     index.setdefault(tuple((fact[t], fact[t].__class__) for t in theirs), []).append(fact)
-        return index.get(tuple(key), [])
+        if all(len(c) == 1 for c in choices):
+            return index.get(tuple(c[0] for c in choices), [])
+        out, seen = [], set()
+        for key in itertools.product(*choices):
+            for fact in index.get(key, []):
+                if id(fact) not in seen:
+                    seen.add(id(fact))
+                    out.append(fact)
+        return out
 
 
 def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> Any:
@@ -124,9 +176,28 @@ def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Con
     return min(values) if spec.quantity == "min" else max(values)
 
 
+def meets_value(resolved: ResolvedMeets, fact: dict[str, Any], subject: dict[str, Any] | None = None) -> Any:
+    """True/False for ``value <comparison> threshold``, or MISSING when an operand is missing or the
+    comparison is not an operator name."""
+    from .reference import compare  # noqa: PLC0415 - one comparison for both paths
+
+    values = []
+    for operand in resolved.operands:
+        if isinstance(operand, (FieldRef, SubjectRef)):
+            source = fact if isinstance(operand, FieldRef) else (subject or {})
+            if operand.name not in source:
+                return MISSING
+            operand = source[operand.name]
+        values.append(operand)
+    value, comparison, threshold = values
+    if comparison not in MEETS_OPS:
+        return MISSING
+    return compare(comparison, value, threshold)
+
+
 def text_value(resolved: ResolvedText, fact: dict[str, Any]) -> Any:
-    text = fact.get(resolved.spec.field)
-    return resolved.test(text) if isinstance(text, str) else MISSING
+    value = resolved.test(fact)
+    return MISSING if value is None else value
 
 
 def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[dict[str, Any]]:
@@ -138,7 +209,12 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
         row = dict(fact)
         for name in names:
             resolved = ctx.specs[name]
-            value = text_value(resolved, fact) if isinstance(resolved, ResolvedText) else relation_value(resolved, fact, ctx)
+            if isinstance(resolved, ResolvedText):
+                value = text_value(resolved, fact)
+            elif isinstance(resolved, ResolvedMeets):
+                value = meets_value(resolved, fact)
+            else:
+                value = relation_value(resolved, fact, ctx)
             if value is not MISSING:
                 row[name] = value
         out.append(row)
@@ -146,18 +222,20 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
 
 
 def apply_derived(by_kind: dict[str, list[dict[str, Any]]], derived: list[Derived]) -> None:
-    """Add the pack's derived values to every fact of their kind (in declaration order)."""
-    for item in derived:
-        facts = by_kind.get(item.kind)
+    """Add the pack's derived values to every fact of their kind (in declaration order, so a value
+    may read an earlier one); each fact is copied once, however many values its kind has."""
+    kinds = list(dict.fromkeys(item.kind for item in derived))
+    for kind in kinds:
+        facts = by_kind.get(kind)
         if not facts:
             continue
+        items = [item for item in derived if item.kind == kind]
         copies = []
         for fact in facts:
             row = dict(fact)
-            value = item.value(row)
-            if value is not None:
-                row[item.name] = value
+            for item in items:
+                value = item.value(row)
+                if value is not None:
+                    row[item.name] = value
             copies.append(row)
-        by_kind[item.kind] = copies
-
-
+        by_kind[kind] = copies

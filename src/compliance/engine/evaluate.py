@@ -216,9 +216,10 @@ def _show(kind: str, name: str, value: Any) -> Any:
 
 def _readable(kind: str, e: dict[str, Any]) -> dict[str, Any]:
     out = dict(e)
-    out["actual"] = _show(kind, e["field"], e.get("actual"))
+    name = out.pop("computed", e["field"])  # a computed leaf (min/max of a date) is typed by its spec
+    out["actual"] = _show(kind, name, e.get("actual"))
     if "expected" in e and isinstance(e["expected"], int) and not isinstance(e["expected"], bool):
-        out["expected"] = _show(kind, e["field"], e["expected"])
+        out["expected"] = _show(kind, name, e["expected"])
     return out
 
 

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..rules.conditions import COMPUTED, All, Condition, FieldRef, Leaf, Not, SubjectRef, TextTest, is_computed
+from ..rules.conditions import COMPUTED, All, Condition, FieldRef, Leaf, Meets, Not, SubjectRef, TextTest, is_computed
+
+
+def compare(op: str, actual: Any, expected: Any) -> bool:
+    """``actual <op> expected`` as both engines compare (no bool/number or text/number mixing)."""
+    return _compare(op, actual, expected)
 
 
 def _compare(op: str, actual: Any, expected: Any) -> bool:
@@ -37,14 +42,20 @@ def _same_type(a: Any, b: Any) -> bool:
     return type(a) is type(b) or (isinstance(a, numbers) and isinstance(b, numbers))
 
 
-def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any) -> tuple[bool, Any]:
-    """(present, value) of the leaf's field; text predicates are computed from the text itself."""
+def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any, subject: dict[str, Any] | None = None) -> tuple[bool, Any]:
+    """(present, value) of the leaf's field; text predicates and ``meets`` are computed from the
+    fields themselves (inside a relation, ``subject`` is the fact it starts from)."""
     if is_computed(leaf.field):
         resolved = ctx.specs.get(leaf.field) if ctx is not None else None
         spec = COMPUTED[leaf.field]
+        if isinstance(spec, Meets) and resolved is not None:
+            from .computed import MISSING, meets_value  # noqa: PLC0415 - computed imports this module
+
+            value = meets_value(resolved, fact, subject)
+            return (False, None) if value is MISSING else (True, value)
         if isinstance(spec, TextTest) and resolved is not None:
-            text = fact.get(spec.field)
-            return (True, resolved.test(text)) if isinstance(text, str) else (False, None)
+            value = resolved.test(fact)
+            return (False, None) if value is None else (True, value)
     if leaf.field in fact:
         return True, fact[leaf.field]
     return False, None
@@ -57,7 +68,7 @@ def _shown(name: str) -> str:
 
 def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | None, ctx: Any,
           subject: dict[str, Any] | None) -> bool | None:
-    present, actual = _value_of(leaf, fact, ctx)
+    present, actual = _value_of(leaf, fact, ctx, subject)
     if leaf.op in ("exists", "missing"):
         result = present if leaf.op == "exists" else not present
         if evidence is not None:
@@ -80,6 +91,8 @@ def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | Non
     result = _compare(leaf.op, actual, expected)
     if evidence is not None:
         evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": expected, "actual": actual, "result": result})
+        if is_computed(leaf.field):  # the synthetic name, so the findings can show a day as a date (popped there)
+            evidence[-1]["computed"] = leaf.field
     return result
 
 

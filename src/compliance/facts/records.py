@@ -62,6 +62,11 @@ def model_fields(model: type[BaseModel], prefix: str, follow: bool = True) -> di
             out[f"{key}.count"] = FieldSpec("int", f"number of entries in {described}", where)
             if _scalar_type(item) in ("str", "int"):
                 out[key] = FieldSpec("str", f"{described} (entries joined by ', ')", where)
+                out[f"{key}[]"] = FieldSpec(f"list[{_scalar_type(item)}]", f"{described}, each entry (a relation's on: matches any)", where)
+            elif isinstance(item, type) and issubclass(item, BaseModel):
+                out[f"{key}[]"] = FieldSpec("entries", f"{described} (read with each: {key})", where)
+                for sub, spec in model_fields(item, key, follow).items():
+                    out[sub] = FieldSpec(spec.type, f"{spec.description} (of each entry; read inside each: {key})", spec.source)
             continue
         if origin is dict:
             continue
@@ -129,11 +134,11 @@ def flatten(record: BaseModel | None, prefix: str, index: "RecordIndex", wanted:
     """Write ``record``'s fields into ``out`` under ``prefix`` (only ``wanted`` names when given)."""
     if record is None:
         return
-    if wanted is not None and not any(w == prefix or w.startswith(prefix + ".") for w in wanted):
+    if wanted is not None and not any(_under(w, prefix) for w in wanted):
         return
     for name, info in type(record).model_fields.items():
         key = f"{prefix}.{name}"
-        if wanted is not None and not any(w == key or w.startswith(key + ".") for w in wanted):
+        if wanted is not None and not any(_under(w, key) for w in wanted):
             continue
         value = getattr(record, name)
         if value is None:
@@ -143,6 +148,17 @@ def flatten(record: BaseModel | None, prefix: str, index: "RecordIndex", wanted:
             items = list(value)
             if items and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in items):
                 out[key] = ", ".join(map(str, items))
+            if wanted is None or any(w == key + "[]" or w.startswith(key + ".") for w in wanted):
+                # the entries themselves, for `each:` (records) and list joins (plain values)
+                entries: list[Any] = []
+                for item in items:
+                    if isinstance(item, BaseModel):
+                        entry: dict[str, Any] = {}
+                        flatten(item, key, index, wanted, entry, follow)
+                        entries.append(entry)
+                    elif isinstance(item, (str, int)) and not isinstance(item, bool):
+                        entries.append(item)
+                out[key + "[]"] = entries
             continue
         if isinstance(value, dict):
             continue
@@ -160,6 +176,17 @@ def flatten(record: BaseModel | None, prefix: str, index: "RecordIndex", wanted:
         target = referenced_register(info)
         if follow and target in REGISTERS and isinstance(value, str):
             flatten(index.get(target, value), key, index, wanted, out, False)
+
+
+def _under(name: str, prefix: str) -> bool:
+    """``name`` is ``prefix``, a field under it, or its list of entries (``prefix[]``)."""
+    return name == prefix or name.startswith(prefix + ".") or name == prefix + "[]"
+
+
+def entry_fields(kind_fields: dict[str, FieldSpec], list_field: str) -> dict[str, FieldSpec]:
+    """The fields of each entry of ``list_field`` (a list of records): what ``each:`` reads."""
+    return {name: spec for name, spec in kind_fields.items()
+            if name.startswith(list_field + ".") and name != list_field + ".count"}
 
 
 class RecordIndex:

@@ -102,7 +102,7 @@ class TextTest:
 
     field: str
     op: str  # matches | contains_any | starts_with (the negative forms are `eq false` on it)
-    pattern: Any  # a regex / a tuple of strings / Param
+    pattern: Any  # a regex / a tuple of strings / Param / FieldRef (another text field of the same fact)
     case_sensitive: bool = False
 
     def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
@@ -110,7 +110,7 @@ class TextTest:
         pattern = self.pattern
         if isinstance(pattern, Param) and params is not None and pattern.name in params:
             pattern = params[pattern.name]
-        if isinstance(pattern, Param):
+        if isinstance(pattern, (Param, FieldRef)):
             what = describe_value(pattern)
         elif isinstance(pattern, str):
             what = f"'{pattern}'" if self.op == "matches" else repr(pattern)
@@ -139,13 +139,15 @@ class Relation:
     quantity: str
     every: "Condition | None" = None
     of: str | None = None
+    each: bool = False  # ``kind`` is a list field of the subject's own record; its entries are the related records
 
     def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
         """In plain words, e.g. "there is at least one declaration with declaration.person equal to
         this subject's person where ...". ``positive`` false states the negation (exists/every)."""
-        keys = " and ".join(f"{theirs} equal to this subject's {mine}" for theirs, mine in self.on)
+        keys = " and ".join(f"{theirs} equal to this subject's {mine}" + (" (any entry)" if mine.endswith("[]") else "")
+                            for theirs, mine in self.on)
         where = f" where {describe(self.where, params)}" if self.where is not None else ""
-        base = f"{self.kind} with {keys}{where}"
+        base = f"entry of {self.kind}{where}" if self.each else f"{self.kind} with {keys}{where}"
         if self.quantity == "exists":
             return f"there is at least one {base}" if positive else f"there is no {base}"
         if self.quantity == "every":
@@ -156,7 +158,26 @@ class Relation:
         return f"the {'least' if self.quantity == 'min' else 'greatest'} {self.of} of any {base}"
 
 
-COMPUTED: dict[str, "TextTest | Relation"] = {}
+@dataclass(frozen=True)
+class Meets:
+    """``value`` compared with ``threshold`` by the operator named in ``comparison`` (itself data,
+    e.g. a standard's ``comparison: ge``): ``{meets: [VALUE, COMPARISON, THRESHOLD]}``. Each is a
+    value (literal, ``{field}``, ``{subject}``, ``{param}``); unknown when any is missing or the
+    comparison is not one of eq, ne, lt, le, gt, ge."""
+
+    value: Any
+    comparison: Any
+    threshold: Any
+
+    def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
+        parts = [describe_value(v, params) for v in (self.value, self.comparison, self.threshold)]
+        verb = "meets" if positive else "does not meet"
+        return f"{parts[0]} {verb} {parts[2]} by the comparison in {parts[1]}"
+
+
+MEETS_OPS = COMPARE_OPS[:6]
+
+COMPUTED: dict[str, "TextTest | Relation | Meets"] = {}
 """Synthetic field name -> the text predicate or relation it stands for (names are content digests)."""
 
 
@@ -164,7 +185,7 @@ def computed_name(spec: "TextTest | Relation", scope: str) -> str:
     """A synthetic field's name: a digest of the spec and the rule it belongs to, so parameters
     resolved for one rule never leak into another's value."""
     digest = hashlib.sha1(repr((scope, spec)).encode()).hexdigest()[:12]
-    name = f"~{'t' if isinstance(spec, TextTest) else 'r'}{digest}"
+    name = f"~{'t' if isinstance(spec, TextTest) else 'm' if isinstance(spec, Meets) else 'r'}{digest}"
     COMPUTED[name] = spec
     return name
 
@@ -197,7 +218,7 @@ _WORDS = {"eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most", 
 def describe_leaf(leaf: "Leaf", params: dict[str, Any] | None = None) -> str:
     """One leaf in plain words; a computed leaf (text predicate, relation) states its spec."""
     spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-    if isinstance(spec, (TextTest, Relation)) and (isinstance(spec, TextTest) or spec.quantity in ("exists", "every")):
+    if isinstance(spec, (TextTest, Relation, Meets)) and (not isinstance(spec, Relation) or spec.quantity in ("exists", "every")):
         positive = (leaf.op == "eq") == (leaf.value is True)
         return spec.describe(params, positive)
     if isinstance(spec, Relation):
@@ -253,8 +274,17 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
         if keys != {"not"}:
             raise ConditionError(f"{path}not: 'not' stands alone; found also {sorted(keys - {'not'})}")
         return Not(parse_condition(raw["not"], f"{path}not.", scope, inside_relation))
-    if "related" in keys:
+    if "related" in keys or "each" in keys:
         return _parse_relation(raw, path, scope)
+    if "meets" in keys:
+        args = raw["meets"]
+        if keys != {"meets"} or not isinstance(args, list) or len(args) != 3:
+            raise ConditionError(f"{path}meets: expected [VALUE, COMPARISON, THRESHOLD] standing alone, "
+                                 f"e.g. {{meets: [{{subject: metric.value}}, {{field: standard.comparison}}, {{field: standard.threshold}}]}}; got {raw!r}")
+        values = [_parse_value(a, f"{path}meets[{i}]", inside_relation) for i, a in enumerate(args)]
+        if not isinstance(values[1], (FieldRef, SubjectRef, Param)) and values[1] not in MEETS_OPS:
+            raise ConditionError(f"{path}meets[1]: the comparison is one of {', '.join(MEETS_OPS)} or a field holding one; got {args[1]!r}")
+        return Leaf(computed_name(Meets(*values), scope), "eq", True)
     if "field" not in keys:
         raise ConditionError(f"{path or 'condition'}: expected one of all/any/not, a 'field' with an operator, "
                              f"or 'related'; got keys {sorted(keys)}")
@@ -289,15 +319,18 @@ def _parse_text(field: str, op: str, raw: Any, case_sensitive: Any, path: str, s
     positive = {"not_matches": "matches"}.get(op, op)
     if isinstance(raw, dict) and set(raw) == {"param"}:
         pattern: Any = Param(str(raw["param"]))
+    elif isinstance(raw, dict) and set(raw) == {"field"} and isinstance(raw["field"], str) and raw["field"]:
+        # the operand is another text field of the same fact, taken as literal text (never a regex)
+        pattern = FieldRef(raw["field"])
     elif positive == "matches":
         if not isinstance(raw, str):
-            raise ConditionError(f"{path}: expected a regular expression (text) or {{param: NAME}}, got {raw!r}")
+            raise ConditionError(f"{path}: expected a regular expression (text), {{param: NAME}} or {{field: NAME}}, got {raw!r}")
         check_pattern(raw, case_sensitive, path)
         pattern = raw
     else:
         items = [raw] if isinstance(raw, str) else raw
         if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
-            raise ConditionError(f"{path}: expected a text or a non-empty list of texts, or {{param: NAME}}; got {raw!r}")
+            raise ConditionError(f"{path}: expected a text or a non-empty list of texts, {{param: NAME}} or {{field: NAME}}; got {raw!r}")
         pattern = tuple(items)
     name = computed_name(TextTest(field, positive, pattern, case_sensitive), scope)
     return Leaf(name, "eq", op != "not_matches")
@@ -312,30 +345,40 @@ def check_pattern(pattern: str, case_sensitive: bool, path: str) -> "re.Pattern[
 
 
 def _parse_relation(raw: dict[str, Any], path: str, scope: str) -> Leaf:
-    kind = raw["related"]
-    where_path = f"{path}related({kind})"
+    """``{related: KIND, on: {...}, ...}`` over another register, or ``{each: LIST_FIELD, ...}`` over
+    the entries of a list field of the subject's own record (same quantifiers, no ``on``)."""
+    each = "each" in raw
+    if each and "related" in raw:
+        raise ConditionError(f"{path}each: 'each' and 'related' do not go together")
+    kind = raw["each" if each else "related"]
+    where_path = f"{path}{'each' if each else 'related'}({kind})"
     if not isinstance(kind, str) or not kind:
-        raise ConditionError(f"{path}related: expected a subject kind, got {kind!r}")
+        raise ConditionError(f"{path}{'each: expected a list field of the subject' if each else 'related: expected a subject kind'}, got {kind!r}")
     if True in raw:  # YAML 1.1 reads a bare `on:` key as the boolean true
         raw = {("on" if k is True else k): v for k, v in raw.items()}
-    on = raw.get("on")
-    if not isinstance(on, dict) or not on or not all(isinstance(k, str) and isinstance(v, str) for k, v in on.items()):
-        raise ConditionError(f"{where_path}.on: expected a mapping of their field to the subject's field, "
-                             f"e.g. {{declaration.person: person}}; got {on!r}")
+    if each:
+        if "on" in raw:
+            raise ConditionError(f"{where_path}: 'each' reads the subject's own list; it takes no 'on'")
+        on: Any = {}
+    else:
+        on = raw.get("on")
+        if not isinstance(on, dict) or not on or not all(isinstance(k, str) and isinstance(v, str) for k, v in on.items()):
+            raise ConditionError(f"{where_path}.on: expected a mapping of their field to the subject's field, "
+                                 f"e.g. {{declaration.person: person}}; got {on!r}")
     where = raw.get("where")
     where_cond = parse_condition(where, f"{where_path}.where.", scope, True) if where is not None else None
     quantity = [q for q in QUANTIFIERS if q in raw]
-    rest = set(raw) - {"related", "on", "where", *QUANTIFIERS}
+    rest = set(raw) - {"related", "each", "on", "where", *QUANTIFIERS}
+    spec_args: dict[str, Any] = {"each": True} if each else {}
     if len(quantity) != 1:
         raise ConditionError(f"{where_path}: expected exactly one of {', '.join(QUANTIFIERS)}; got {quantity or 'none'}")
     (q,) = quantity
-    spec_args: dict[str, Any] = {}
     if q in ("exists", "none"):
         if raw[q] is not True:
             raise ConditionError(f"{where_path}.{q}: write '{q}: true'")
         if rest:
             raise ConditionError(f"{where_path}: unexpected key(s) {sorted(rest)}")
-        name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, "exists"), scope)
+        name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, "exists", **spec_args), scope)
         return Leaf(name, "eq", q == "exists")
     if q == "every":
         if rest:
@@ -497,6 +540,8 @@ def params_of(cond: Condition | None) -> set[str]:
             out.add(spec.pattern.name)
         if isinstance(spec, Relation):
             out |= params_of(spec.where) | params_of(spec.every)
+        if isinstance(spec, Meets):
+            out.update(v.name for v in (spec.value, spec.comparison, spec.threshold) if isinstance(v, Param))
     return out
 
 
@@ -515,6 +560,20 @@ def _reads(cond: Condition | None, kind: str, subject: str | None, out: dict[str
         spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
         if isinstance(spec, TextTest):
             mine.add(spec.field)
+            if isinstance(spec.pattern, FieldRef):
+                mine.add(spec.pattern.name)
+        elif isinstance(spec, Meets):
+            operands = (spec.value, spec.comparison, spec.threshold)
+            mine.update(v.name for v in operands if isinstance(v, FieldRef))
+            if subject is not None:
+                out.setdefault(subject, set()).update(v.name for v in operands if isinstance(v, SubjectRef))
+        elif isinstance(spec, Relation) and spec.each:
+            # the entries are flattened into the subject's own fact, under the list's name
+            mine.add(spec.kind + "[]")
+            if spec.of:
+                mine.add(spec.of)
+            for inner in (spec.where, spec.every):
+                _reads(inner, kind, kind, out)
         elif isinstance(spec, Relation):
             mine.update(subject_field for _, subject_field in spec.on)
             theirs = out.setdefault(spec.kind, set())

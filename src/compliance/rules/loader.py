@@ -15,7 +15,7 @@ from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
-    COMPUTED, AsOf, Condition, ConditionError, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    COMPUTED, AsOf, Condition, ConditionError, Meets, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     params_of, reads, to_nnf, walk,
 )
 from .packs import PACK_FILE, PackError, resolve, shipped_packs, with_extended
@@ -188,14 +188,14 @@ def field_type_of(kind: str, name: str, derived: list[Derived]) -> str | None:
     if item is not None:
         return item.type
     computed = COMPUTED.get(name) if is_computed(name) else None
-    if isinstance(computed, TextTest):
+    if isinstance(computed, (TextTest, Meets)):
         return "bool"
     if isinstance(computed, Relation):
         if computed.quantity in ("exists", "every"):
             return "bool"
         if computed.quantity == "count":
             return "int"
-        return field_type_of(computed.kind, computed.of or "", derived)
+        return field_type_of(kind if computed.each else computed.kind, computed.of or "", derived)
     return None
 
 
@@ -332,8 +332,33 @@ def _unknown_field(name: str, kind: str) -> str:
     return f"unknown field '{name}' for subject kind '{kind}'{hint}"
 
 
-def _check_condition(cond: Condition, kind: str, subject: str | None, derived: list[Derived], out: list[str]) -> None:
-    """Every field a condition names exists on its kind; relations and their keys are sound."""
+def _list_of(kind: str, name: str) -> str | None:
+    """The list field (of records) whose entries ``name`` is a field of, if any."""
+    fields = kind_fields(kind)
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:i])
+        if fields.get(head + "[]") is not None and fields[head + "[]"].type == "entries" and name != head + ".count":
+            return head
+    return None
+
+
+def _check_entries(names: list[str], kind: str, within: str | None, out: list[str]) -> None:
+    """A list (``x[]``) is read only by ``each:`` or a relation's ``on:``; an entry's field only inside ``each:``."""
+    for name in names:
+        if name.endswith("[]"):
+            out.append(f"{name}: a list is read with 'each: {name[:-2]}' or as a relation's on: key")
+            continue
+        owner = _list_of(kind, name)
+        if owner is not None and not (within and (owner == within or owner.startswith(within + "."))):
+            out.append(f"{name}: a field of each entry of {owner}; read it inside {{each: {owner}, ...}}")
+
+
+def _check_condition(cond: Condition, kind: str, subject: str | None, derived: list[Derived], out: list[str],
+                     within: str | None = None) -> None:
+    """Every field a condition names exists on its kind; relations and their keys are sound.
+
+    ``within``: inside ``each: L``, the list L whose entries' fields may be read."""
     for leaf in walk(cond):
         spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
         names = []
@@ -342,12 +367,40 @@ def _check_condition(cond: Condition, kind: str, subject: str | None, derived: l
             ftype = field_type_of(kind, spec.field, derived)
             if ftype not in (None, "str"):
                 out.append(f"{spec.field}: a text operator needs a text field; '{spec.field}' is {ftype}")
+            if isinstance(spec.pattern, FieldRef):
+                names.append(spec.pattern.name)
+                otype = field_type_of(kind, spec.pattern.name, derived)
+                if otype not in (None, "str"):
+                    out.append(f"{spec.field}: {{field: {spec.pattern.name}}}: a text operand needs a text field; "
+                               f"'{spec.pattern.name}' is {otype}")
+        elif isinstance(spec, Meets):
+            operands = [spec.value, spec.comparison, spec.threshold]
+            names.extend(v.name for v in operands if isinstance(v, FieldRef))
+            for v in operands:
+                if isinstance(v, SubjectRef) and (subject is None or field_type_of(subject, v.name, derived) is None):
+                    out.append(f"meets: {{subject: {v.name}}}: " + (_unknown_field(v.name, subject) if subject else "used outside a relation"))
+        elif isinstance(spec, Relation) and spec.each:
+            if kind_fields(kind).get(spec.kind + "[]") is None or kind_fields(kind)[spec.kind + "[]"].type != "entries":
+                lists = sorted(n[:-2] for n, f in kind_fields(kind).items() if n.endswith("[]") and f.type == "entries")
+                out.append(f"each: '{spec.kind}' is not a list of records of subject kind '{kind}'; "
+                           f"expected one of {', '.join(lists) or '(none)'}")
+                continue
+            if spec.of:
+                if field_type_of(kind, spec.of, derived) is None or _list_of(kind, spec.of) != spec.kind:
+                    out.append(f"each {spec.kind}: {spec.quantity}: '{spec.of}' is not a field of its entries")
+            for inner in (spec.where, spec.every):
+                if inner is not None:
+                    _check_condition(inner, kind, kind, derived, out, spec.kind)
         elif isinstance(spec, Relation):
             if spec.kind not in subject_kinds():
                 out.append(f"related: unknown subject kind '{spec.kind}'; expected one of {', '.join(subject_kinds())}")
                 continue
             for theirs, mine in spec.on:
-                names.append(mine)
+                if mine.endswith("[]"):  # a list of plain values: the join matches any entry
+                    if field_type_of(kind, mine, derived) is None or not field_type_of(kind, mine, derived).startswith("list["):
+                        out.append(f"related {spec.kind}: on: '{mine}' is not a list of plain values of '{kind}'")
+                else:
+                    names.append(mine)
                 if field_type_of(spec.kind, theirs, derived) is None:
                     out.append(f"related {spec.kind}: on: {_unknown_field(theirs, spec.kind)}")
             if spec.of and field_type_of(spec.kind, spec.of, derived) is None:
@@ -362,6 +415,7 @@ def _check_condition(cond: Condition, kind: str, subject: str | None, derived: l
         for name in names:
             if field_type_of(kind, name, derived) is None:
                 out.append(_unknown_field(name, kind))
+        _check_entries(names, kind, within, out)
         for v in values:
             if isinstance(v, SubjectRef) and (subject is None or field_type_of(subject, v.name, derived) is None):
                 out.append(f"{{subject: {v.name}}}: " + (_unknown_field(v.name, subject) if subject else "used outside a relation"))

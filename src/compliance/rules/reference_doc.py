@@ -19,6 +19,8 @@ OPERATORS: dict[str, str] = {
     "exists": "the record holds the field", "missing": "the record does not hold the field",
     "matches": "a regular expression is found in the text", "not_matches": "the regular expression is not found",
     "contains_any": "the text contains one of the strings", "starts_with": "the text starts with one of the strings",
+    "meets": "meets: [VALUE, COMPARISON, THRESHOLD]: VALUE compared with THRESHOLD by the operator "
+             "(eq ne lt le gt ge) that COMPARISON holds, e.g. a standard's comparison field",
 }
 """Every leaf operator in plain words (a test checks none is left out)."""
 
@@ -33,7 +35,7 @@ QUANTIFIER_WORDS: dict[str, str] = {
 
 def all_operators() -> tuple[str, ...]:
     """Every leaf operator the condition parser accepts."""
-    return tuple(dict.fromkeys(COMPARE_OPS + PRESENCE_OPS + TEXT_OPS))
+    return tuple(dict.fromkeys(COMPARE_OPS + PRESENCE_OPS + TEXT_OPS + ("meets",)))
 
 
 def fields_table(kind: str) -> list[tuple[str, str, str, str]]:
@@ -53,7 +55,8 @@ def functions_table() -> list[tuple[str, str, str, str]]:
 
 def operators_table() -> list[tuple[str, str]]:
     """(operator, meaning) for every leaf operator, then every relation quantifier."""
-    return [(op, OPERATORS[op]) for op in all_operators()] + [(f"related: {q}", QUANTIFIER_WORDS[q]) for q in QUANTIFIERS]
+    return ([(op, OPERATORS[op]) for op in all_operators()]
+            + [(f"related: {q} / each: {q}", QUANTIFIER_WORDS[q]) for q in QUANTIFIERS])
 
 
 def _md_table(headers: list[str], rows) -> list[str]:
