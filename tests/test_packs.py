@@ -116,7 +116,7 @@ def test_every_command_works_from_another_directory(tmp_path):
     assert _cli("report", data, "--as-of", "2024-10-17", "--format", "markdown", "--out", "r.md", cwd=tmp_path).returncode == 0
     assert _cli("preboard", data, "--meeting", "board-2024-10-17", cwd=tmp_path).returncode in (0, 1)
     listed = _cli("rules", "list", cwd=tmp_path)
-    assert listed.returncode == 0 and "76 rules" in listed.stdout
+    assert listed.returncode == 0 and f"{len(load_rules(ICB).rules)} rules" in listed.stdout
     assert _cli("rules", "validate", "nhs-performance", cwd=tmp_path).returncode == 0
     assert "Reference:" in _cli("rules", "explain", "nhs.conflicts.ceased-removed", cwd=tmp_path).stdout
     assert _cli("rules", "fields", "action", cwd=tmp_path).returncode == 0
