@@ -268,3 +268,40 @@ def test_an_xlsx_merged_header_cell_does_not_drop_its_column(dataset):
     (dataset / "people.yaml").unlink()
     book.save(dataset / "people.xlsx")
     assert any(p.startswith("people.xlsx:line 2:") and "column with no header" in p for p in _issues(dataset))
+
+
+_KILLED_WRITER = """
+import os, sys
+from pathlib import Path
+from compliance.io import writer
+
+def stop_before_rename(src, dst):
+    # the temporary is written and closed; the parent kills us here, between write and rename
+    print("written", flush=True)
+    sys.stdin.readline()
+
+os.replace = stop_before_rename
+writer.write_atomic(Path(sys.argv[1]), "new report\\n" * 100000)
+"""
+
+
+def test_a_write_killed_midway_leaves_the_target_whole_and_its_leftover_is_removed_next_time(tmp_path):
+    """Case 8: kill -9 during a write never leaves a partial target; the one predictable leftover goes next write."""
+    from compliance.io.writer import temporary_path, write_atomic
+    target = tmp_path / "report.md"
+    target.write_text("old report\n", encoding="utf-8")
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stdout.readline().strip() == "written"
+    finally:
+        child.kill()  # SIGKILL: no cleanup handler runs
+        child.wait()
+    leftover = temporary_path(target)
+    assert target.read_text(encoding="utf-8") == "old report\n"
+    assert leftover.name == ".report.md.compliance-tmp" and leftover.stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report.md.compliance-tmp", "report.md"]
+    write_atomic(target, "next report\n")
+    assert target.read_text(encoding="utf-8") == "next report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
