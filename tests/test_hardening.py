@@ -305,3 +305,18 @@ def test_a_write_killed_midway_leaves_the_target_whole_and_its_leftover_is_remov
     write_atomic(target, "next report\n")
     assert target.read_text(encoding="utf-8") == "next report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
+def test_an_xlsx_formula_with_no_saved_value_is_a_located_error_not_an_empty_cell(dataset):
+    """Case 5: a formula written by a script has no cached result; reading it as empty would apply a default."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "people"
+    sheet.append(["id", "name", "voting"])
+    sheet.append(["peter-axon", "Peter Axon", "=TRUE()"])
+    (dataset / "people.yaml").unlink()
+    book.save(dataset / "people.xlsx")  # openpyxl saves formulas without computing them
+    problems = _issues(dataset)
+    assert any(p.startswith("people.xlsx:sheet 'people' row 2 column C: field 'voting' formula with no saved value;")
+               and "Excel/LibreOffice, or type the value" in p and "=TRUE()" in p for p in problems), problems

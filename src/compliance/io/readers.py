@@ -168,9 +168,20 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
     except StopIteration:
         return [], [], [LoadIssue(path.name, "", "", "is empty; expected a header row")]
     rows = []
+    issues = []
+    formulas = _formula_rows(path, sheet.title)
     for number, cells in enumerate(rows_iter, start=2):
         row = {}
-        for h, c in zip(header, cells):
+        for column, (h, c) in enumerate(zip(header, cells), start=1):
+            formula = formulas.get(number, {}).get(column)
+            if c is None and formula is not None:
+                # data_only reads a formula's saved result; a workbook written by a script has none, and
+                # reading it as empty would silently apply the field's default
+                issues.append(LoadIssue(path.name, f"sheet '{sheet.title}' row {number} column "
+                                        f"{openpyxl.utils.get_column_letter(column)}", h,
+                                        "formula with no saved value; open and save the workbook in "
+                                        "Excel/LibreOffice, or type the value", formula[:60]))
+                continue
             if c is None or (isinstance(c, str) and not c.strip()):
                 continue
             if isinstance(c, dt.datetime):
@@ -183,4 +194,20 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
         if row:
             rows.append((number, row))
     book.close()
-    return header, rows, []
+    return header, rows, issues
+
+
+def _formula_rows(path: Path, title: str) -> dict[int, dict[int, str]]:
+    """Row -> column -> formula text for every formula cell on sheet ``title`` (1-based, as Excel shows)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: dict[int, dict[int, str]] = {}
+        for number, cells in enumerate(book[title].iter_rows(values_only=True), start=1):
+            for column, value in enumerate(cells, start=1):
+                if isinstance(value, str) and value.startswith("="):
+                    found.setdefault(number, {})[column] = value
+        return found
+    finally:
+        book.close()
