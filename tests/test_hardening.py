@@ -320,3 +320,29 @@ def test_an_xlsx_formula_with_no_saved_value_is_a_located_error_not_an_empty_cel
     problems = _issues(dataset)
     assert any(p.startswith("people.xlsx:sheet 'people' row 2 column C: field 'voting' formula with no saved value;")
                and "Excel/LibreOffice, or type the value" in p and "=TRUE()" in p for p in problems), problems
+
+
+# --- case 4: identities built by joining ids ------------------------------------------------------
+
+def test_joined_subject_ids_cannot_collide_whatever_the_ids_contain():
+    """Case 4: ``icb-board`` + ``x/y`` and ``icb-board/x`` + ``y`` (and risk SBAF1 + A/B) are two subjects."""
+    from compliance.facts.derive import join_id
+    assert join_id("icb-board", "x/y") != join_id("icb-board/x", "y")
+    assert join_id("SBAF1", "A/B") != join_id("SBAF1/A", "B")
+    assert join_id("icb-board", "peter-axon") == "icb-board/peter-axon"  # plain ids keep their readable form
+    assert join_id("a%2Fb", "c") != join_id("a/b", "c")  # the escape character is escaped too
+
+
+def test_repeated_action_refs_and_a_literal_suffixed_ref_give_one_outcome_per_subject(dataset):
+    """Case 4: refs 2023-24/001 twice plus a literal 2023-24/001#1 never share a (rule, subject)."""
+    path = dataset / "actions.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = doc["actions"][0]
+    doc["actions"] += [{**first, "description": "a second action under the same ref"},
+                       {**first, "ref": "2023-24/001#1", "description": "a ref that looks like a suffixed one"}]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    run = run_check(dataset, load_rules(ROOT / "rules"), AS_OF)
+    pairs = [(f.rule_id, f.subject.id) for f in run.findings]
+    assert len(pairs) == len(set(pairs))
+    subjects = {s for r, s in pairs if r == "nhs-icb.actions.complete-has-evidence"}
+    assert {"2023-24/001#1", "2023-24/001#2", "2023-24/001%231"} <= subjects
