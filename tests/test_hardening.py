@@ -346,3 +346,13 @@ def test_repeated_action_refs_and_a_literal_suffixed_ref_give_one_outcome_per_su
     assert len(pairs) == len(set(pairs))
     subjects = {s for r, s in pairs if r == "nhs-icb.actions.complete-has-evidence"}
     assert {"2023-24/001#1", "2023-24/001#2", "2023-24/001%231"} <= subjects
+
+
+def test_one_bad_byte_in_people_is_reported_once_not_as_every_reference_to_people(dataset):
+    """Case 2/5 follow-on: a register that fails to load is the one problem; what refers to it is counted, not listed."""
+    path = dataset / "people.yaml"
+    path.write_bytes(path.read_bytes().replace(b"Peter Axon", b"Peter \xe9xon", 1))
+    problems = _issues(dataset)
+    assert not [p for p in problems if "unknown person id" in p or "unknown body id" in p or "unknown meeting id" in p], problems
+    assert sum(p.startswith("people.yaml") for p in problems) == 2, problems  # the byte, and the count below
+    assert any(re.fullmatch(r"people\.yaml: \d+ records that refer to people\.yaml were not checked .*", p) for p in problems)
