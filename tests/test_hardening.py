@@ -356,3 +356,25 @@ def test_one_bad_byte_in_people_is_reported_once_not_as_every_reference_to_peopl
     assert not [p for p in problems if "unknown person id" in p or "unknown body id" in p or "unknown meeting id" in p], problems
     assert sum(p.startswith("people.yaml") for p in problems) == 2, problems  # the byte, and the count below
     assert any(re.fullmatch(r"people\.yaml: \d+ records that refer to people\.yaml were not checked .*", p) for p in problems)
+
+
+def _write_offset_rule(tmp_path: Path, days) -> Path:
+    rule = dict(id="x.y.z", title="probe", severity="low", applies_to="risk", params={"n": days},
+                require={"field": "target_date", "ge": {"as_of": {"minus_days": {"param": "n"}}}}, message="m")
+    path = tmp_path / "r.yaml"
+    path.write_text(json.dumps({"rules": [rule]}))
+    return path
+
+
+def test_an_as_of_offset_given_by_a_param_is_bounded_at_load_and_in_rule_params(tmp_path):
+    """Case 3: ``minus_days: {param: n}`` with n = 100,000 leaves the calendar as the literal does (the general param range stops at 1,000,000)."""
+    from compliance.rules.loader import check_overrides
+    with pytest.raises(RuleSetError) as exc:
+        load_rules(_write_offset_rule(tmp_path, 100_000))
+    assert any("params.n" in str(i) and "leaves the calendar" in str(i) for i in exc.value.issues), exc.value.issues
+    rules = load_rules(_write_offset_rule(tmp_path, 30)).rules
+    problems = check_overrides(rules, {"x.y.z": {"n": 100_000}})
+    assert problems == ["organisation.yaml: rule_params.x.y.z.n: 100000 days leaves the calendar; expected at most 36,600"]
+    assert check_overrides(rules, {"x.y.z": {"n": -5}}) == [
+        "organisation.yaml: rule_params.x.y.z.n: -5 is used as as_of minus_days; expected a whole number >= 0"]
+    assert check_overrides(rules, {"x.y.z": {"n": 60}}) == []

@@ -75,7 +75,7 @@ def _offset_problems(offset: dict, where: str) -> list[str]:
     out = []
     for key, value in offset.items():
         if isinstance(value, dict) and "param" in value:
-            continue  # an offset given by a parameter is not bounded here (see the README limits section)
+            continue  # bounded where the parameter's value is known: offset_param_problems
         limit = MAX_OFFSET_MONTHS if key.endswith("months") else MAX_OFFSET_DAYS
         if isinstance(value, bool) or not isinstance(value, int):
             out.append(f"{where}.{key}: expected a whole number, got {value!r}")
@@ -121,3 +121,13 @@ def defaults_problems(defaults: dict) -> list[str]:
     if "tags" in defaults and not isinstance(defaults["tags"], list):
         out.append(f"tags: expected a list of tags, got {defaults['tags']!r}")
     return out
+
+
+def offset_param_problems(key: str, value: Any, where: str) -> list[str]:
+    """A parameter used as an ``as_of`` offset (``{minus_days: {param: n}}``): a whole number >= 0 within the limits.
+
+    Checked on the rule's default at load and on every ``rule_params`` override, as a literal offset is.
+    """
+    if not isinstance(value, bool) and isinstance(value, int) and value < 0:
+        return [f"{where}: {value} is used as as_of {key}; expected a whole number >= 0"]
+    return [p.replace(f"{where}.{key}: ", f"{where}: ", 1) for p in _offset_problems({key: value}, where)]
