@@ -344,7 +344,7 @@ def test_repeated_action_refs_and_a_literal_suffixed_ref_give_one_outcome_per_su
     run = run_check(dataset, load_rules(ROOT / "rules"), AS_OF)
     pairs = [(f.rule_id, f.subject.id) for f in run.findings]
     assert len(pairs) == len(set(pairs))
-    subjects = {s for r, s in pairs if r == "nhs-icb.actions.complete-has-evidence"}
+    subjects = {s for r, s in pairs if r == "nhs.actions.complete-has-evidence"}
     assert {"2023-24/001#1", "2023-24/001#2", "2023-24/001%231"} <= subjects
 
 
