@@ -302,20 +302,96 @@ def test_a_table_without_an_optional_column_warns_naming_file_and_columns(datase
     assert any(line.startswith("warning: people.csv:line 1:") and "role_group" in line for line in result.stderr.splitlines())
 
 
-def test_an_as_of_offset_given_by_a_parameter_is_bounded_in_the_rule_and_in_overrides(tmp_path):
-    """Issue 13 case 3: `as_of: {minus_months: {param: n}}` was unbounded; its default and any override are checked."""
-    from compliance.rules import RuleSetError, load_rules
-    from compliance.rules.loader import check_overrides
+def test_a_write_killed_midway_leaves_the_target_whole_and_its_leftover_is_removed_next_time(tmp_path):
+    """Case 8: kill -9 during a write never leaves a partial target; the one predictable leftover goes next write."""
+    from compliance.io.writer import temporary_path, write_atomic
+    target = tmp_path / "report.md"
+    target.write_text("old report\n", encoding="utf-8")
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stdout.readline().strip() == "written"
+    finally:
+        child.kill()  # SIGKILL: no cleanup handler runs
+        child.wait()
+    leftover = temporary_path(target)
+    assert target.read_text(encoding="utf-8") == "old report\n"
+    assert leftover.name == ".report.md.compliance-tmp" and leftover.stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report.md.compliance-tmp", "report.md"]
+    write_atomic(target, "next report\n")
+    assert target.read_text(encoding="utf-8") == "next report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
 
-    rule = {"id": "x.y.z", "title": "offset rule", "severity": "low", "applies_to": "interest",
-            "params": {"n": 50_000}, "require": {"field": "end_latest", "ge": {"as_of": {"minus_months": {"param": "n"}}}},
-            "message": "m"}
-    (tmp_path / "r.yaml").write_text(yaml.safe_dump({"rules": [rule]}), encoding="utf-8")
-    with pytest.raises(RuleSetError) as caught:
-        load_rules(tmp_path / "r.yaml")
-    assert "params.n (an as_of minus_months): 50000 months leaves the calendar; expected at most 1,200" in str(caught.value.issues)
-    keep = "nhs.conflicts.ceased-removed"
-    problems = check_overrides(load_rules(["nhs-icb"]).rules, {keep: {"keep_months": 5000}})
-    assert problems == [f"organisation.yaml: rule_params.{keep}.keep_months (an as_of minus_months): "
-                        "5000 months leaves the calendar; expected at most 1,200"]
-    assert check_overrides(load_rules(["nhs-icb"]).rules, {keep: {"keep_months": 12}}) == []
+
+def test_an_xlsx_formula_with_no_saved_value_is_a_located_error_not_an_empty_cell(dataset):
+    """Case 5: a formula written by a script has no cached result; reading it as empty would apply a default."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "people"
+    sheet.append(["id", "name", "voting"])
+    sheet.append(["peter-axon", "Peter Axon", "=TRUE()"])
+    (dataset / "people.yaml").unlink()
+    book.save(dataset / "people.xlsx")  # openpyxl saves formulas without computing them
+    problems = _issues(dataset)
+    assert any(p.startswith("people.xlsx:sheet 'people' row 2 column C: field 'voting' formula with no saved value;")
+               and "Excel/LibreOffice, or type the value" in p and "=TRUE()" in p for p in problems), problems
+
+
+# --- case 4: identities built by joining ids ------------------------------------------------------
+
+def test_joined_subject_ids_cannot_collide_whatever_the_ids_contain():
+    """Case 4: ``icb-board`` + ``x/y`` and ``icb-board/x`` + ``y`` (and risk SBAF1 + A/B) are two subjects."""
+    from compliance.facts.derive import join_id
+    assert join_id("icb-board", "x/y") != join_id("icb-board/x", "y")
+    assert join_id("SBAF1", "A/B") != join_id("SBAF1/A", "B")
+    assert join_id("icb-board", "peter-axon") == "icb-board/peter-axon"  # plain ids keep their readable form
+    assert join_id("a%2Fb", "c") != join_id("a/b", "c")  # the escape character is escaped too
+
+
+def test_repeated_action_refs_and_a_literal_suffixed_ref_give_one_outcome_per_subject(dataset):
+    """Case 4: refs 2023-24/001 twice plus a literal 2023-24/001#1 never share a (rule, subject)."""
+    path = dataset / "actions.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = doc["actions"][0]
+    doc["actions"] += [{**first, "description": "a second action under the same ref"},
+                       {**first, "ref": "2023-24/001#1", "description": "a ref that looks like a suffixed one"}]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    run = run_check(dataset, load_rules(ROOT / "rules"), AS_OF)
+    pairs = [(f.rule_id, f.subject.id) for f in run.findings]
+    assert len(pairs) == len(set(pairs))
+    subjects = {s for r, s in pairs if r == "nhs.actions.complete-has-evidence"}
+    assert {"2023-24/001#1", "2023-24/001#2", "2023-24/001%231"} <= subjects
+
+
+def test_one_bad_byte_in_people_is_reported_once_not_as_every_reference_to_people(dataset):
+    """Case 2/5 follow-on: a register that fails to load is the one problem; what refers to it is counted, not listed."""
+    path = dataset / "people.yaml"
+    path.write_bytes(path.read_bytes().replace(b"Peter Axon", b"Peter \xe9xon", 1))
+    problems = _issues(dataset)
+    assert not [p for p in problems if "unknown person id" in p or "unknown body id" in p or "unknown meeting id" in p], problems
+    assert sum(p.startswith("people.yaml") for p in problems) == 2, problems  # the byte, and the count below
+    assert any(re.fullmatch(r"people\.yaml: \d+ records that refer to people\.yaml were not checked .*", p) for p in problems)
+
+
+def _write_offset_rule(tmp_path: Path, days) -> Path:
+    rule = dict(id="x.y.z", title="probe", severity="low", applies_to="risk", params={"n": days},
+                require={"field": "target_date", "ge": {"as_of": {"minus_days": {"param": "n"}}}}, message="m")
+    path = tmp_path / "r.yaml"
+    path.write_text(json.dumps({"rules": [rule]}))
+    return path
+
+
+def test_an_as_of_offset_given_by_a_param_is_bounded_at_load_and_in_rule_params(tmp_path):
+    """Case 3: ``minus_days: {param: n}`` with n = 100,000 leaves the calendar as the literal does (the general param range stops at 1,000,000)."""
+    from compliance.rules.loader import check_overrides
+    with pytest.raises(RuleSetError) as exc:
+        load_rules(_write_offset_rule(tmp_path, 100_000))
+    assert any("params.n" in str(i) and "leaves the calendar" in str(i) for i in exc.value.issues), exc.value.issues
+    rules = load_rules(_write_offset_rule(tmp_path, 30)).rules
+    problems = check_overrides(rules, {"x.y.z": {"n": 100_000}})
+    assert problems == ["organisation.yaml: rule_params.x.y.z.n: 100000 days leaves the calendar; expected at most 36,600"]
+    assert check_overrides(rules, {"x.y.z": {"n": -5}}) == [
+        "organisation.yaml: rule_params.x.y.z.n: -5 is used as as_of minus_days; expected a whole number >= 0"]
+    assert check_overrides(rules, {"x.y.z": {"n": 60}}) == []

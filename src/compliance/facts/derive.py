@@ -19,6 +19,26 @@ from .records import RecordIndex, flatten, record_kinds, record_label
 RECORDED = {"present", "apologies", "absent", "deputy"}
 
 
+def id_part(text: str, keep: str = "") -> str:
+    """``text`` made safe as one segment of a subject id: ``%``, ``/`` and ``#`` (unless in ``keep``) %-escaped.
+
+    Subject ids join record ids with ``/`` (``body/person``) and tell repeated action refs apart with
+    ``#N``. Ids may themselves hold ``/`` (action refs like ``2023-24/001``), so without escaping body
+    ``icb-board`` + person ``x/y`` and body ``icb-board/x`` + person ``y`` would share one subject and
+    get two outcomes for one (rule, subject). Ids without these characters are unchanged.
+    """
+    out = text.replace("%", "%25")
+    for char, code in (("/", "%2F"), ("#", "%23")):
+        if char not in keep:
+            out = out.replace(char, code)
+    return out
+
+
+def join_id(*parts: Any) -> str:
+    """A subject id from record ids, unambiguous whatever characters the ids contain (see ``id_part``)."""
+    return "/".join(id_part(str(part)) for part in parts)
+
+
 def derive_facts(data: GovernanceData, as_of: dt.date,
                  fields: dict[str, set[str]] | None = None) -> list[dict[str, Any]]:
     """Every subject's fact, sorted by (kind, id) so runs are deterministic.
@@ -59,7 +79,7 @@ def _attendance(ctx: "_Context") -> Iterator[tuple[dict[str, Any], dict[str, Any
     for meeting in ctx.data.meetings:
         body = ctx.bodies[meeting.body]
         for mark in meeting.attendance:
-            yield ({"kind": "attendance", "id": f"{meeting.id}/{mark.person}", "as_of": ctx.as_of_day,
+            yield ({"kind": "attendance", "id": join_id(meeting.id, mark.person), "as_of": ctx.as_of_day,
                     "label": f"{ctx.name(mark.person)} at {body.name} {meeting.date.isoformat()}"},
                    {"attendance": mark, "meeting": meeting})
 
@@ -166,7 +186,7 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         for rid, rlabel, req, cohort in (x for r in body.quorum.requirements for x in _expand(r, ctx)):
             who = [p for p in present if _matches(req, ctx.people.get(p), cohort)]
             yield QuorumPartFact(
-                kind="quorum_part", id=f"{meeting.id}/{rid}", label=f"{label}: {rlabel}", as_of=ctx.as_of_day,
+                kind="quorum_part", id=join_id(meeting.id, rid), label=f"{label}: {rlabel}", as_of=ctx.as_of_day,
                 meeting=meeting.id, body=body.id, date=day(meeting.date), held=held, requirement=rid,
                 requirement_label=rlabel, advisory=req.advisory, required=req.at_least, present=len(who),
                 present_names=", ".join(ctx.name(p) for p in who) or "none",
@@ -180,7 +200,7 @@ def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         for person_id in _members_on(body, ctx.as_of):
             person = ctx.people.get(person_id)
             yield MembershipFact(
-                kind="membership", id=f"{body.id}/{person_id}", label=f"{ctx.name(person_id)} ({body.name})",
+                kind="membership", id=join_id(body.id, person_id), label=f"{ctx.name(person_id)} ({body.name})",
                 as_of=ctx.as_of_day, person=person_id, person_name=ctx.name(person_id), body=body.id,
                 voting=ctx.voting(body, person_id), role_group=person.role_group if person else None,
                 fy_start=day(ctx.fy_start),
@@ -195,7 +215,7 @@ def _interests(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             remove_by = partial_bounds(interest.remove_by) if interest.remove_by else None
             declared = day(decl.declared_on) if decl.declared_on else None
             yield InterestFact(
-                kind="interest", id=f"{decl.id}/{interest.category}/{number}",
+                kind="interest", id=join_id(decl.id, interest.category, number),
                 label=f"{ctx.name(decl.person)}: {interest.description[:60]}", as_of=ctx.as_of_day,
                 person=decl.person, declaration=decl.id, category=interest.category, declared_on=declared,
                 start_earliest=day(start[0]) if start else None, start_latest=day(start[1]) if start else None,
@@ -234,7 +254,7 @@ def _risks(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         for action in risk.actions:
             effective = action.revised_due or action.due
             yield RiskActionFact(
-                kind="risk_action", id=f"{risk.id}/{action.id}", label=f"{risk.id}: {action.description[:60]}",
+                kind="risk_action", id=join_id(risk.id, action.id), label=f"{risk.id}: {action.description[:60]}",
                 as_of=ctx.as_of_day, risk=risk.id, due=day(action.due) if action.due else None,
                 revised_due=day(action.revised_due) if action.revised_due else None,
                 effective_due=day(effective) if effective else None,
@@ -253,7 +273,7 @@ def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
         yield ActionFact(
-            kind="action", id=f"{action.ref}{suffix}", label=f"{action.ref}: {action.description[:60]}",
+            kind="action", id=f"{id_part(action.ref, keep='/')}{suffix}", label=f"{action.ref}: {action.description[:60]}",
             as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section, status=action.status,
             open=action.status != "complete", owner=action.owner or None,
             due=day(action.due) if action.due else None,
@@ -277,7 +297,7 @@ def _papers(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         ), {"paper": paper}
         for name, ia in assessments.items():
             yield ImpactAssessmentFact(
-                kind="impact_assessment", id=f"{paper.id}/{name}", label=f"{label} ({name.upper()})",
+                kind="impact_assessment", id=join_id(paper.id, name), label=f"{label} ({name.upper()})",
                 as_of=ctx.as_of_day, paper=paper.id, assessment=name, answer=ia.answer,
                 approved_on=day(ia.approved_on) if ia.approved_on else None,
             ), {"impact_assessment": ia, "paper": paper}

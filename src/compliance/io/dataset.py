@@ -138,6 +138,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
             organisation = valid[0][1] if valid else None
 
     registers: dict[str, list[BaseModel]] = {}
+    unchecked: dict[str, tuple[str, set[str]]] = {}
     locations: dict[tuple[str, str], str] = {}
     files: dict[str, str] = {}
     dropped: dict[str, list[dict[str, Any]]] = {}
@@ -162,6 +163,8 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
         else:
             raw, read_issues = read_structured(file_path, register)
             issues += read_issues
+            if raw is None and read_issues:
+                unchecked[register] = (register, {"*"})  # the file did not load: references to it are not checkable
             records = [(r.location, r.data) for r in raw] if isinstance(raw, list) else []
         valid, v_issues = _validate(model, file_path.name, register, records, dropped.setdefault(register, []))
         issues += v_issues
@@ -177,30 +180,52 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
     # that body's meetings -> their papers), so check again until nothing more is dropped.
     while True:
         before = data
-        ref_issues, data = _check_references(data, files, locations)
+        unchecked_before = sum(len(ids) for _, ids in unchecked.values())
+        ref_issues, data = _check_references(data, files, locations, unchecked)
         issues += ref_issues
-        if not ref_issues:
+        if not ref_issues and sum(len(ids) for _, ids in unchecked.values()) == unchecked_before:
             break
         for register in REGISTERS:  # what the reference check left out, as the rules would read it
             kept = {id(r) for r in getattr(data, register)}
             dropped.setdefault(register, []).extend(r.model_dump(mode="json") for r in getattr(before, register) if id(r) not in kept)
+    for root in sorted({root for root, _ in unchecked.values()}):
+        count = sum(len(ids) for register, (r, ids) in unchecked.items() if r == root and register != root)
+        if count:
+            issues.append(LoadIssue(files[root], "", "", f"{count} records that refer to {files[root]} were not checked "
+                                    "(it did not load; fix the problem reported for it first)", register=root))
     try:
         config = read_config(directory)
     except DatasetError as exc:
         config, issues = None, issues + exc.issues
-    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations, config=config, supplied=set(files),
+    # a register whose file did not load at all counts as not supplied (--keep-going): its rules are
+    # not checked rather than run against an empty register
+    unreadable = {register for register, (root, ids) in unchecked.items() if register == root and "*" in ids}
+    loaded = LoadedDataset(directory, data, sorted(set(issues)), locations, config=config, supplied=set(files) - unreadable,
                            dropped={r: d for r, d in dropped.items() if d}, warnings=warnings)
     if strict and loaded.issues:
         raise DatasetError(loaded.issues)
     return loaded
 
 
-def _check_references(data: GovernanceData, files: dict[str, str], locations: dict[tuple[str, str], str]) -> tuple[list[LoadIssue], GovernanceData]:
-    """Duplicate ids and references to unknown records; offending records are dropped."""
+def _check_references(data: GovernanceData, files: dict[str, str], locations: dict[tuple[str, str], str],
+                      unchecked: dict[str, tuple[str, set[str]]] | None = None) -> tuple[list[LoadIssue], GovernanceData]:
+    """Duplicate ids and references to unknown records; offending records are dropped.
+
+    ``unchecked`` maps a register whose file failed to load to ``(itself, {"*"})``, and a register with
+    records dropped because of such a failure to ``(that root, their ids)``. A reference into them is
+    not a dangling reference but a record that could not be checked: it is added to ``unchecked``
+    (updated in place across the caller's passes) instead of being reported, so one bad byte in
+    people.yaml is reported once, not once per record that names a person.
+    """
     issues: list[LoadIssue] = []
     drop: dict[str, set[int]] = {r: set() for r in REGISTERS}
+    unchecked = {} if unchecked is None else unchecked
 
-    def issue(register: str, record_id: str, field: str, message: str, value: str = "") -> None:
+    def issue(register: str, record_id: str, field: str, message: str, value: str = "", target: str = "") -> None:
+        root, ids = unchecked.get(target, ("", set()))
+        if target and ("*" in ids or value.strip("'\"") in ids):
+            unchecked.setdefault(register, (root, set()))[1].add(record_id)
+            return
         where = locations.get((register, record_id), files.get(register, register))
         file, _, loc = where.partition(":")
         issues.append(LoadIssue(file, loc, field, message, value, register, record_id))
@@ -233,7 +258,7 @@ def _check_references(data: GovernanceData, files: dict[str, str], locations: di
         for j, member in enumerate(body.members):
             if member.person not in people:
                 drop["bodies"].add(i)
-                issue("bodies", body.id, f"members.{j}.person", f"unknown person id; expected an id from people{known_people}", repr(member.person))
+                issue("bodies", body.id, f"members.{j}.person", f"unknown person id; expected an id from people{known_people}", repr(member.person), "people")
         for j, req in enumerate(body.quorum.requirements if body.quorum else []):
             for g in req.role_groups:
                 if groups and g not in groups:
@@ -242,31 +267,31 @@ def _check_references(data: GovernanceData, files: dict[str, str], locations: di
     for i, meeting in enumerate(data.meetings):
         if meeting.body not in bodies:
             drop["meetings"].add(i)
-            issue("meetings", meeting.id, "body", f"unknown body id; expected one of: {', '.join(sorted(bodies)) or '(no bodies loaded)'}", repr(meeting.body))
+            issue("meetings", meeting.id, "body", f"unknown body id; expected one of: {', '.join(sorted(bodies)) or '(no bodies loaded)'}", repr(meeting.body), "bodies")
         for j, att in enumerate(meeting.attendance):
             if att.person not in people:
                 drop["meetings"].add(i)
-                issue("meetings", meeting.id, f"attendance.{j}.person", f"unknown person id; expected an id from people{known_people}", repr(att.person))
+                issue("meetings", meeting.id, f"attendance.{j}.person", f"unknown person id; expected an id from people{known_people}", repr(att.person), "people")
     for i, decl in enumerate(data.declarations):
         if decl.person not in people:
             drop["declarations"].add(i)
-            issue("declarations", decl.id, "person", f"unknown person id; expected an id from people{known_people}", repr(decl.person))
+            issue("declarations", decl.id, "person", f"unknown person id; expected an id from people{known_people}", repr(decl.person), "people")
     for i, paper in enumerate(data.papers):
         if paper.meeting and paper.meeting not in meetings:
             drop["papers"].add(i)
-            issue("papers", paper.id, "meeting", "unknown meeting id; expected an id from meetings", repr(paper.meeting))
+            issue("papers", paper.id, "meeting", "unknown meeting id; expected an id from meetings", repr(paper.meeting), "meetings")
     standards = {s.id for s in data.standards}
     for i, metric in enumerate(data.metrics):
         if metric.against and metric.against not in standards:
             drop["metrics"].add(i)
-            issue("metrics", metric.id, "against", "unknown standard id; expected an id from standards", repr(metric.against))
+            issue("metrics", metric.id, "against", "unknown standard id; expected an id from standards", repr(metric.against), "standards")
 
     for register in RECORD_REGISTERS:
         for i, record in enumerate(getattr(data, register)):
             for name, value, target in _references(record):
                 if value not in {r.id for r in getattr(data, target)}:
                     drop[register].add(i)
-                    issue(register, record.id, name, f"unknown {target} id; expected an id from {target}", repr(value))
+                    issue(register, record.id, name, f"unknown {target} id; expected an id from {target}", repr(value), target)
 
     for i, waiver in enumerate(data.waivers):
         earlier = next((w for w in data.waivers[:i] if w.overlaps(waiver)), None)

@@ -61,9 +61,9 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
         return None, [LoadIssue(path.name, _syntax_location(exc), "", f"is not valid {path.suffix[1:].upper()}: {_first_line(exc)}", register=register)]
     except RecursionError:
         return None, [LoadIssue(path.name, "", "", "is nested too deeply to read; expected at most a few hundred levels", register=register)]
-    if register in ("organisation", "compliance"):  # settings files: one mapping, not a list of records
+    if register == "organisation":
         if not isinstance(doc, dict):
-            return None, [LoadIssue(path.name, "", "", f"expected a mapping of {register} settings", register=register)]
+            return None, [LoadIssue(path.name, "", "", "expected a mapping of organisation settings", register=register)]
         return doc, []
     if isinstance(doc, dict) and register in doc:
         extra = sorted(k for k in doc if k != register)
@@ -163,25 +163,24 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
         return [], [], [LoadIssue(path.name, "", "", f"cannot be read as XLSX: {exc}")]
     sheet = book[register] if register in book.sheetnames else book.worksheets[0]
     rows_iter = sheet.iter_rows(values_only=True)
-    # The same sheet read for its formulas: a formula cell whose workbook was never recalculated
-    # and saved (written by a script, say) has no saved value, and would otherwise read as blank.
-    formulas_book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    formulas = formulas_book[sheet.title].iter_rows(values_only=True)
     try:
         header = [str(h).strip() if h is not None else "" for h in next(rows_iter)]
-        next(formulas)
     except StopIteration:
         return [], [], [LoadIssue(path.name, "", "", "is empty; expected a header row")]
-    rows, issues = [], []
+    rows = []
+    issues = []
+    formulas = _formula_rows(path, sheet.title)
     for number, cells in enumerate(rows_iter, start=2):
-        written = next(formulas, ())
         row = {}
-        padded = tuple(written) + (None,) * len(header)  # never let the formula read cut a row short
-        for column, (h, c, w) in enumerate(zip(header, cells, padded), start=1):
-            if c is None and isinstance(w, str) and w.startswith("="):
-                issues.append(LoadIssue(path.name, f"sheet {sheet.title!r} row {number} column {_column_letter(column)}", h,
-                                        "is a formula with no saved value; open and save the workbook in Excel or "
-                                        "LibreOffice (which stores the result), or type the value", w[:60], register))
+        for column, (h, c) in enumerate(zip(header, cells), start=1):
+            formula = formulas.get(number, {}).get(column)
+            if c is None and formula is not None:
+                # data_only reads a formula's saved result; a workbook written by a script has none, and
+                # reading it as empty would silently apply the field's default
+                issues.append(LoadIssue(path.name, f"sheet '{sheet.title}' row {number} column "
+                                        f"{openpyxl.utils.get_column_letter(column)}", h,
+                                        "formula with no saved value; open and save the workbook in "
+                                        "Excel/LibreOffice, or type the value", formula[:60]))
                 continue
             if c is None or (isinstance(c, str) and not c.strip()):
                 continue
@@ -195,14 +194,20 @@ def _read_xlsx(path: Path, register: str) -> tuple[list[str], list[tuple[int, di
         if row:
             rows.append((number, row))
     book.close()
-    formulas_book.close()
     return header, rows, issues
 
 
-def _column_letter(number: int) -> str:
-    """Spreadsheet column name of a 1-based column number (1 -> A, 27 -> AA)."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
+def _formula_rows(path: Path, title: str) -> dict[int, dict[int, str]]:
+    """Row -> column -> formula text for every formula cell on sheet ``title`` (1-based, as Excel shows)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: dict[int, dict[int, str]] = {}
+        for number, cells in enumerate(book[title].iter_rows(values_only=True), start=1):
+            for column, value in enumerate(cells, start=1):
+                if isinstance(value, str) and value.startswith("="):
+                    found.setdefault(number, {})[column] = value
+        return found
+    finally:
+        book.close()

@@ -7,27 +7,43 @@ leaves half a report or a half-written register behind.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, with the mode a plain ``open()`` would give."""
+TEMP_SUFFIX = ".compliance-tmp"
+
+
+def temporary_path(path: Path) -> Path:
+    """The one temporary file ``write_atomic`` uses for ``path``: ``.NAME.compliance-tmp`` beside it.
+
+    The name is fixed (not random) so that a run killed mid-write leaves at most one recognisable
+    leftover per target, which the next write of the same target removes.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    return path.with_name(f".{path.name}{TEMP_SUFFIX}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename, with the mode a plain ``open()`` would give.
+
+    The target is never partial: the text goes to ``temporary_path(path)`` first. A stale temporary
+    left by a killed run is removed before writing.
+    """
+    path = Path(path)
+    tmp = temporary_path(path)
+    tmp.unlink(missing_ok=True)  # a leftover from a run killed mid-write (kill -9 skips the cleanup below)
     try:
+        # O_EXCL: never write through a symlink or a file someone else created in between; 0o666 & umask
+        # gives the mode a plain open() would (reports and data sets are meant to be shared)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        # mkstemp creates 0600; reports and data sets are meant to be shared
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -75,43 +75,14 @@ def _offset_problems(offset: dict, where: str) -> list[str]:
     out = []
     for key, value in offset.items():
         if isinstance(value, dict) and "param" in value:
-            continue  # bounded where the parameter's value is known: offset_value_problems
-        out.extend(offset_value_problems(key, value, f"{where}.{key}"))
+            continue  # bounded where the parameter's value is known: offset_param_problems
+        limit = MAX_OFFSET_MONTHS if key.endswith("months") else MAX_OFFSET_DAYS
+        if isinstance(value, bool) or not isinstance(value, int):
+            out.append(f"{where}.{key}: expected a whole number, got {value!r}")
+        elif abs(value) > limit:
+            unit = "months" if key.endswith("months") else "days"
+            out.append(f"{where}.{key}: {value} {unit} leaves the calendar; expected at most {limit:,}")
     return out
-
-
-def offset_value_problems(key: str, value: Any, where: str) -> list[str]:
-    """An ``as_of`` offset (``minus_days``, ``plus_months``, ...) that is not a whole number or leaves the calendar."""
-    limit = MAX_OFFSET_MONTHS if key.endswith("months") else MAX_OFFSET_DAYS
-    if isinstance(value, bool) or not isinstance(value, int):
-        return [f"{where}: expected a whole number, got {value!r}"]
-    if abs(value) > limit:
-        unit = "months" if key.endswith("months") else "days"
-        return [f"{where}: {value} {unit} leaves the calendar; expected at most {limit:,}"]
-    return []
-
-
-def offset_params(node: Any) -> dict[str, str]:
-    """Parameters used as ``as_of`` offsets in a condition tree: name -> the offset key (``minus_days``...)."""
-    found: dict[str, str] = {}
-    if isinstance(node, list):
-        for item in node:
-            found.update(offset_params(item))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key == "as_of" and isinstance(value, dict):
-                found.update({v["param"]: k for k, v in value.items() if isinstance(v, dict) and isinstance(v.get("param"), str)})
-            elif isinstance(value, (dict, list)):
-                found.update(offset_params(value))
-    return found
-
-
-def offset_param_problems(raw: dict) -> list[str]:
-    """A rule's parameter defaults that, used as ``as_of`` offsets, leave the calendar."""
-    params = raw.get("params") if isinstance(raw.get("params"), dict) else {}
-    used = {**offset_params(raw.get("when")), **offset_params(raw.get("require"))}
-    return [p for name, key in sorted(used.items()) if name in params
-            for p in offset_value_problems(key, params[name], f"params.{name} (an as_of {key})")]
 
 
 def template_problems(template: Any, where: str) -> list[str]:
@@ -139,7 +110,7 @@ def rule_problems(raw: dict) -> list[str]:
             problems += condition_problems(raw[part], part)
     for part in ("message", "pass_message"):
         problems += template_problems(raw.get(part), part)
-    return problems + offset_param_problems(raw)
+    return problems
 
 
 def defaults_problems(defaults: dict) -> list[str]:
@@ -150,3 +121,13 @@ def defaults_problems(defaults: dict) -> list[str]:
     if "tags" in defaults and not isinstance(defaults["tags"], list):
         out.append(f"tags: expected a list of tags, got {defaults['tags']!r}")
     return out
+
+
+def offset_param_problems(key: str, value: Any, where: str) -> list[str]:
+    """A parameter used as an ``as_of`` offset (``{minus_days: {param: n}}``): a whole number >= 0 within the limits.
+
+    Checked on the rule's default at load and on every ``rule_params`` override, as a literal offset is.
+    """
+    if not isinstance(value, bool) and isinstance(value, int) and value < 0:
+        return [f"{where}: {value} is used as as_of {key}; expected a whole number >= 0"]
+    return [p.replace(f"{where}.{key}: ", f"{where}: ", 1) for p in _offset_problems({key: value}, where)]

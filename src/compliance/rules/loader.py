@@ -289,6 +289,9 @@ def check_rule(rule: Rule, derived: list[Derived] | None = None) -> list[str]:
     for name, op in pattern_params(rule).items():
         if name in rule.params:
             problems.extend(pattern_param_problems(op, rule.params[name], f"params.{name}"))
+    for name, key in offset_params(rule).items():
+        if name in rule.params:
+            problems.extend(limits.offset_param_problems(key, rule.params[name], f"params.{name}"))
     known = set(kind_fields(kind)) | {d.name for d in derived if d.kind == kind}
     for name in template_names(rule.message) | template_names(rule.pass_message or ""):
         if name not in known and name not in rule.params and name not in {"subject", "outcome"}:
@@ -305,6 +308,20 @@ def pattern_params(rule: Rule) -> dict[str, str]:
             spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
             if isinstance(spec, TextTest) and isinstance(spec.pattern, Param):
                 out[spec.pattern.name] = spec.op
+            if isinstance(spec, Relation):
+                pending.extend(c for c in (spec.where, spec.every) if c is not None)
+    return out
+
+
+def offset_params(rule: Rule) -> dict[str, str]:
+    """Parameters a rule uses as an ``as_of`` offset (``{as_of: {minus_days: {param: n}}}``): name -> offset key."""
+    out: dict[str, str] = {}
+    pending = [c for c in (rule.when_condition, rule.require_condition) if c is not None]
+    while pending:
+        for leaf in walk(pending.pop()):
+            if isinstance(leaf.value, AsOf) and isinstance(leaf.value.amount, Param):
+                out[leaf.value.amount.name] = leaf.value.key
+            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
             if isinstance(spec, Relation):
                 pending.extend(c for c in (spec.where, spec.every) if c is not None)
     return out
@@ -451,13 +468,12 @@ def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "o
                 problems.append(f"{where}: got {value!r}; expected {expected} (like the default {rule.params[name]!r})")
                 continue
             problem = param_value_problem(value)
-            offset_key = {**limits.offset_params(rule.when), **limits.offset_params(rule.require)}.get(name)
             if problem:
                 problems.append(f"{where}: {problem}")
-            elif offset_key:
-                problems.extend(limits.offset_value_problems(offset_key, value, f"{where} (an as_of {offset_key})"))
             elif name in pattern_params(rule):
                 problems.extend(pattern_param_problems(pattern_params(rule)[name], value, where))
+            elif name in offset_params(rule):
+                problems.extend(limits.offset_param_problems(offset_params(rule)[name], value, where))
     return problems
 
 
