@@ -61,9 +61,9 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
         return None, [LoadIssue(path.name, _syntax_location(exc), "", f"is not valid {path.suffix[1:].upper()}: {_first_line(exc)}", register=register)]
     except RecursionError:
         return None, [LoadIssue(path.name, "", "", "is nested too deeply to read; expected at most a few hundred levels", register=register)]
-    if register == "organisation":
+    if register in ("organisation", "compliance"):  # settings files: one mapping, not a list of records
         if not isinstance(doc, dict):
-            return None, [LoadIssue(path.name, "", "", "expected a mapping of organisation settings", register=register)]
+            return None, [LoadIssue(path.name, "", "", f"expected a mapping of {register} settings", register=register)]
         return doc, []
     if isinstance(doc, dict) and register in doc:
         extra = sorted(k for k in doc if k != register)
