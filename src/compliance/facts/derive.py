@@ -16,7 +16,11 @@ from .kinds import (
 )
 from .records import RecordIndex, flatten, record_kinds, record_label
 
-RECORDED = {"present", "apologies", "absent", "deputy"}
+RECORDED = {"present", "apologies", "absent", "deputy", "part"}
+# marks that count a voting member present for quorum: "part" was there for part of the meeting
+# (whether the quorum held throughout is the minutes' quoracy statement, ``quoracy_scope``);
+# observer, in_attendance and via_website are not sitting as members and never count
+PRESENT = {"present", "part"}
 
 
 def derive_facts(data: GovernanceData, as_of: dt.date,
@@ -71,6 +75,7 @@ class _Context:
         self.as_of_day = day(as_of)
         self.people = {p.id: p for p in data.people}
         self.bodies = {b.id: b for b in data.bodies}
+        self.groups = {g.id: g for g in data.organisation.role_groups}
         month, dom = data.organisation.fy_start()
         self.fy_start = financial_year_start(as_of, month, dom)
 
@@ -78,12 +83,23 @@ class _Context:
         person = self.people.get(person_id)
         return person.name if person else person_id
 
-    def voting(self, body: Body, person_id: str) -> bool:
+    def voting(self, body: Body, person_id: str) -> bool | None:
+        """The seat's vote, else the person's, else their role group's; None when none is stated.
+
+        A role group declared in organisation.yaml says whether its members vote (``voting``,
+        true unless it says otherwise); a person with no seat flag, no own flag and no group is
+        unknown, never silently voting.
+        """
         member = next((m for m in body.members if m.person == person_id), None)
         if member is not None and member.voting is not None:
             return member.voting
         person = self.people.get(person_id)
-        return bool(person and person.voting)
+        if person is None:
+            return None
+        if person.voting is not None:
+            return person.voting
+        group = self.groups.get(person.role_group) if person.role_group else None
+        return group.voting if group else None
 
 
 def _members_on(body: Body, when: dt.date) -> list[str]:
@@ -131,12 +147,13 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         body = ctx.bodies[meeting.body]
         members = _members_on(body, meeting.date)
         voting = [p for p in members if ctx.voting(body, p)]
+        unknown = [p for p in members if ctx.voting(body, p) is None]
         marks = {a.person: a for a in meeting.attendance}
         counts_deputy = bool(body.quorum and body.quorum.deputies_count)
         deputies = [p for p in voting if p in marks and marks[p].status == "deputy"]
         present = [
             p for p in voting
-            if p in marks and (marks[p].status == "present" or (counts_deputy and marks[p].status == "deputy"))
+            if p in marks and (marks[p].status in PRESENT or (counts_deputy and marks[p].status == "deputy"))
         ]
         recorded = [p for p in members if p in marks and marks[p].status in RECORDED]
         has_attendance = bool(meeting.attendance)
@@ -145,9 +162,10 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         yield MeetingFact(
             kind="meeting", id=meeting.id, label=label, as_of=ctx.as_of_day, body=body.id, date=day(meeting.date),
             meeting_kind=meeting.kind, held=held,
-            voting_members=len(voting) if members else None,
-            present_voting=len(present) if has_attendance else None,
-            quorum_min_present=_quorum_head_count(body, len(voting)),
+            # an unknown vote leaves the tallies that depend on it empty: a quorum rule on them is an error
+            voting_members=len(voting) if members and not unknown else None,
+            present_voting=_present_voting(meeting, len(present), has_attendance, bool(unknown)),
+            quorum_min_present=meeting.stated_quorum or (_quorum_head_count(body, len(voting)) if not unknown else None),
             quorum_defined=body.quorum is not None,
             deputies_present=len(deputies) if has_attendance else None, deputies_count=counts_deputy,
             minutes_in_dataset=meeting.minutes is not None,
@@ -157,6 +175,7 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             members_unrecorded=(len(members) - len(recorded)) if has_attendance else None,
             unrecorded_names=", ".join(ctx.name(p) for p in members if p not in recorded) if has_attendance else "",
             attendance_entries=len(meeting.attendance),
+            voting_unknown=len(unknown), quorate_part_only=meeting.quoracy_scope == "part",
         ), {"meeting": meeting}
         if body.quorum is None or not has_attendance:
             continue
@@ -168,6 +187,13 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
                 requirement_label=rlabel, advisory=req.advisory, required=req.at_least, present=len(who),
                 present_names=", ".join(ctx.name(p) for p in who) or "none",
             ), {"meeting": meeting}
+
+
+def _present_voting(meeting, named: int, has_attendance: bool, voting_unknown: bool) -> int | None:
+    """Voting members present: the named marks, else a published head count; None when unknown."""
+    if has_attendance:
+        return None if voting_unknown else named
+    return meeting.present_count
 
 
 def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
@@ -219,9 +245,9 @@ def _risks(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             latest_period=latest.period if latest else None, framework_latest_period=framework_latest,
             scored_latest_period=bool(latest and latest.period == framework_latest),
             likelihood=latest.likelihood if latest else None, consequence=latest.consequence if latest else None,
-            score=latest.likelihood * latest.consequence if latest else None,
+            score=latest.lxc if latest else None,
             stated_score=latest.score if latest else None, band=latest.band if latest else None,
-            band_for_score=ctx.data.organisation.band_for(latest.likelihood * latest.consequence) if latest else None,
+            band_for_score=ctx.data.organisation.band_for(latest.lxc) if latest and latest.lxc else None,
             tolerance_score=tolerance,
             target_score=target.score if target else None,
             target_lxc=target.likelihood * target.consequence if target and target.likelihood and target.consequence else None,
@@ -250,12 +276,14 @@ def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
         yield ActionFact(
             kind="action", id=f"{action.ref}{suffix}", label=f"{action.ref}: {action.description[:60]}",
-            as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section, status=action.status,
-            open=action.status != "complete", owner=action.owner or None,
+            as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section,
+            status=None if action.status == "unknown" else action.status,
+            open=None if action.status == "unknown" else action.status != "complete", owner=action.owner or None,
             due=day(action.due) if action.due else None,
             meeting_date=day(action.meeting_date) if action.meeting_date else None,
             days_overdue=(ctx.as_of - action.due).days if action.due else None,
             completed_on=day(action.completed_on) if action.completed_on else None,
+            revised_due=day(action.revised_due) if action.revised_due else None, redated=action.revised_due is not None,
         ), {"action": action}
 
 
