@@ -117,9 +117,10 @@ def test_director_disclosures_and_committee_chair():
 
 
 def test_stray_comma_in_yaml_names_the_likely_cause(tmp_path):
-    (tmp_path / "organisation.yaml").write_text("organisation:\n  name: Synthetic\n")
+    (tmp_path / "organisation.yaml").write_text("name: Synthetic\n")
     (tmp_path / "people.yaml").write_text("people:\n  - {id: a, name: A, voting: true, note: joined late, see minutes}\n")
     with pytest.raises(DatasetError) as err:
         load_dataset(tmp_path)
     text = "\n".join(str(i) for i in err.value.issues)
+    assert len(err.value.issues) == 1 and "(got None)" not in text
     assert "see minutes" in text and "unquoted comma or colon" in text and "quote the text" in text

@@ -75,7 +75,8 @@ def _validation_issues(file: str, where: str, register: str, record_id: str, exc
     issues = []
     for err in exc.errors(include_url=False):
         value = err.get("input")
-        shown = "" if err["type"] == "missing" or isinstance(value, (dict, list)) else repr(value)
+        stray = err["type"] == "extra_forbidden" and value is None  # "(got None)" only confused; _hint explains
+        shown = "" if err["type"] == "missing" or stray or isinstance(value, (dict, list)) else repr(value)
         issues.append(LoadIssue(file, where, _format_loc(err["loc"]), _hint(err), shown, register, record_id))
     return issues
 
