@@ -206,6 +206,7 @@ def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
                 kind="membership", id=f"{body.id}/{person_id}", label=f"{ctx.name(person_id)} ({body.name})",
                 as_of=ctx.as_of_day, person=person_id, person_name=ctx.name(person_id), body=body.id,
                 voting=ctx.voting(body, person_id), role_group=person.role_group if person else None,
+                chair=any(m.person == person_id and m.role == "chair" and m.active_on(ctx.as_of) for m in body.members),
                 fy_start=day(ctx.fy_start),
             ), {"body": body, "person": person}
 

@@ -82,6 +82,7 @@ class MembershipFact(Fact):
     body: str = Field(description="id of the body the seat is on")
     voting: bool | None = Field(default=None, description="the seat carries a vote; absent when the records do not say")
     role_group: str | None = Field(default=None, description="the member's role group (organisation.role_groups)")
+    chair: bool = Field(default=False, description="the seat is the body's chair (members[].role: chair)")  # issue 14
     fy_start: Day = Field(description="first day of the financial year containing as_of")
 
 

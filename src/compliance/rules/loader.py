@@ -52,11 +52,13 @@ class RuleSet:
 
 
 def rule_files(paths: list[Path]) -> list[Path]:
-    """YAML rule files under the given files/directories, skipping test-case folders."""
+    """YAML rule files under the given files/directories, skipping test-case folders and pack manifests."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(p for p in sorted(path.rglob("*.y*ml")) if "tests" not in p.relative_to(path).parts and not p.is_dir())
+            # pack.yaml is a pack's manifest (name, title, extends), not rules
+            out.extend(p for p in sorted(path.rglob("*.y*ml"))
+                       if "tests" not in p.relative_to(path).parts and not p.is_dir() and p.name != "pack.yaml")
         else:
             out.append(path)
     return out
