@@ -60,7 +60,7 @@ def test_sarif_is_valid_2_1_0_with_one_result_per_failure_error_and_waiver(outpu
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     for r in results:
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
-    high = next(r for r in results if r["ruleId"] == "nhs-icb.conflicts.member-has-declaration")
+    high = next(r for r in results if r["ruleId"] == "nhs.conflicts.member-has-declaration")
     assert high["level"] == "error" and high["message"]["text"].startswith("Elizabeth Disney")
 
 
@@ -113,8 +113,8 @@ def test_rule_selection_options(tmp_path):
     assert findings and {f["family"] for f in findings} == {"conflicts"}
     assert {f["severity"] for f in findings} <= {"medium", "high", "critical"}
     assert not any(f["rule_id"].endswith("declaration-current") for f in findings)
-    only = check("--rule", "nhs-icb.risk.within-tolerance", "--out", str(out))
-    assert {f["rule_id"] for f in json.loads(out.read_text(encoding="utf-8"))["findings"]} == {"nhs-icb.risk.within-tolerance"}
+    only = check("--rule", "nhs.risk.within-tolerance", "--out", str(out))
+    assert {f["rule_id"] for f in json.loads(out.read_text(encoding="utf-8"))["findings"]} == {"nhs.risk.within-tolerance"}
     assert only.exit_code in (0, 1)
     bad = check("--rule", "no.such.rule", "--family", "nofamily")
     assert bad.exit_code == 2 and "'no.such.rule' matches no rule" in bad.output and "expected one of: actions" in bad.output

@@ -24,8 +24,8 @@ def test_a_case_without_the_boundary_lets_the_mutant_survive(tmp_path):
         "base:\n  organisation: {name: Example}\n"
         "cases:\n  - name: far overdue\n    as_of: 2024-10-17\n    data:\n      actions:\n"
         "        - {ref: 2024-25/001, description: Late, owner: HJ, due: 2024-01-01}\n"
-        "    expect:\n      nhs-icb.actions.not-overdue: {2024-25/001: fail}\n")
-    results = [m for m in run_mutation(pack) if m.rule_id == "nhs-icb.actions.not-overdue"]
+        "    expect:\n      nhs.actions.not-overdue: {2024-25/001: fail}\n")
+    results = [m for m in run_mutation(pack) if m.rule_id == "nhs.actions.not-overdue"]
     survived = {m.change for m in results if m.caught is False}
     assert "due ge → gt" in survived
     assert any(m.caught for m in results), "the open → closed flip must still be caught"

@@ -41,18 +41,18 @@ def test_real_pack_findings_a_board_secretary_would_raise():
     doc = json.loads(result.stdout)
     outcome = {(f["rule_id"], f["subject"]["id"]): f["outcome"] for f in doc["findings"]}
     # 2023-24/003 is listed twice in the action log (pack lines 412-413)
-    assert outcome[("nhs-icb.actions.unique-reference", "2023-24/003#1")] == "fail"
+    assert outcome[("nhs.actions.unique-reference", "2023-24/003#1")] == "fail"
     # 2024-24/001 was due 26/09/2024 and is not complete
-    assert outcome[("nhs-icb.actions.not-overdue", "2024-24/001")] == "fail"
+    assert outcome[("nhs.actions.not-overdue", "2024-24/001")] == "fail"
     # Patrick Flaherty's declaration (4 January 2024) predates the 2024/25 financial year
-    assert outcome[("nhs-icb.conflicts.declaration-current", "icb-board/patrick-flaherty")] == "fail"
-    assert outcome[("nhs-icb.conflicts.declaration-current", "icb-board/david-pearson")] == "pass"
+    assert outcome[("nhs.conflicts.declaration-current", "icb-board/patrick-flaherty")] == "fail"
+    assert outcome[("nhs.conflicts.declaration-current", "icb-board/david-pearson")] == "pass"
     # Tracey Shewan's ceased interest should have been removed in September 2024
-    assert outcome[("nhs-icb.conflicts.ceased-removed", "doi-tracey-shewan/indirect/1")] == "fail"
+    assert outcome[("nhs.conflicts.ceased-removed", "doi-tracey-shewan/indirect/1")] == "fail"
     # SBAF3 scores 15 against a tolerance (target) of 8 whose target date, 31/03/2024, has passed;
     # SBAF6 (20 against 12) is still before its target date: status, not failure (issue 19)
-    assert outcome[("nhs-icb.risk.within-tolerance", "SBAF3")] == "fail"
-    assert outcome[("nhs-icb.risk.within-tolerance", "SBAF6")] == "pass"
+    assert outcome[("nhs.risk.within-tolerance", "SBAF3")] == "fail"
+    assert outcome[("nhs.risk.within-tolerance", "SBAF6")] == "pass"
     # the 17 October meeting is the one this pack is for: on the day it is still to be held
     assert outcome[("nhs-icb.quoracy.head-count", "board-2024-10-17")] == "not_applicable"
     assert outcome[("nhs-icb.quoracy.head-count", "board-2024-09-26")] == "pass"
@@ -77,7 +77,7 @@ def test_rules_validate_rejects_unknown_field(tmp_path):
 def test_rules_list_and_explain():
     listed = _run("rules", "list", "rules/")
     assert listed.returncode == 0 and "nhs-icb.quoracy.head-count" in listed.stdout
-    explained = _run("rules", "explain", "nhs-icb.conflicts.ceased-removed")
+    explained = _run("rules", "explain", "nhs.conflicts.ceased-removed")
     assert explained.returncode == 0
     assert "end_latest is at least as_of minus 6 (keep_months) months" in explained.stdout
     assert "Reference: SSOT ICB Conflicts of Interest Register 2024-2025" in explained.stdout
@@ -94,7 +94,7 @@ def test_keep_going_reports_a_bad_record_as_an_error_finding_and_keeps_the_rest(
     doc = json.loads(result.stdout)
     errors = [f for f in doc["findings"] if f["rule_id"] == "load.actions"]
     assert len(errors) == 1 and errors[0]["outcome"] == "error" and "someday" in errors[0]["message"]
-    assert sum(1 for f in doc["findings"] if f["rule_id"] == "nhs-icb.actions.unique-reference") == 5
+    assert sum(1 for f in doc["findings"] if f["rule_id"] == "nhs.actions.unique-reference") == 5
 
 
 def test_meeting_held_without_attendance_is_an_error_not_a_pass():

@@ -71,8 +71,8 @@ def test_every_failing_subject_appears_in_its_family_section(real, soup):
 
 def test_failing_row_carries_message_evidence_citation_and_remediation(real, soup):
     _, _, document = real
-    f = next(f for f in document["findings"] if f["rule_id"] == "nhs-icb.risk.within-tolerance" and f["subject"]["id"] == "SBAF3")
-    row = soup.select_one('tr[data-rule="nhs-icb.risk.within-tolerance"][data-subject="SBAF3"]')
+    f = next(f for f in document["findings"] if f["rule_id"] == "nhs.risk.within-tolerance" and f["subject"]["id"] == "SBAF3")
+    row = soup.select_one('tr[data-rule="nhs.risk.within-tolerance"][data-subject="SBAF3"]')
     text = row.find_parent("div", class_="rule-block").get_text(" ", strip=True)
     assert f["message"] in text
     assert "score 15; required ≤ 8" in text  # the evidence, in words
@@ -115,7 +115,7 @@ def test_report_leads_with_the_organisation_rating_reason_and_high_failures_by_n
 
 def test_failing_subjects_are_named_and_the_citation_is_said_once_per_rule(real, soup):
     _, _, document = real
-    block = soup.select_one('div.rule-block[data-rule="nhs-icb.conflicts.member-has-declaration"]')
+    block = soup.select_one('div.rule-block[data-rule="nhs.conflicts.member-has-declaration"]')
     assert "Elizabeth Disney (Integrated Care Board)" in block.select_one("span.subject").get_text()
     assert len(block.select("dd.citation")) == 1
     assert not soup.select("td[rowspan]")  # a cell spanning every row makes a table unbreakable in print
@@ -244,18 +244,18 @@ def test_waivers_and_change_sections_say_when_there_is_nothing_to_show(tmp_path,
 def test_waived_failure_is_shown_with_its_waiver_not_hidden(tmp_path, dataset):
     (dataset / "waivers.yaml").write_text(
         "waivers:\n"
-        "- rule_id: nhs-icb.risk.within-tolerance\n  subject: SBAF3\n  reason: Elective recovery plan agreed\n"
+        "- rule_id: nhs.risk.within-tolerance\n  subject: SBAF3\n  reason: Elective recovery plan agreed\n"
         "  approved_by: audit-committee\n  approval_ref: AC 2024/31\n  owner: Chief Delivery Officer\n"
         "  valid_from: '2024-10-01'\n  expires: '2024-12-31'\n", encoding="utf-8")
     code, text, output = report(tmp_path, dataset=dataset)
     assert code == 0, output
     page = BeautifulSoup(text, "html.parser")
     section = page.select_one('section.family[data-family="risk"]')
-    assert section.select_one('tr[data-outcome="fail"][data-subject="SBAF3"][data-rule="nhs-icb.risk.within-tolerance"]') is None
+    assert section.select_one('tr[data-outcome="fail"][data-subject="SBAF3"][data-rule="nhs.risk.within-tolerance"]') is None
     waived = section.select_one('tr[data-outcome="waived"][data-subject="SBAF3"]')
     assert "Elective recovery plan agreed" in waived.get_text() and "AC 2024/31" in waived.get_text()
     applied = page.select('#waivers table[data-state="applied"] tbody tr')
-    assert [(r["data-rule"], r["data-subject"]) for r in applied] == [("nhs-icb.risk.within-tolerance", "SBAF3")]
+    assert [(r["data-rule"], r["data-subject"]) for r in applied] == [("nhs.risk.within-tolerance", "SBAF3")]
     assert _num(page.select_one('#counts-by-outcome tr[data-outcome="waived"] td.num')) == 1
 
 

@@ -112,7 +112,7 @@ def test_markdown_fits_a_board_paper_names_short_rows_one_citation_per_rule(real
     assert max(len(l) for l in tables) <= 360, max(tables, key=len)[:120]
     assert "# NHS Staffordshire and Stoke-on-Trent Integrated Care Board" in md.splitlines()[0]
     citation = "SSOT ICB Conflicts of Interest Register 2024-2025, ANY CONFLICT DECLARED"
-    failing_ceased = sum(1 for f in document["findings"] if f["rule_id"] == "nhs-icb.conflicts.ceased-removed" and f["outcome"] == "fail")
+    failing_ceased = sum(1 for f in document["findings"] if f["rule_id"] == "nhs.conflicts.ceased-removed" and f["outcome"] == "fail")
     assert failing_ceased > 1 and md.count(citation) == 1
     assert "Elizabeth Disney (Integrated Care Board)" in _sections(md)["Summary"]
     assert "| subject | finding |" in md  # two columns, not five

@@ -20,8 +20,8 @@ def _outcomes(path, as_of):
 
 def test_action_due_on_as_of_is_not_overdue_but_a_day_later_is():
     # 2024-24/001 is due 26/09/2024 (pack line 415)
-    assert _outcomes(REAL, dt.date(2024, 9, 26))[("nhs-icb.actions.not-overdue", "2024-24/001")] == "pass"
-    assert _outcomes(REAL, dt.date(2024, 9, 27))[("nhs-icb.actions.not-overdue", "2024-24/001")] == "fail"
+    assert _outcomes(REAL, dt.date(2024, 9, 26))[("nhs.actions.not-overdue", "2024-24/001")] == "pass"
+    assert _outcomes(REAL, dt.date(2024, 9, 27))[("nhs.actions.not-overdue", "2024-24/001")] == "fail"
 
 
 def _present_only(path, meeting_id, keep):

@@ -38,7 +38,7 @@ cases:
       actions:
         - {{ref: 2024-25/001, description: Late, owner: HJ, due: 2024-10-16}}
     expect:
-      nhs-icb.actions.not-overdue: {{2024-25/001: {outcome}}}
+      nhs.actions.not-overdue: {{2024-25/001: {outcome}}}
 """
 
 
@@ -59,7 +59,7 @@ def test_matching_case_exits_0(tmp_path):
 def test_mismatch_exits_1_with_the_diff(tmp_path):
     result = _cli("test", str(_suite(tmp_path, CASE.format(outcome="pass"))))
     assert result.returncode == 1
-    assert "nhs-icb.actions.not-overdue 2024-25/001: expected pass, got fail" in result.stdout
+    assert "nhs.actions.not-overdue 2024-25/001: expected pass, got fail" in result.stdout
 
 
 def test_malformed_case_exits_2_naming_the_problem(tmp_path):
@@ -69,7 +69,7 @@ def test_malformed_case_exits_2_naming_the_problem(tmp_path):
 
 
 def test_unknown_rule_in_a_case_exits_2(tmp_path):
-    text = CASE.format(outcome="fail").replace("nhs-icb.actions.not-overdue", "nhs-icb.actions.no-such-rule")
+    text = CASE.format(outcome="fail").replace("nhs.actions.not-overdue", "nhs-icb.actions.no-such-rule")
     result = _cli("test", str(_suite(tmp_path, text)))
     assert result.returncode == 2 and "no rule with id nhs-icb.actions.no-such-rule" in result.stderr
 

@@ -226,7 +226,7 @@ def test_derived_load_errors(tmp_path, entry, needle):
 
 # ---- parameter overrides ---------------------------------------------------------------------
 
-KEEP = "nhs-icb.conflicts.ceased-kept-six-months"
+KEEP = "nhs.conflicts.ceased-kept-six-months"
 
 
 def _shapes_rule() -> str:

@@ -143,7 +143,7 @@ def test_applying_waivers_only_turns_fail_into_waived(case):
 # --- loading -----------------------------------------------------------------------------------
 
 def test_waiver_register_loads_from_the_data_set(dataset):
-    (dataset / "waivers.yaml").write_text(waiver_yaml([{"id": "W-1", "rule_id": "nhs-icb.risk.within-tolerance", "subject": "SBAF2"}]))
+    (dataset / "waivers.yaml").write_text(waiver_yaml([{"id": "W-1", "rule_id": "nhs.risk.within-tolerance", "subject": "SBAF2"}]))
     (w,) = load_dataset(dataset).data.waivers
     assert (w.id, w.subject, w.expires) == ("W-1", "SBAF2", dt.date(2025, 3, 31))
 
@@ -155,8 +155,8 @@ def test_waiver_register_loads_from_the_data_set(dataset):
     ({"valid_from": "2025-04-01"}, "", "is before valid_from"),
 ])
 def test_malformed_waiver_is_a_load_error_naming_file_line_and_field(dataset, change, field, words):
-    good = {"rule_id": "nhs-icb.risk.within-tolerance", "subject": "SBAF2"}
-    (dataset / "waivers.yaml").write_text(waiver_yaml([good, {"rule_id": "nhs-icb.risk.within-tolerance", "subject": "SBAF3", **change}]))
+    good = {"rule_id": "nhs.risk.within-tolerance", "subject": "SBAF2"}
+    (dataset / "waivers.yaml").write_text(waiver_yaml([good, {"rule_id": "nhs.risk.within-tolerance", "subject": "SBAF3", **change}]))
     with pytest.raises(DatasetError) as exc:
         load_dataset(dataset)
     (issue,) = exc.value.issues
@@ -164,7 +164,7 @@ def test_malformed_waiver_is_a_load_error_naming_file_line_and_field(dataset, ch
 
 
 def test_overlapping_waivers_for_the_same_finding_are_a_load_error(dataset):
-    same = {"rule_id": "nhs-icb.risk.within-tolerance", "subject": "SBAF2"}
+    same = {"rule_id": "nhs.risk.within-tolerance", "subject": "SBAF2"}
     (dataset / "waivers.yaml").write_text(waiver_yaml([{**same, "id": "W-1"}, {**same, "id": "W-2", "valid_from": "2025-03-01", "expires": "2025-06-30"}]))
     with pytest.raises(DatasetError) as exc:
         load_dataset(dataset)
@@ -173,7 +173,7 @@ def test_overlapping_waivers_for_the_same_finding_are_a_load_error(dataset):
 
 
 def test_a_renewal_after_expiry_is_not_an_overlap(dataset):
-    same = {"rule_id": "nhs-icb.risk.within-tolerance", "subject": "SBAF2"}
+    same = {"rule_id": "nhs.risk.within-tolerance", "subject": "SBAF2"}
     (dataset / "waivers.yaml").write_text(waiver_yaml([{**same, "expires": "2024-12-31"}, {**same, "valid_from": "2025-01-01"}]))
     assert len(load_dataset(dataset).data.waivers) == 2
 
@@ -185,7 +185,7 @@ def _check(dataset, *args):
 
 
 def test_cli_malformed_waiver_exits_2_without_traceback(dataset):
-    (dataset / "waivers.yaml").write_text(waiver_yaml([{"rule_id": "nhs-icb.risk.within-tolerance", "subject": "SBAF2", "owner": DROP}]))
+    (dataset / "waivers.yaml").write_text(waiver_yaml([{"rule_id": "nhs.risk.within-tolerance", "subject": "SBAF2", "owner": DROP}]))
     result = _check(dataset)
     assert result.exit_code == 2
     assert "waivers.yaml:line 2: field 'owner' Field required" in result.output
