@@ -57,7 +57,7 @@ def test_duplicate_id(dataset):
 def test_bad_enum(dataset):
     _edit(dataset / "actions.yaml", "actions", lambda recs: recs[0].update(status="finished"))
     msgs = _messages(dataset)
-    assert len(msgs) == 1 and "field 'status'" in msgs[0] and "'open', 'due', 'pending' or 'complete'" in msgs[0] and "'finished'" in msgs[0]
+    assert len(msgs) == 1 and "field 'status'" in msgs[0] and "'open', 'due', 'pending', 'complete' or 'unknown'" in msgs[0] and "'finished'" in msgs[0]
 
 
 def test_missing_csv_column_and_every_bad_row_reported(dataset):

@@ -16,7 +16,11 @@ from .kinds import (
 )
 from .records import RecordIndex, flatten, record_kinds, record_label
 
-RECORDED = {"present", "apologies", "absent", "deputy"}
+RECORDED = {"present", "apologies", "absent", "deputy", "part"}
+# marks that count a voting member present for quorum: "part" was there for part of the meeting
+# (whether the quorum held throughout is the minutes' quoracy statement, ``quoracy_scope``);
+# observer, in_attendance and via_website are not sitting as members and never count
+PRESENT = {"present", "part"}
 
 
 def id_part(text: str, keep: str = "") -> str:
@@ -91,6 +95,7 @@ class _Context:
         self.as_of_day = day(as_of)
         self.people = {p.id: p for p in data.people}
         self.bodies = {b.id: b for b in data.bodies}
+        self.groups = {g.id: g for g in data.organisation.role_groups}
         month, dom = data.organisation.fy_start()
         self.fy_start = financial_year_start(as_of, month, dom)
 
@@ -98,12 +103,23 @@ class _Context:
         person = self.people.get(person_id)
         return person.name if person else person_id
 
-    def voting(self, body: Body, person_id: str) -> bool:
+    def voting(self, body: Body, person_id: str) -> bool | None:
+        """The seat's vote, else the person's, else their role group's; None when none is stated.
+
+        A role group declared in organisation.yaml says whether its members vote (``voting``,
+        true unless it says otherwise); a person with no seat flag, no own flag and no group is
+        unknown, never silently voting.
+        """
         member = next((m for m in body.members if m.person == person_id), None)
         if member is not None and member.voting is not None:
             return member.voting
         person = self.people.get(person_id)
-        return bool(person and person.voting)
+        if person is None:
+            return None
+        if person.voting is not None:
+            return person.voting
+        group = self.groups.get(person.role_group) if person.role_group else None
+        return group.voting if group else None
 
 
 def _members_on(body: Body, when: dt.date) -> list[str]:
@@ -151,12 +167,13 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         body = ctx.bodies[meeting.body]
         members = _members_on(body, meeting.date)
         voting = [p for p in members if ctx.voting(body, p)]
+        unknown = [p for p in members if ctx.voting(body, p) is None]
         marks = {a.person: a for a in meeting.attendance}
         counts_deputy = bool(body.quorum and body.quorum.deputies_count)
         deputies = [p for p in voting if p in marks and marks[p].status == "deputy"]
         present = [
             p for p in voting
-            if p in marks and (marks[p].status == "present" or (counts_deputy and marks[p].status == "deputy"))
+            if p in marks and (marks[p].status in PRESENT or (counts_deputy and marks[p].status == "deputy"))
         ]
         recorded = [p for p in members if p in marks and marks[p].status in RECORDED]
         has_attendance = bool(meeting.attendance)
@@ -165,12 +182,20 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         yield MeetingFact(
             kind="meeting", id=meeting.id, label=label, as_of=ctx.as_of_day, body=body.id, date=day(meeting.date),
             meeting_kind=meeting.kind, held=held,
+<<<<<<< HEAD
             voting_members=len(voting) if members else None,
             present_voting=len(present) if has_attendance else None,
             quorum_min_present=_quorum_head_count(body, len(voting)),
             # a body with members but no quorum specification: whether it was quorate is unknown
             # (an error naming the body), not "the quorum rules do not apply"
             quorum_defined=True if body.quorum is not None else (None if members else False),
+=======
+            # an unknown vote leaves the tallies that depend on it empty: a quorum rule on them is an error
+            voting_members=len(voting) if members and not unknown else None,
+            present_voting=_present_voting(meeting, len(present), has_attendance, bool(unknown)),
+            quorum_min_present=meeting.stated_quorum or (_quorum_head_count(body, len(voting)) if not unknown else None),
+            quorum_defined=body.quorum is not None,
+>>>>>>> s4-orgdata
             deputies_present=len(deputies) if has_attendance else None, deputies_count=counts_deputy,
             minutes_in_dataset=meeting.minutes is not None,
             quoracy_confirmed=meeting.quoracy_confirmed,
@@ -180,6 +205,7 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             members_unrecorded=(len(members) - len(recorded)) if has_attendance and members else None,
             unrecorded_names=", ".join(ctx.name(p) for p in members if p not in recorded) if has_attendance else "",
             attendance_entries=len(meeting.attendance),
+            voting_unknown=len(unknown), quorate_part_only=meeting.quoracy_scope == "part",
         ), {"meeting": meeting}
         if body.quorum is None or not has_attendance:
             continue
@@ -193,6 +219,13 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             ), {"meeting": meeting}
 
 
+def _present_voting(meeting, named: int, has_attendance: bool, voting_unknown: bool) -> int | None:
+    """Voting members present: the named marks, else a published head count; None when unknown."""
+    if has_attendance:
+        return None if voting_unknown else named
+    return meeting.present_count
+
+
 def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
     # whether the member has a declaration, and how recent, is the rule pack's relation to the
     # declarations register; here only who holds a seat on the day
@@ -203,6 +236,7 @@ def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
                 kind="membership", id=join_id(body.id, person_id), label=f"{ctx.name(person_id)} ({body.name})",
                 as_of=ctx.as_of_day, person=person_id, person_name=ctx.name(person_id), body=body.id,
                 voting=ctx.voting(body, person_id), role_group=person.role_group if person else None,
+                chair=any(m.person == person_id and m.role == "chair" and m.active_on(ctx.as_of) for m in body.members),
                 fy_start=day(ctx.fy_start),
             ), {"body": body, "person": person}
 
@@ -243,9 +277,9 @@ def _risks(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             # no risk scored anywhere: the framework's latest period is unknown, so is this (an error, not a fail)
             scored_latest_period=bool(latest and latest.period == framework_latest) if framework_latest else None,
             likelihood=latest.likelihood if latest else None, consequence=latest.consequence if latest else None,
-            score=latest.likelihood * latest.consequence if latest else None,
+            score=latest.lxc if latest else None,
             stated_score=latest.score if latest else None, band=latest.band if latest else None,
-            band_for_score=ctx.data.organisation.band_for(latest.likelihood * latest.consequence) if latest else None,
+            band_for_score=ctx.data.organisation.band_for(latest.lxc) if latest and latest.lxc else None,
             tolerance_score=tolerance,
             target_score=target.score if target else None,
             target_lxc=target.likelihood * target.consequence if target and target.likelihood and target.consequence else None,
@@ -273,13 +307,21 @@ def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
         yield ActionFact(
+<<<<<<< HEAD
             kind="action", id=f"{id_part(action.ref, keep='/')}{suffix}", label=f"{action.ref}: {action.description[:60]}",
             as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section, status=action.status,
             open=action.status != "complete", owner=action.owner or None,
+=======
+            kind="action", id=f"{action.ref}{suffix}", label=f"{action.ref}: {action.description[:60]}",
+            as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section,
+            status=None if action.status == "unknown" else action.status,
+            open=None if action.status == "unknown" else action.status != "complete", owner=action.owner or None,
+>>>>>>> s4-orgdata
             due=day(action.due) if action.due else None,
             meeting_date=day(action.meeting_date) if action.meeting_date else None,
             days_overdue=(ctx.as_of - action.due).days if action.due else None,
             completed_on=day(action.completed_on) if action.completed_on else None,
+            revised_due=day(action.revised_due) if action.revised_due else None, redated=action.revised_due is not None,
         ), {"action": action}
 
 

@@ -57,6 +57,10 @@ class MeetingFact(Fact):
     members_unrecorded: int | None = Field(default=None, description="members on the meeting date with no attendance mark")
     unrecorded_names: str = Field(default="", description="members with no attendance mark")
     attendance_entries: int = Field(default=0, description="attendance marks recorded for the meeting")
+    # --- issue 14 (orgdata) ---
+    voting_unknown: int = Field(default=0, description="members on the meeting date whose voting status the records do not state")
+    quorate_part_only: bool = Field(default=False, description="the minutes say the meeting was quorate for only part of it")
+    # --- end issue 14 ---
 
 
 class QuorumPartFact(Fact):
@@ -76,8 +80,9 @@ class MembershipFact(Fact):
     person: str = Field(description="id of the member")
     person_name: str = Field(description="the member's name")
     body: str = Field(description="id of the body the seat is on")
-    voting: bool = Field(description="the seat carries a vote")
+    voting: bool | None = Field(default=None, description="the seat carries a vote; absent when the records do not say")
     role_group: str | None = Field(default=None, description="the member's role group (organisation.role_groups)")
+    chair: bool = Field(default=False, description="the seat is the body's chair (members[].role: chair)")  # issue 14
     fy_start: Day = Field(description="first day of the financial year containing as_of")
 
 
@@ -129,13 +134,17 @@ class ActionFact(Fact):
     ref: str = Field(description="the action's reference as written in the log")
     body: str | None = Field(default=None, description="id of the body whose meeting raised the action")
     section: str = Field(description="the part of the log it is in: live or closed")
-    status: str = Field(description="open, due, pending or complete, as the log says")
-    open: bool = Field(description="the action's status is not complete")
+    status: str | None = Field(default=None, description="open, due, pending or complete, as the log says; absent when unknown")
+    open: bool | None = Field(default=None, description="the action's status is not complete; absent when the status is unknown")
     owner: str | None = Field(default=None, description="the action's owner as written")
     due: Day | None = Field(default=None, description="the action's due date")
     meeting_date: Day | None = Field(default=None, description="the date of the meeting that raised it")
     days_overdue: int | None = Field(default=None, description="as_of minus due (negative: days still to go)")
     completed_on: Day | None = Field(default=None, description="the date the action was completed")
+    # --- issue 14 (orgdata) ---
+    revised_due: Day | None = Field(default=None, description="the revised due date, when the action was re-dated")
+    redated: bool = Field(default=False, description="the action carries a revised due date")
+    # --- end issue 14 ---
 
 
 class PaperFact(Fact):

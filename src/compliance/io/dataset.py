@@ -94,9 +94,23 @@ def _validation_issues(file: str, where: str, register: str, record_id: str, exc
     issues = []
     for err in exc.errors(include_url=False):
         value = err.get("input")
-        shown = "" if err["type"] == "missing" or isinstance(value, (dict, list)) else repr(value)
-        issues.append(LoadIssue(file, where, _format_loc(err["loc"]), err["msg"].removeprefix("Value error, "), shown, register, record_id))
+        stray = err["type"] == "extra_forbidden" and value is None  # "(got None)" only confused; _hint explains
+        shown = "" if err["type"] == "missing" or stray or isinstance(value, (dict, list)) else repr(value)
+        issues.append(LoadIssue(file, where, _format_loc(err["loc"]), _hint(err), shown, register, record_id))
     return issues
+
+
+def _hint(err: dict[str, Any]) -> str:
+    """Pydantic's message, with what probably happened when YAML split a text value into a stray key.
+
+    ``note: {text: late, see minutes}`` or ``- {id: a, note: late, see minutes}`` reads ``see minutes``
+    as a key with no value; pydantic then reports only "Extra inputs are not permitted".
+    """
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden" and err.get("input") is None:
+        return (f"{msg}: a field '{err['loc'][-1]}' with no value - probably an unquoted comma or colon in a "
+                "text value split it off; quote the text")
+    return msg
 
 
 def _validate(model: type[BaseModel], file: str, register: str, records: list[tuple[str, Any]],

@@ -10,7 +10,7 @@ from .base import Record, Source
 from .committees import CommitteeDecision, CommitteeEscalation, CommitteeMeeting, CommitteeReport
 from .bodies import Body, Membership, QuorumRequirement, QuorumSpec
 from .declarations import Declaration, Interest
-from .meetings import Attendance, Meeting
+from .meetings import Attendance, AttendanceSummary, Meeting
 from .minutes import MinutedAction, MinutedApology, MinuteItem, MinuteSpeaker
 from .organisation import Organisation, RoleGroup
 from .papers import ImpactAssessment, Paper, YesNoItem
@@ -44,6 +44,7 @@ class GovernanceData(Record):
     minute_items: list[MinuteItem] = Field(default_factory=list)
     minute_speakers: list[MinuteSpeaker] = Field(default_factory=list)
     minuted_actions: list[MinutedAction] = Field(default_factory=list)
+    attendance_summaries: list[AttendanceSummary] = Field(default_factory=list)  # issue 14 (orgdata)
 
 
 # register name -> model of one record; the io layer and the JSON schema both read this
@@ -68,6 +69,7 @@ REGISTERS: dict[str, type[Record]] = {
     "minute_items": MinuteItem,
     "minute_speakers": MinuteSpeaker,
     "minuted_actions": MinutedAction,
+    "attendance_summaries": AttendanceSummary,  # issue 14 (orgdata)
 }
 
 # register name -> the name rules use for one of its records: a rule reads ``paper.presenter`` on a
@@ -92,12 +94,13 @@ RECORD_KINDS: dict[str, str] = {
     "minute_items": "minute_item",
     "minute_speakers": "minute_speaker",
     "minuted_actions": "minuted_action",
+    "attendance_summaries": "attendance_summary",  # issue 14 (orgdata)
 }
 
 __all__ = [
     "AgendaItem", "CommitteeDecision", "CommitteeEscalation", "CommitteeMeeting", "CommitteeReport",
     "MinuteItem", "MinuteSpeaker", "MinutedAction", "MinutedApology",
-    "Action", "Attendance", "Body", "Declaration", "Duty", "GovernanceData", "ImpactAssessment", "Interest",
+    "Action", "Attendance", "AttendanceSummary", "Body", "Declaration", "Duty", "GovernanceData", "ImpactAssessment", "Interest",
     "Meeting", "Membership", "Metric", "Organisation", "Paper", "Period", "Person", "QuorumRequirement", "QuorumSpec",
     "Record", "RECORD_KINDS", "REGISTERS", "Risk", "RiskAction", "RiskScore", "RiskTarget", "RiskTolerance", "RoleGroup",
     "Source", "Standard", "Waiver", "YesNoItem",

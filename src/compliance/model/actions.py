@@ -21,8 +21,12 @@ class Action(Record):
     owner: str | None = None
     due: UKDate | None = None
     due_text: str | None = None
-    status: Literal["open", "due", "pending", "complete"] = "open"
+    # issue 14 (orgdata): "unknown" when the tracker gives no status
+    status: Literal["open", "due", "pending", "complete", "unknown"] = "open"
     completed_on: UKDate | None = None
+    # --- issue 14 (orgdata): a re-dated action keeps its original due date ---
+    revised_due: UKDate | None = Field(default=None, description="the revised due date, when the action was re-dated")
+    # --- end issue 14 ---
     update: str | None = None
     section: Literal["live", "closed"] = "live"
     source: Source | None = None

@@ -17,6 +17,9 @@ class Membership(Record):
     from_date: UKDate | None = Field(default=None, alias="from")
     to_date: UKDate | None = Field(default=None, alias="to")
     voting: bool | None = Field(default=None, description="overrides the person's own voting flag")
+    # --- issue 14 (orgdata): committee chair ---
+    role: Literal["chair", "member"] = Field(default="member", description="'chair' for the body's chair")
+    # --- end issue 14 ---
     note: str | None = None
 
     def active_on(self, day: dt.date) -> bool:

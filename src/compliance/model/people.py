@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import Id, Record, Source
+from .base import Id, PartialDate, Record, Source, UKDate
 
 
 class Person(Record):
@@ -19,6 +19,16 @@ class Person(Record):
     organisation: str | None = None
     role_group: Id | None = None
     cohort: Id | None = None
-    voting: bool = True
+    # --- issue 14 (orgdata): voting not stated is unknown, never a silent vote ---
+    voting: bool | None = Field(
+        default=None, description="true: votes; false: does not; empty: the records do not say (a quorum tally that needs it is an error)")
+    # --- issue 14 (orgdata): what a company's governance disclosures state about a director ---
+    independent: bool | None = Field(
+        default=None, description="independent as the board determines it (empty: not stated)")
+    appointed: PartialDate | None = Field(default=None, description="first appointed to the board (year, month or day)")
+    financial_experience: bool | None = Field(
+        default=None, description="the board states 'recent and relevant financial experience'")
+    last_elected: UKDate | None = Field(default=None, description="last elected or re-elected by shareholders")
+    # --- end issue 14 ---
     source: Source | None = None
     note: str | None = None

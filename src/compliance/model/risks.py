@@ -14,10 +14,26 @@ class RiskScore(Record):
     """A risk's likelihood and consequence in one period; ``score`` is the score as stated."""
 
     period: str = Field(description="e.g. '2024/25 Q2'; periods sort as strings")
-    likelihood: int = Field(ge=1, le=5)
-    consequence: int = Field(ge=1, le=5)
+    # issue 14 (orgdata): a score may be stated alone ("Taxi Procurement (15)"); then L and C are empty
+    likelihood: int | None = Field(default=None, ge=1, le=5)
+    consequence: int | None = Field(default=None, ge=1, le=5)
     score: int | None = Field(default=None, ge=1, le=25, description="as stated in the source")
     band: str | None = Field(default=None, description="band label as stated, e.g. 'High'")
+
+    # --- issue 14 (orgdata) ---
+    @model_validator(mode="after")
+    def _lxc_or_score(self) -> "RiskScore":
+        if (self.likelihood is None) != (self.consequence is None):
+            raise ValueError("give both likelihood and consequence, or neither (with the score as stated)")
+        if self.likelihood is None and self.score is None:
+            raise ValueError("a score needs likelihood and consequence, or the score as stated")
+        return self
+
+    @property
+    def lxc(self) -> int | None:
+        """Likelihood × consequence, or None when the source states only the score."""
+        return self.likelihood * self.consequence if self.likelihood is not None and self.consequence is not None else None
+    # --- end issue 14 ---
 
 
 class RiskTarget(Record):

@@ -64,7 +64,7 @@ def renamed_ids(rules: list[Rule]) -> dict[str, str]:
 
 
 def rule_files(paths: list[Path]) -> list[Path]:
-    """YAML rule files under the given files/directories, skipping test-case folders."""
+    """YAML rule files under the given files/directories, skipping test-case folders and pack manifests."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
