@@ -182,20 +182,13 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         yield MeetingFact(
             kind="meeting", id=meeting.id, label=label, as_of=ctx.as_of_day, body=body.id, date=day(meeting.date),
             meeting_kind=meeting.kind, held=held,
-<<<<<<< HEAD
-            voting_members=len(voting) if members else None,
-            present_voting=len(present) if has_attendance else None,
-            quorum_min_present=_quorum_head_count(body, len(voting)),
-            # a body with members but no quorum specification: whether it was quorate is unknown
-            # (an error naming the body), not "the quorum rules do not apply"
-            quorum_defined=True if body.quorum is not None else (None if members else False),
-=======
             # an unknown vote leaves the tallies that depend on it empty: a quorum rule on them is an error
             voting_members=len(voting) if members and not unknown else None,
             present_voting=_present_voting(meeting, len(present), has_attendance, bool(unknown)),
             quorum_min_present=meeting.stated_quorum or (_quorum_head_count(body, len(voting)) if not unknown else None),
-            quorum_defined=body.quorum is not None,
->>>>>>> s4-orgdata
+            # a body with members but no quorum specification: whether it was quorate is unknown
+            # (an error naming the body), not "the quorum rules do not apply"
+            quorum_defined=True if body.quorum is not None else (None if members else False),
             deputies_present=len(deputies) if has_attendance else None, deputies_count=counts_deputy,
             minutes_in_dataset=meeting.minutes is not None,
             quoracy_confirmed=meeting.quoracy_confirmed,
@@ -307,16 +300,10 @@ def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
         yield ActionFact(
-<<<<<<< HEAD
             kind="action", id=f"{id_part(action.ref, keep='/')}{suffix}", label=f"{action.ref}: {action.description[:60]}",
-            as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section, status=action.status,
-            open=action.status != "complete", owner=action.owner or None,
-=======
-            kind="action", id=f"{action.ref}{suffix}", label=f"{action.ref}: {action.description[:60]}",
             as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section,
             status=None if action.status == "unknown" else action.status,
             open=None if action.status == "unknown" else action.status != "complete", owner=action.owner or None,
->>>>>>> s4-orgdata
             due=day(action.due) if action.due else None,
             meeting_date=day(action.meeting_date) if action.meeting_date else None,
             days_overdue=(ctx.as_of - action.due).days if action.due else None,
