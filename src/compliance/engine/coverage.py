@@ -162,10 +162,12 @@ def with_dropped(findings: list[Finding], rules: list[Rule], by_kind: dict[str, 
                  dropped: dict[str, list[dict[str, Any]]], as_of: dt.date) -> list[Finding]:
     """``--keep-going``: a subject that depends on a record left out is an ``error`` naming it.
 
-    Two dependencies are generic: the subject *is* the dropped record (a meeting left out still
-    gets one error per rule on meetings, so its findings do not vanish), and a relation of the
+    Three dependencies are generic: the subject *is* the dropped record (a meeting left out still
+    gets one error per rule on meetings, so its findings do not vanish); a relation of the
     rule joins the subject to a dropped record (a member whose declaration could not be loaded
-    has no known declaration: neither pass nor fail).
+    has no known declaration: neither pass nor fail); and the rule reads a fact field computed
+    across a whole register (``json_schema_extra={"across": register}``, e.g. the framework's
+    latest period) while a record of that register was left out.
     """
     if not dropped:
         return findings
@@ -198,8 +200,14 @@ def _dropped_for(rule: Rule, finding: Finding, by_kind: dict[str, list[dict[str,
     subject = next((s for s in by_kind.get(rule.applies_to, []) if s["id"] == finding.subject.id), None)
     if subject is None:
         return None
+    fields = FACT_MODELS[rule.applies_to].model_fields if rule.applies_to in FACT_MODELS else {}
     for cond in (rule.when_condition, rule.require_condition):
         for leaf in walk(cond) if cond is not None else ():
+            extra = fields[leaf.field].json_schema_extra if leaf.field in fields else None
+            across = extra.get("across") if isinstance(extra, dict) else None
+            if across and dropped.get(across):
+                return (f"reads {leaf.field}, computed across every {across} record, and {across} record "
+                        f"{_record_key(dropped[across][0]) or '(no id)'} could not be loaded (see its load error); not decided")
             spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
             if not isinstance(spec, Relation):
                 continue

@@ -106,8 +106,11 @@ class InterestFact(Fact):
 class RiskFact(Fact):
     title: str = Field(description="the risk's title")
     latest_period: str | None = Field(default=None, description="the latest period the risk has an entry for (e.g. 2024-25 Q2)")
-    framework_latest_period: str | None = Field(default=None, description="the latest period any risk in the framework has an entry for")
-    scored_latest_period: bool | None = Field(default=None, description="the risk's latest period is the framework's latest period; unknown when no risk is scored")
+    # ``across``: computed from every record of that register, so a record left out (--keep-going) makes it unknown
+    framework_latest_period: str | None = Field(default=None, description="the latest period any risk in the framework has an entry for",
+                                                json_schema_extra={"across": "risks"})
+    scored_latest_period: bool | None = Field(default=None, description="the risk's latest period is the framework's latest period; unknown when no risk is scored",
+                                              json_schema_extra={"across": "risks"})
     likelihood: int | None = Field(default=None, description="likelihood of the latest period (1-5)")
     consequence: int | None = Field(default=None, description="consequence of the latest period (1-5)")
     score: int | None = Field(default=None, description="likelihood x consequence of the latest period")
