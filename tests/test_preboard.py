@@ -188,3 +188,12 @@ def test_long_lines_wrap_at_spaces_so_no_word_is_cut():
     assert " ".join(l.strip() for l in wrapped) == "apologies: " + names  # nothing lost
     cut = _clip(names, 40)
     assert cut.endswith(" …") and names.startswith(cut[:-2]) and names[len(cut) - 2] in " ,"
+
+
+def test_out_writes_the_same_document_to_a_file(tmp_path):
+    target = tmp_path / "pre.json"
+    written = _preboard(REAL, "--format", "json", "--out", str(target))
+    printed = _preboard(REAL, "--format", "json")
+    assert written.exit_code == printed.exit_code == 1
+    assert json.loads(target.read_text(encoding="utf-8")) == json.loads(printed.stdout)
+    assert str(target) in written.stderr and target.name not in written.stdout
