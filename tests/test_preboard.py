@@ -46,9 +46,9 @@ def test_real_pack_meeting_fits_one_screen_with_fixes_first():
     result = _preboard(REAL)
     lines = result.output.splitlines()
     assert result.exit_code == 1  # members without any declaration are high-severity failures
-    assert len(lines) <= 40 and max(len(line) for line in lines) <= 140
+    assert len(lines) <= 50 and max(len(line) for line in lines) <= 140  # long lines wrap, never cut
     assert lines[0].startswith("Pre-board check: Integrated Care Board") and MEETING in lines[0]
-    fix_start = lines.index("Fix before the meeting:")
+    fix_start = next(i for i, l in enumerate(lines) if l.startswith("Fix before the meeting ("))
     assert fix_start < next(i for i, l in enumerate(lines) if l.startswith("Quorum:"))
     severities = [l.split("[")[1].split("]")[0].split(",")[0] for l in lines if l[:3].strip().rstrip(".").isdigit()]
     order = ["critical", "high", "medium", "low", "info"]
@@ -168,3 +168,32 @@ def test_unknown_or_ambiguous_meeting_exits_2_listing_meetings(spec, words):
 def test_meeting_by_its_date():
     doc = json.loads(CliRunner().invoke(main, ["preboard", str(REAL), "--meeting", "17/10/2024", "--format", "json", "--fail-on", "never"]).output)
     assert doc["meeting"]["id"] == MEETING and doc["as_of"] == "2024-10-17"
+
+
+def test_fix_heading_counts_the_items_it_lists_and_nouns_agree_with_numbers():
+    import re
+    lines = _preboard(REAL).output.splitlines()
+    heading = next(l for l in lines if l.startswith("Fix before the meeting ("))
+    shown = int(re.match(r"Fix before the meeting \((\d+) items?", heading).group(1))
+    listed = [l for l in lines if re.match(r"^\s*\d+\. \[", l)]
+    assert shown == len(listed)
+    assert not re.search(r"\b1 (findings|items|days)\b", "\n".join(lines))
+
+
+def test_long_lines_wrap_at_spaces_so_no_word_is_cut():
+    from compliance.preboard import WIDTH, _clip, _wrapped
+    names = ", ".join(f"Person Number{i} Surname{i}" for i in range(12))
+    wrapped = _wrapped("apologies: " + names).splitlines()
+    assert len(wrapped) > 1 and all(len(l) <= WIDTH for l in wrapped)
+    assert " ".join(l.strip() for l in wrapped) == "apologies: " + names  # nothing lost
+    cut = _clip(names, 40)
+    assert cut.endswith(" …") and names.startswith(cut[:-2]) and names[len(cut) - 2] in " ,"
+
+
+def test_out_writes_the_same_document_to_a_file(tmp_path):
+    target = tmp_path / "pre.json"
+    written = _preboard(REAL, "--format", "json", "--out", str(target))
+    printed = _preboard(REAL, "--format", "json")
+    assert written.exit_code == printed.exit_code == 1
+    assert json.loads(target.read_text(encoding="utf-8")) == json.loads(printed.stdout)
+    assert str(target) in written.stderr and target.name not in written.stdout

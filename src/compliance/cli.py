@@ -338,10 +338,11 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
 @click.option("--rules", "rules_paths", multiple=True, help=RULES_HELP)
 @click.option("--as-of", callback=_date, help="the date of the check [default: the meeting date]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to a file (atomically) instead of stdout")
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a fix is a failure at or above this severity")
 @click.option("--no-fail-on-unchecked", "pass_unchecked", is_flag=True, help=UNCHECKED_HELP)
 @click.option("--engine", type=click.Choice(["durable", "reference"]), default="durable", show_default=True)
-def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, pass_unchecked, engine):
+def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, out, fail_on, pass_unchecked, engine):
     """Before a meeting: quorum with the apologies so far, declarations, papers, actions; fixes first."""
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError, load_dataset
@@ -360,7 +361,12 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, pass_unche
         _fail(f"--meeting: {exc}", exc.known)
     except EngineUnavailable as exc:
         _fail(str(exc), [])
-    click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if fmt == "json" else render_text(result), nl=fmt == "json")
+    text = json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n" if fmt == "json" else render_text(result)
+    if out:
+        _write_out(out, text)
+        click.echo(f"wrote {out} ({fmt}, {len(result.fixes)} fixes)", err=True)
+    else:
+        click.echo(text, nl=False)
     sys.exit(1 if result.failing(fail_on, not pass_unchecked) else 0)
 
 

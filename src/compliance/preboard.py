@@ -19,6 +19,7 @@ Fixes come first, sorted by severity. Waivers apply here as in every other outpu
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,12 +289,16 @@ def render_text(result: PreboardResult, limit: int = 12) -> str:
     m, q = d["meeting"], d["quorum"]
     fails = [f for f in result.fixes if f.outcome == "fail"]
     lines = [f"Pre-board check: {m['body_name']} {m['kind']} meeting {m['date']} ({m['id']}), as of {d['as_of']}"]
-    verdict = "READY" if not result.fixes else f"{len(fails)} to fix, {len(result.fixes) - len(fails)} to confirm (missing data)"
+    verdict = "READY" if not result.fixes else (f"{_count(len(fails), 'finding')} to fix, "
+                                                f"{_count(len(result.fixes) - len(fails), 'finding')} to confirm (missing data)")
     lines += [f"Verdict: {verdict}", ""]
     if result.fixes:
-        lines.append("Fix before the meeting:")
         groups = _grouped(result.fixes)
-        for i, group in enumerate(groups[:limit], start=1):
+        shown = groups[:limit]
+        lines.append(f"Fix before the meeting ({_count(len(shown), 'item')}"
+                     + (f" of {len(groups)}" if len(groups) > len(shown) else "")
+                     + f", {_count(sum(len(g) for g in shown), 'finding')}):")
+        for i, group in enumerate(shown, start=1):
             f = group[0]
             tag = f.severity if f.outcome == "fail" else f"{f.severity}, error"
             if len(group) == 1:
@@ -324,7 +329,7 @@ def render_text(result: PreboardResult, limit: int = 12) -> str:
     if d["waived"]:
         lines.append(f"Waived (accepted, still reported): {len(d['waived'])}: " + ", ".join(f"{w['rule_id']} {w['subject']} until {w['expires']}" for w in d["waived"][:3]))
     lines += [f"Note: {n}" for n in d["notes"]]
-    return "\n".join(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines) + "\n"
+    return "\n".join(_wrapped(line) for line in lines) + "\n"
 
 
 def _grouped(fixes: list[Fix]) -> list[list[Fix]]:
@@ -335,6 +340,23 @@ def _grouped(fixes: list[Fix]) -> list[list[Fix]]:
     return list(groups.values())
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 finding', '2 findings': the number with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _wrapped(line: str) -> str:
+    """A line longer than WIDTH wrapped at spaces (never inside a word or name), continued indented."""
+    if len(line) <= WIDTH:
+        return line
+    indent = " " * (len(line) - len(line.lstrip()) + 6)
+    return "\n".join(textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False))
+
+
 def _clip(text: str, width: int) -> str:
+    """Text on one line, cut at a word boundary with '…' when longer than width (JSON keeps it whole)."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(",;")
+    return cut + " …"
