@@ -6,12 +6,56 @@ leaves half a report or a half-written register behind.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
+try:  # a fast encoder when installed; the standard library's gives the same bytes, slower
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    orjson = None
+
+# Python's own types for JSON, which orjson writes exactly as json.dumps does (floats checked apart)
+_PLAIN = (str, int, bool, type(None))
+_SMALLEST_PLAIN_FLOAT = 1e-4  # below it repr() writes an exponent (1e-05) where orjson writes 0.00001
+
+
+def _orjson_safe(value: Any) -> bool:
+    """True when orjson writes ``value`` byte for byte as ``json.dumps(indent=2, sort_keys=True,
+    ensure_ascii=False)`` does: only dicts with str keys, lists and plain scalars, and no float that
+    is NaN, infinite or written with an exponent below 1e-4 (where the two encoders differ). Integers
+    beyond 64 bits and lone surrogates make orjson raise, which ``dumps_json`` catches."""
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is dict:
+            if not all(type(k) is str for k in v):
+                return False
+            push(v.values())
+        elif t is list:
+            push(v)
+        elif t is float:
+            if not math.isfinite(v) or (v and abs(v) < _SMALLEST_PLAIN_FLOAT):
+                return False
+        elif t not in _PLAIN:  # tuples, subclasses, dates: leave them to the standard encoder
+            return False
+    return True
+
+
+def dumps_json(document: Any) -> str:
+    """``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)``, the same bytes, written
+    by orjson when the document holds only values orjson writes identically (see ``_orjson_safe``)."""
+    if orjson is not None and _orjson_safe(document):
+        try:
+            return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode("utf-8")
+        except TypeError:  # an integer beyond 64 bits, a lone surrogate: the standard encoder decides
+            pass
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -33,6 +77,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def dump_yaml(doc: Any, header: str = "") -> str:
     """YAML as a person would write it (keys in order, unicode kept), after ``header`` as comments."""
+    import yaml  # only writing registers needs it
+
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
     return "".join(f"# {line}\n" for line in header.splitlines()) + body
 
