@@ -46,3 +46,9 @@ def test_guard_sends_the_differing_values_to_the_standard_encoder():
     big = {"n": 2 ** 65}  # passes the guard; orjson refuses it and the standard encoder writes it
     assert _orjson_safe(big) and dumps_json(big) == reference(big)
     assert math.isnan(json.loads(dumps_json({"v": float("nan")}))["v"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_compact_lines_same_bytes_as_json_dumps(doc):
+    assert dumps_json(doc, indent=False) == json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

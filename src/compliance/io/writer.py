@@ -11,7 +11,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 try:  # a fast encoder when installed; the standard library's gives the same bytes, slower
     import orjson
@@ -47,24 +47,34 @@ def _orjson_safe(value: Any) -> bool:
     return True
 
 
-def dumps_json(document: Any) -> str:
-    """``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)``, the same bytes, written
-    by orjson when the document holds only values orjson writes identically (see ``_orjson_safe``)."""
+def dumps_json(document: Any, indent: bool = True) -> str:
+    """``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)`` (with ``indent=False``:
+    ``separators=(",", ":")`` on one line), the same bytes, written by orjson when the document holds
+    only values orjson writes identically (see ``_orjson_safe``)."""
     if orjson is not None and _orjson_safe(document):
         try:
-            return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode("utf-8")
+            option = orjson.OPT_SORT_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+            return orjson.dumps(document, option=option).decode("utf-8")
         except TypeError:  # an integer beyond 64 bits, a lone surrogate: the standard encoder decides
             pass
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    if indent:
+        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, with the mode a plain ``open()`` would give."""
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Replace ``path`` with ``text`` in one rename, with the mode a plain ``open()`` would give.
+
+    ``text`` may be an iterable of pieces (JSON lines), written as they come so the whole file is
+    never held in memory."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
         # mkstemp creates 0600; reports and data sets are meant to be shared
         umask = os.umask(0)
         os.umask(umask)
