@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 import time
@@ -362,7 +361,9 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, fail_on, pass_unche
         _fail(f"--meeting: {exc}", exc.known)
     except EngineUnavailable as exc:
         _fail(str(exc), [])
-    click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) if fmt == "json" else render_text(result), nl=fmt == "json")
+    from .io.writer import dumps_json
+
+    click.echo(dumps_json(result.to_dict()) if fmt == "json" else render_text(result), nl=fmt == "json")
     sys.exit(1 if result.failing(fail_on, not pass_unchecked) else 0)
 
 
@@ -450,6 +451,8 @@ def rules_explain(rule_id, rules_paths):
 @main.command()
 def schema():
     """Print the JSON schema of a data set (derived from the pydantic models)."""
+    import json
+
     from .model import GovernanceData
 
     click.echo(json.dumps(GovernanceData.model_json_schema(), indent=2, sort_keys=True))
