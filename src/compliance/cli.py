@@ -211,6 +211,10 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
     results = check_many(found, [str(p) for p in rules_paths], as_of, jobs=jobs,
                          keep_going=keep_going, engine=engine, use_waivers=not no_waivers, out_dir=out_dir)
     combined = combine(results, as_of, ruleset.digest)
+    if out_dir:  # the index `compliance combine` rebuilds the full report from
+        from .batch import INDEX_NAME
+
+        _write_out(Path(out_dir) / INDEX_NAME, render_json(combined))
     text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
     if out:
         _write_out(Path(out), text)
@@ -446,6 +450,24 @@ def rules_explain(rule_id, rules_paths):
     for ref in rule.references:
         lines.append(f"Reference: {ref.cite()}" + (f" <{ref.url}>" if ref.url else "") + (f' "{ref.quote}"' if ref.quote else ""))
     click.echo("\n".join(lines))
+
+
+@main.command()
+@click.argument("out", metavar="OUT.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inputs", metavar="IN.json...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def combine(out, inputs):
+    """Merge the per-data-set documents written by `check ... --out-dir DIR` into the report
+    `check D1 D2 ...` writes (the same bytes); include DIR/batch.json for the data sets' paths,
+    order and load problems: `compliance combine OUT.json DIR/*.json`."""
+    from .batch import CombineError, combine_files
+    from .report import render_json
+
+    try:
+        combined = combine_files(list(inputs))
+    except CombineError as exc:
+        _fail(f"{len(exc.problems)} problem(s) combining the reports:", exc.problems)
+    _write_out(out, render_json(combined))
+    click.echo(f"wrote {out} ({combined['summary']['datasets']} data sets, {combined['summary']['total']} findings)", err=True)
 
 
 @main.command()
