@@ -22,6 +22,7 @@ COMMANDS = {
     "pass": ["-c", "pass"],
     "help": ["-m", "compliance", "--help"],
     "check": ["-m", "compliance", "check", "fixtures/ssot-2024-10-17", "--as-of", "2024-10-17", "-q"],
+    "json": ["-m", "compliance", "check", "fixtures/ssot-2024-10-17", "--as-of", "2024-10-17", "--format", "json"],
 }
 
 
@@ -40,7 +41,7 @@ def main(n: int, trees: list[str]) -> None:
     for tree in trees:
         med = {k: statistics.median(times[tree, k][1:]) for k in COMMANDS}
         print(f"{tree}: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in med.items())
-              + f"; help {med['help'] / med['pass']:.1f}x, check {med['check'] / med['pass']:.1f}x python -c pass")
+              + "; " + ", ".join(f"{k} {med[k] / med['pass']:.1f}x" for k in COMMANDS if k != "pass") + " python -c pass")
 
 
 if __name__ == "__main__":
