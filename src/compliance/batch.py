@@ -68,6 +68,9 @@ def _ruleset(rules_paths: tuple[str, ...]):
     return _rulesets[rules_paths]
 
 
+INDEX_NAME = "batch.json"  # beside the documents in ``out_dir``: the batch report, for ``combine_files``
+
+
 def output_name(dataset: Path, index: int) -> str:
     """The file a data set's document is written to with ``out_dir`` (numbered: names may repeat)."""
     return f"{index:04d}-{dataset.name}.json"
@@ -152,6 +155,76 @@ def combine(outcomes: list[DatasetOutcome], as_of: dt.date, rules_digest: str) -
                      | ({"output": Path(o.output).name, "summary": {k: v for k, v in o.summary.items() if k != "failing"}}
                         if o.output else {}) for o in outcomes],
     }
+
+
+class CombineError(ValueError):
+    """Inputs to ``combine_files`` that cannot be merged into one report; ``problems`` lists each."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _read_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    import json
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
+        return None
+    except json.JSONDecodeError as exc:
+        problems.append(f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}; expected a JSON document written by compliance check")
+        return None
+    if not isinstance(doc, dict) or not (doc.get("kind") == "batch" or {"findings", "summary", "as_of", "rules_digest"} <= doc.keys()):
+        problems.append(f"{path}: not a report of compliance check; expected a data set's --format json document or {INDEX_NAME}")
+        return None
+    return doc
+
+
+def combine_files(paths: list[Path]) -> dict[str, Any]:
+    """The report ``check D1 D2 ...`` writes, rebuilt from the files ``check D1 D2 ... --out-dir DIR``
+    wrote: each data set's document (``NNNN-name.json``) and, optionally, ``DIR/batch.json``.
+
+    With ``batch.json`` among the inputs, it gives the data sets' order, their paths as named on the
+    command line and the problems of those that did not load; each document it names must be given.
+    Without it, the documents are taken in the order given, each under its data set's name. Every
+    input must share one ``as_of`` and rules digest. Raises ``CombineError`` listing every problem.
+    """
+    problems: list[str] = []
+    read = [(Path(p), _read_json(Path(p), problems)) for p in paths]
+    indexes = [(p, d) for p, d in read if d is not None and d.get("kind") == "batch"]
+    documents = {p.name: (p, d) for p, d in read if d is not None and d.get("kind") != "batch"}
+    if len(indexes) > 1:
+        problems.append(f"{len(indexes)} batch reports given ({', '.join(str(p) for p, _ in indexes)}); expected at most one")
+    if problems:
+        raise CombineError(problems)
+    outcomes: list[DatasetOutcome] = []
+    if indexes:
+        index_path, index = indexes[0]
+        named = set()
+        for entry in index["datasets"]:
+            document = entry.get("document")
+            if entry.get("output"):
+                named.add(entry["output"])
+                if entry["output"] not in documents:
+                    problems.append(f"{index_path}: data set {entry['path']} was written to {entry['output']}, which is not among the inputs")
+                    continue
+                document = documents[entry["output"]][1]
+            outcomes.append(DatasetOutcome(entry["path"], document, list(entry["problems"]),
+                                           summary=document["summary"] if document else None))
+        problems += [f"{p}: not named in {index_path}; expected only the documents of that run" for name, (p, _) in documents.items() if name not in named]
+        as_of, digest = index["as_of"], index["rules_digest"]
+    else:
+        outcomes = [DatasetOutcome(d["dataset"], d, summary=d["summary"]) for _, d in documents.values()]
+        first = next(iter(documents.values()))[1] if documents else None
+        as_of, digest = (first["as_of"], first["rules_digest"]) if first else ("", "")
+    for p, d in documents.values():
+        if (d["as_of"], d["rules_digest"]) != (as_of, digest):
+            problems.append(f"{p}: as of {d['as_of']} with rules {d['rules_digest']}; expected as of {as_of} with rules {digest} like the others")
+    if problems:
+        raise CombineError(problems)
+    return combine(outcomes, dt.date.fromisoformat(as_of), digest)
 
 
 def render_table(combined: dict[str, Any], show_all: bool = False) -> str:

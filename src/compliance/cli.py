@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 import time
@@ -14,8 +13,8 @@ import click
 from .clitypes import date_option as _date
 
 RULES_HELP = "a shipped pack's name (nhs-icb, nhs-performance, ...) or rule files/directories (repeatable) [default: the data set's compliance.yaml, else the nhs-icb profile]"
-CHECK_FORMATS = ("table", "json", "junit", "csv", "sarif")
-EXTENSIONS = {".json": "json", ".xml": "junit", ".csv": "csv", ".sarif": "sarif"}
+CHECK_FORMATS = ("table", "json", "jsonl", "junit", "csv", "sarif")
+EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".xml": "junit", ".csv": "csv", ".sarif": "sarif"}
 
 
 
@@ -58,8 +57,8 @@ def main(debug: bool) -> None:
 @click.argument("datasets", metavar="DATASET...", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rules", "rules_paths", multiple=True, help=RULES_HELP)
 @click.option("--as-of", callback=_date, help="the date to check as of (YYYY-MM-DD or 17/10/2024) [default: today]")
-@click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="table", show_default=True, help="json: versioned document (docs/report-format.md); junit: one testcase per rule x subject; csv: one row per finding; sarif: SARIF 2.1.0")
-@click.option("--out", "outs", multiple=True, metavar="[FORMAT:]PATH", help="write to a file (atomically) instead of stdout; repeatable; the format is FORMAT:, else the extension (.json .xml .csv .sarif), else --format")
+@click.option("--format", "fmt", type=click.Choice(list(CHECK_FORMATS)), default="table", show_default=True, help="json: versioned document (docs/report-format.md); jsonl: one finding per line, then the rest of the document; junit: one testcase per rule x subject; csv: one row per finding; sarif: SARIF 2.1.0")
+@click.option("--out", "outs", multiple=True, metavar="[FORMAT:]PATH", help="write to a file (atomically) instead of stdout; repeatable; the format is FORMAT:, else the extension (.json .jsonl .xml .csv .sarif), else --format")
 @click.option("-q", "--quiet", is_flag=True, help="print only the closing summary line (and problems)")
 @click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="colour the table; auto: on a terminal unless NO_COLOR is set")
 @click.option("--rule", "only_rules", multiple=True, metavar="ID", help="evaluate only this rule (repeatable; * and ? match)")
@@ -112,7 +111,9 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
             click.echo(f"wrote {path} ({out_fmt}, {len(document['findings'])} findings)", err=True)
     if not targets and not (quiet and fmt == "table"):
         use_colour = fmt == "table" and _use_colour(colour, sys.stdout.isatty(), os.environ)
-        click.echo(_render_check(fmt, document, show_all, dataset, colour=use_colour), nl=False, color=use_colour or None)
+        text = _render_check(fmt, document, show_all, dataset, colour=use_colour)
+        for piece in [text] if isinstance(text, str) else text:  # JSON lines go out one by one
+            click.echo(piece, nl=False, color=use_colour or None)
     if targets or fmt == "table":  # a machine format on stdout stays exactly the document, even with 2>&1
         click.echo(summary_line(document["summary"], time.perf_counter() - started), err=True)
     sys.exit(_exit_code(document["findings"], fail_on, not pass_unchecked))
@@ -127,11 +128,14 @@ def _out_target(spec: str, default: str) -> tuple[str, Path]:
     return EXTENSIONS.get(path.suffix.lower(), default), path
 
 
-def _render_check(fmt: str, document: dict, show_all: bool, dataset: Path, colour: bool) -> str:
+def _render_check(fmt: str, document: dict, show_all: bool, dataset: Path, colour: bool):
+    """The text of ``fmt``; for jsonl an iterator of lines, written as they come."""
     from .report import render_json, render_table
-    from .report.machine import render_csv, render_junit
+    from .report.machine import iter_jsonl, render_csv, render_junit
     from .report.sarif import render_sarif
 
+    if fmt == "jsonl":
+        return iter_jsonl(document)
     if fmt == "table":
         return render_table(document, show_all, colour=colour)
     if fmt == "sarif":
@@ -172,7 +176,7 @@ def _select_rules(ruleset, only, skip, families, min_severity):
     return dataclasses.replace(ruleset, rules=chosen)
 
 
-def _write_out(path: Path, text: str) -> None:
+def _write_out(path: Path, text) -> None:
     """Write atomically, or exit 2 saying why the path cannot be written (no traceback)."""
     from .io.writer import write_atomic
 
@@ -195,7 +199,7 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
     from .batch import BatchError, check_many, combine, expand, render_table as render_batch
     from .report import render_json
 
-    if baseline or fmt in ("junit", "csv"):
+    if baseline or fmt in ("junit", "csv", "jsonl"):
         _fail(f"{'--baseline' if baseline else '--format ' + fmt} works on one data set at a time; with several use --format table or json", [])
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
     rules_paths = list(rules_paths) or _default_rules()  # several data sets share one rule set
@@ -207,6 +211,10 @@ def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, eng
     results = check_many(found, [str(p) for p in rules_paths], as_of, jobs=jobs,
                          keep_going=keep_going, engine=engine, use_waivers=not no_waivers, out_dir=out_dir)
     combined = combine(results, as_of, ruleset.digest)
+    if out_dir:  # the index `compliance combine` rebuilds the full report from
+        from .batch import INDEX_NAME
+
+        _write_out(Path(out_dir) / INDEX_NAME, render_json(combined))
     text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
     if out:
         _write_out(Path(out), text)
@@ -361,7 +369,9 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, out, fail_on, pass_
         _fail(f"--meeting: {exc}", exc.known)
     except EngineUnavailable as exc:
         _fail(str(exc), [])
-    text = json.dumps(result.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n" if fmt == "json" else render_text(result)
+    from .io.writer import dumps_json
+
+    text = dumps_json(result.to_dict()) + "\n" if fmt == "json" else render_text(result)
     if out:
         _write_out(out, text)
         click.echo(f"wrote {out} ({fmt}, {len(result.fixes)} fixes)", err=True)
@@ -452,8 +462,28 @@ def rules_explain(rule_id, rules_paths):
 
 
 @main.command()
+@click.argument("out", metavar="OUT.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inputs", metavar="IN.json...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def combine(out, inputs):
+    """Merge the per-data-set documents written by `check ... --out-dir DIR` into the report
+    `check D1 D2 ...` writes (the same bytes); include DIR/batch.json for the data sets' paths,
+    order and load problems: `compliance combine OUT.json DIR/*.json`."""
+    from .batch import CombineError, combine_files
+    from .report import render_json
+
+    try:
+        combined = combine_files(list(inputs))
+    except CombineError as exc:
+        _fail(f"{len(exc.problems)} problem(s) combining the reports:", exc.problems)
+    _write_out(out, render_json(combined))
+    click.echo(f"wrote {out} ({combined['summary']['datasets']} data sets, {combined['summary']['total']} findings)", err=True)
+
+
+@main.command()
 def schema():
     """Print the JSON schema of a data set (derived from the pydantic models)."""
+    import json
+
     from .model import GovernanceData
 
     click.echo(json.dumps(GovernanceData.model_json_schema(), indent=2, sort_keys=True))

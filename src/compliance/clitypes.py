@@ -6,8 +6,6 @@ import datetime as dt
 
 import click
 
-from .model.dates import parse_date
-
 EARLIEST, LATEST = dt.date(2, 1, 1), dt.date(9998, 12, 31)
 
 
@@ -15,6 +13,8 @@ def date_option(ctx, param, value):
     """click callback: a date in any form the data sets accept, or a usage error naming the forms."""
     if value is None:
         return None
+    from .model.dates import parse_date  # here, not at the top: `compliance --help` need not build the model
+
     try:
         day = parse_date(value)
     except ValueError as exc:

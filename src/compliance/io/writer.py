@@ -6,11 +6,59 @@ leaves half a report or a half-written register behind.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-import yaml
+try:  # a fast encoder when installed; the standard library's gives the same bytes, slower
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    orjson = None
+
+# Python's own types for JSON, which orjson writes exactly as json.dumps does (floats checked apart)
+_PLAIN = (str, int, bool, type(None))
+_SMALLEST_PLAIN_FLOAT = 1e-4  # below it repr() writes an exponent (1e-05) where orjson writes 0.00001
+
+
+def _orjson_safe(value: Any) -> bool:
+    """True when orjson writes ``value`` byte for byte as ``json.dumps(indent=2, sort_keys=True,
+    ensure_ascii=False)`` does: only dicts with str keys, lists and plain scalars, and no float that
+    is NaN, infinite or written with an exponent below 1e-4 (where the two encoders differ). Integers
+    beyond 64 bits and lone surrogates make orjson raise, which ``dumps_json`` catches."""
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is dict:
+            if not all(type(k) is str for k in v):
+                return False
+            push(v.values())
+        elif t is list:
+            push(v)
+        elif t is float:
+            if not math.isfinite(v) or (v and abs(v) < _SMALLEST_PLAIN_FLOAT):
+                return False
+        elif t not in _PLAIN:  # tuples, subclasses, dates: leave them to the standard encoder
+            return False
+    return True
+
+
+def dumps_json(document: Any, indent: bool = True) -> str:
+    """``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)`` (with ``indent=False``:
+    ``separators=(",", ":")`` on one line), the same bytes, written by orjson when the document holds
+    only values orjson writes identically (see ``_orjson_safe``)."""
+    if orjson is not None and _orjson_safe(document):
+        try:
+            option = orjson.OPT_SORT_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+            return orjson.dumps(document, option=option).decode("utf-8")
+        except TypeError:  # an integer beyond 64 bits, a lone surrogate: the standard encoder decides
+            pass
+    if indent:
+        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 TEMP_SUFFIX = ".compliance-tmp"
@@ -26,8 +74,9 @@ def temporary_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_SUFFIX}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, with the mode a plain ``open()`` would give.
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Replace ``path`` with ``text`` (a string, or pieces written in turn) in one rename, with the
+    mode a plain ``open()`` would give.
 
     The target is never partial: the text goes to ``temporary_path(path)`` first. A stale temporary
     left by a killed run is removed before writing.
@@ -40,7 +89,10 @@ def write_atomic(path: Path, text: str) -> None:
         # gives the mode a plain open() would (reports and data sets are meant to be shared)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -49,6 +101,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def dump_yaml(doc: Any, header: str = "") -> str:
     """YAML as a person would write it (keys in order, unicode kept), after ``header`` as comments."""
+    import yaml  # only writing registers needs it
+
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
     return "".join(f"# {line}\n" for line in header.splitlines()) + body
 

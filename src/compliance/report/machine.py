@@ -1,6 +1,7 @@
-"""Machine formats of `compliance check`: JUnit XML (for CI dashboards) and CSV (one row per finding).
+"""Machine formats of `compliance check`: JUnit XML (for CI dashboards), CSV (one row per finding)
+and JSON lines (one finding per line, then the rest of the document).
 
-Both render the versioned document (``compliance.outcomes.finalise``), so waivers and change
+All render the versioned document (``compliance.outcomes.finalise``), so waivers and change
 since the baseline read the same as in the JSON.
 """
 
@@ -10,7 +11,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import Any, Iterator
 
 from .text import one_line
 
@@ -53,6 +54,19 @@ def render_csv(document: dict[str, Any]) -> str:
             json.dumps(f["evidence"], sort_keys=True, ensure_ascii=False, separators=(",", ":")),
         ])
     return buffer.getvalue()
+
+
+def iter_jsonl(document: dict[str, Any]) -> Iterator[str]:
+    """JSON lines: each finding of the document on its own line as ``{"record": "finding", ...}``,
+    in document order, then one ``{"record": "document", ...}`` line holding every other key of the
+    document (summary, coverage, waivers, changes, ...). Lines are produced one at a time, so a
+    writer never holds the whole text; each line is compact JSON with sorted keys and ends in ``\n``."""
+    from ..io.writer import dumps_json
+
+    for finding in document["findings"]:
+        yield dumps_json({"record": "finding", **finding}, indent=False) + "\n"
+    rest = {k: v for k, v in document.items() if k != "findings"}
+    yield dumps_json({"record": "document", **rest}, indent=False) + "\n"
 
 
 def _details(f: dict[str, Any]) -> str:

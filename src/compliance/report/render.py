@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from typing import Any
 
@@ -16,8 +15,10 @@ SUMMARY_WORDS = (("fail", "failed"), ("error", "errors"), ("not_checked", "not c
 
 
 def render_json(document: dict[str, Any]) -> str:
-    """Deterministic JSON: sorted keys, stable order of findings."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Deterministic JSON: sorted keys, stable order of findings (``io.writer.dumps_json``: fast, same bytes)."""
+    from ..io.writer import dumps_json
+
+    return dumps_json(document) + "\n"
 
 
 def terminal_width() -> int:
