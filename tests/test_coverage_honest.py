@@ -115,7 +115,28 @@ def test_body_with_members_and_no_quorum_is_an_error(tmp_path):
                  "attendance": [{"person": f"p{i}", "status": "present"} for i in range(3)]}]
     found = outcomes_of(synthetic(tmp_path, bodies=bodies, meetings=meetings))
     head = found[("nhs-icb.quoracy.head-count", "board-1")]
-    assert head.outcome == "error" and "Trust Board" in head.subject.label and "quorum_defined" in head.message
+    assert head.outcome == "error" and "Trust Board" in head.subject.label
+    assert head.message.startswith("no quorum specification for Trust Board") and "quorum_defined missing" in head.message
+
+
+def test_error_messages_say_the_rule_words_only_for_the_field_they_name(tmp_path):
+    """A meeting with a quorum but no attendance is an error for present_voting, which the quoracy
+    rule gives no words for: the generic message, never 'no quorum specification'."""
+    meetings = [{"id": "board-1", "body": "board", "date": "2024-09-01", "kind": "public"}]
+    head = outcomes_of(synthetic(tmp_path, meetings=meetings))[("nhs-icb.quoracy.head-count", "board-1")]
+    assert head.outcome == "error" and head.message == "insufficient data: present_voting missing"
+
+
+def test_error_messages_key_must_be_a_field_the_rule_reads(tmp_path):
+    rule = tmp_path / "r.yaml"
+    rule.write_text(yaml.safe_dump([{"id": "x.y.z", "title": "A rule", "severity": "low", "applies_to": "paper",
+                                     "require": {"field": "paper.title", "exists": True}, "message": "m",
+                                     "error_messages": {"paper.presenter": "no presenter for {label}",
+                                                        "paper.title": "{no_such_field}"}}]), encoding="utf-8")
+    with pytest.raises(RuleSetError) as exc:
+        load_rules(rule)
+    text = "\n".join(str(i) for i in exc.value.issues)
+    assert "error_messages: 'paper.presenter' is not a field" in text and "no_such_field" in text
 
 
 def test_requires_names_unknown_register_at_load(tmp_path):

@@ -42,7 +42,7 @@ def _fields(rule: Rule) -> dict[str, set[str]]:
     for cond in (rule.when_condition, rule.require_condition):
         for kind, names in reads(cond, rule.applies_to).items():
             out.setdefault(kind, set()).update(names)
-    out.setdefault(rule.applies_to, set()).update(template_names(rule.message) | template_names(rule.pass_message or ""))
+    out.setdefault(rule.applies_to, set()).update(*(template_names(t) for t in rule.templates))
     return out
 
 
