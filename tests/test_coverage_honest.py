@@ -195,6 +195,27 @@ def test_keep_going_bad_declaration_makes_that_member_an_error(dataset):
             assert full[k].outcome == f.outcome, k
 
 
+def _lost(full: dict, found: dict) -> list:
+    """(rule, subject) pairs of the full run with no finding under --keep-going and no error
+    finding of that rule on the dropped record's dependants (``<record>/*``)."""
+    covered = {(k[0], k[1][:-1]) for k, f in found.items() if k[1].endswith("/*") and f.outcome == "error"}
+    return [k for k in full if k not in found and not any((k[0], k[1][:i + 1]) in covered
+                                                          for i, c in enumerate(k[1]) if c == "/")]
+
+
+def test_keep_going_dropped_declaration_keeps_its_interests_as_errors(dataset):
+    text = (dataset / "declarations.yaml").read_text(encoding="utf-8")
+    (dataset / "declarations.yaml").write_text(text.replace("declared_on: '2024-09-20'", "declared_on: 31/02/2024", 1), encoding="utf-8")
+    full, found = outcomes_of(REAL), outcomes_of(dataset, keep_going=True)
+    interest_rules = {k[0] for k in full if k[1].startswith("doi-buki-adeyemo/")}
+    assert interest_rules  # the declaration has interests in the full run
+    for rid in interest_rules:
+        f = found[(rid, "doi-buki-adeyemo/*")]
+        assert f.outcome == "error" and "declarations record doi-buki-adeyemo could not be loaded" in f.message
+        assert "were not checked" in f.message
+    assert _lost(full, found) == []
+
+
 def test_keep_going_dropped_body_keeps_its_meetings_as_errors(dataset):
     text = (dataset / "bodies.yaml").read_text(encoding="utf-8")
     (dataset / "bodies.yaml").write_text(text.replace("min_present: 9", "min_present: 0", 1), encoding="utf-8")
@@ -205,6 +226,14 @@ def test_keep_going_dropped_body_keeps_its_meetings_as_errors(dataset):
     for k, f in found.items():
         if f.outcome in ("pass", "fail"):
             assert k in full and full[k].outcome == f.outcome, k
+    # the body's memberships and its meetings' attendance marks: one error per rule naming the record
+    assert found[("nhs.conflicts.member-has-declaration", "icb-board/*")].outcome == "error"
+    assert "bodies record icb-board could not be loaded" in found[("nhs.conflicts.member-has-declaration", "icb-board/*")].message
+    for k in full:
+        if k[1].startswith("board-2024-09-26/") and k not in found:
+            dependants = found[(k[0], "board-2024-09-26/*")]
+            assert dependants.outcome == "error" and "meetings record board-2024-09-26" in dependants.message
+    assert _lost(full, found) == []  # no (rule, subject) of the full run vanishes
     result = CliRunner().invoke(main, ["check", str(dataset), "--keep-going", "--rules", "nhs-icb", "--rules", "nhs-performance", "--as-of", AS_OF.isoformat(), "-q"])
     assert result.exit_code == 1
 

@@ -142,7 +142,20 @@ def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str,
 
 # Subject kinds whose subject id is the id of one record of a register (the rest are parts of a
 # record, and the record's own load error stands for them).
-SUBJECT_REGISTERS = {"meeting": "meetings", "risk": "risks", "paper": "papers"}
+SUBJECT_REGISTERS = {"meeting": "meetings", "risk": "risks", "paper": "papers", "action": "actions"}
+
+
+def parent_register(kind: str) -> str | None:
+    """The register whose record a derived kind's subject is part of (a membership: bodies; an
+    interest: declarations; an attendance mark: meetings): the first of the kind's sources that
+    is a register record. None for a kind that is itself a register's record."""
+    if kind in SUBJECT_REGISTERS or kind in record_kinds(FACT_MODELS):
+        return None
+    for model in sources(kind, FACT_MODELS).values():
+        register = next((name for name, m in REGISTERS.items() if m is model), None)
+        if register is not None:
+            return register
+    return None
 
 
 def _record_key(raw: dict[str, Any]) -> str:
@@ -189,6 +202,20 @@ def with_dropped(findings: list[Finding], rules: list[Rule], by_kind: dict[str, 
                     outcome="error", message=f"{register} record {key} could not be loaded (see its load error), so this rule could not be decided for it",
                     evidence=[], references=[r.model_dump(exclude_none=True) for r in rule.references],
                     remediation="Correct the record and run again.", as_of=as_of.isoformat()))
+        parent = None if register else parent_register(rule.applies_to)
+        for raw in dropped.get(parent, []) if parent else []:
+            # the parts of a dropped record (a body's memberships, a declaration's interests, a
+            # meeting's attendance marks) cannot be enumerated from a record that failed to load:
+            # one error per rule names the record, so their outcomes do not vanish
+            key = _record_key(raw) or "(no id)"
+            out.append(Finding(
+                rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
+                subject=Subject(kind=rule.applies_to, id=f"{key}/*",
+                                label=f"every {rule.applies_to} of {str(raw.get('name') or raw.get('title') or key)}"),
+                outcome="error", message=(f"{parent} record {key} could not be loaded (see its load error), so the "
+                                          f"{rule.applies_to} subjects that depend on it were not checked"),
+                evidence=[], references=[r.model_dump(exclude_none=True) for r in rule.references],
+                remediation="Correct the record and run again.", as_of=as_of.isoformat()))
     out.sort(key=lambda f: (f.rule_id, f.subject.id))
     return out
 
