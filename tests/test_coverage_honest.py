@@ -115,7 +115,28 @@ def test_body_with_members_and_no_quorum_is_an_error(tmp_path):
                  "attendance": [{"person": f"p{i}", "status": "present"} for i in range(3)]}]
     found = outcomes_of(synthetic(tmp_path, bodies=bodies, meetings=meetings))
     head = found[("nhs-icb.quoracy.head-count", "board-1")]
-    assert head.outcome == "error" and "Trust Board" in head.subject.label and "quorum_defined" in head.message
+    assert head.outcome == "error" and "Trust Board" in head.subject.label
+    assert head.message.startswith("no quorum specification for Trust Board") and "quorum_defined missing" in head.message
+
+
+def test_error_messages_say_the_rule_words_only_for_the_field_they_name(tmp_path):
+    """A meeting with a quorum but no attendance is an error for present_voting, which the quoracy
+    rule gives no words for: the generic message, never 'no quorum specification'."""
+    meetings = [{"id": "board-1", "body": "board", "date": "2024-09-01", "kind": "public"}]
+    head = outcomes_of(synthetic(tmp_path, meetings=meetings))[("nhs-icb.quoracy.head-count", "board-1")]
+    assert head.outcome == "error" and head.message == "insufficient data: present_voting missing"
+
+
+def test_error_messages_key_must_be_a_field_the_rule_reads(tmp_path):
+    rule = tmp_path / "r.yaml"
+    rule.write_text(yaml.safe_dump([{"id": "x.y.z", "title": "A rule", "severity": "low", "applies_to": "paper",
+                                     "require": {"field": "paper.title", "exists": True}, "message": "m",
+                                     "error_messages": {"paper.presenter": "no presenter for {label}",
+                                                        "paper.title": "{no_such_field}"}}]), encoding="utf-8")
+    with pytest.raises(RuleSetError) as exc:
+        load_rules(rule)
+    text = "\n".join(str(i) for i in exc.value.issues)
+    assert "error_messages: 'paper.presenter' is not a field" in text and "no_such_field" in text
 
 
 def test_requires_names_unknown_register_at_load(tmp_path):
@@ -174,6 +195,27 @@ def test_keep_going_bad_declaration_makes_that_member_an_error(dataset):
             assert full[k].outcome == f.outcome, k
 
 
+def _lost(full: dict, found: dict) -> list:
+    """(rule, subject) pairs of the full run with no finding under --keep-going and no error
+    finding of that rule on the dropped record's dependants (``<record>/*``)."""
+    covered = {(k[0], k[1][:-1]) for k, f in found.items() if k[1].endswith("/*") and f.outcome == "error"}
+    return [k for k in full if k not in found and not any((k[0], k[1][:i + 1]) in covered
+                                                          for i, c in enumerate(k[1]) if c == "/")]
+
+
+def test_keep_going_dropped_declaration_keeps_its_interests_as_errors(dataset):
+    text = (dataset / "declarations.yaml").read_text(encoding="utf-8")
+    (dataset / "declarations.yaml").write_text(text.replace("declared_on: '2024-09-20'", "declared_on: 31/02/2024", 1), encoding="utf-8")
+    full, found = outcomes_of(REAL), outcomes_of(dataset, keep_going=True)
+    interest_rules = {k[0] for k in full if k[1].startswith("doi-buki-adeyemo/")}
+    assert interest_rules  # the declaration has interests in the full run
+    for rid in interest_rules:
+        f = found[(rid, "doi-buki-adeyemo/*")]
+        assert f.outcome == "error" and "declarations record doi-buki-adeyemo could not be loaded" in f.message
+        assert "were not checked" in f.message
+    assert _lost(full, found) == []
+
+
 def test_keep_going_dropped_body_keeps_its_meetings_as_errors(dataset):
     text = (dataset / "bodies.yaml").read_text(encoding="utf-8")
     (dataset / "bodies.yaml").write_text(text.replace("min_present: 9", "min_present: 0", 1), encoding="utf-8")
@@ -184,6 +226,14 @@ def test_keep_going_dropped_body_keeps_its_meetings_as_errors(dataset):
     for k, f in found.items():
         if f.outcome in ("pass", "fail"):
             assert k in full and full[k].outcome == f.outcome, k
+    # the body's memberships and its meetings' attendance marks: one error per rule naming the record
+    assert found[("nhs.conflicts.member-has-declaration", "icb-board/*")].outcome == "error"
+    assert "bodies record icb-board could not be loaded" in found[("nhs.conflicts.member-has-declaration", "icb-board/*")].message
+    for k in full:
+        if k[1].startswith("board-2024-09-26/") and k not in found:
+            dependants = found[(k[0], "board-2024-09-26/*")]
+            assert dependants.outcome == "error" and "meetings record board-2024-09-26" in dependants.message
+    assert _lost(full, found) == []  # no (rule, subject) of the full run vanishes
     result = CliRunner().invoke(main, ["check", str(dataset), "--keep-going", "--rules", "nhs-icb", "--rules", "nhs-performance", "--as-of", AS_OF.isoformat(), "-q"])
     assert result.exit_code == 1
 
@@ -322,3 +372,134 @@ def test_batch_counts_unchecked_towards_fail_on(tmp_path):
     args = ["check", str(first), str(second), "--rules", str(ROOT / "src/compliance/packs/nhs-common/conflicts.yaml"), "--as-of", AS_OF.isoformat()]
     assert CliRunner().invoke(main, args).exit_code == 1
     assert CliRunner().invoke(main, args + ["--no-fail-on-unchecked"]).exit_code == 0
+
+
+# -- blanking an optional field ------------------------------------------------------------------
+
+from pydantic import BaseModel  # noqa: E402
+
+from compliance.engine.evaluate import evaluate  # noqa: E402
+from compliance.facts import derive_facts  # noqa: E402
+from compliance.model import GovernanceData  # noqa: E402
+from compliance.rules.conditions import COMPUTED as _COMPUTED, Relation as _Relation, is_computed as _is_computed, walk as _walk  # noqa: E402
+from compliance.rules.conditions import fields_of  # noqa: E402
+from compliance.rules.loader import fields_needed  # noqa: E402
+
+FIELDS = fields_needed(RULESET.rules)
+
+
+def optional_paths(model: BaseModel, path: tuple = ()) -> list[tuple]:
+    """Every optional field (default None) that ``model`` and its parts have filled in, as a path
+    of attribute names and list indexes."""
+    out = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None:
+            continue
+        if not field.is_required() and field.default is None:
+            out.append((*path, name))
+        if isinstance(value, BaseModel):
+            out += optional_paths(value, (*path, name))
+        elif isinstance(value, list):
+            out += [p for i, v in enumerate(value) if isinstance(v, BaseModel) for p in optional_paths(v, (*path, name, i))]
+    return out
+
+
+def blanked(data: GovernanceData, path: tuple) -> GovernanceData | None:
+    """The data set with the field at ``path`` left out (None when the model then rejects it)."""
+    raw = data.model_dump()
+    node = raw
+    for step in path[:-1]:
+        node = node[step]
+    node.pop(path[-1])
+    try:
+        return GovernanceData.model_validate(raw)
+    except ValueError:
+        return None
+
+
+def presence_fields(rule) -> set[str]:
+    """The fact fields ``rule`` reads with ``exists``/``missing`` (inside relations too): a rule
+    whose criterion is "the field is filled in" may pass or fail on a blank."""
+    out, pending = set(), [c for c in (rule.when_condition, rule.require_condition) if c is not None]
+    while pending:
+        for leaf in _walk(pending.pop()):
+            if leaf.op in ("exists", "missing"):
+                out.add(leaf.field)
+            spec = _COMPUTED.get(leaf.field) if _is_computed(leaf.field) else None
+            if isinstance(spec, _Relation):
+                pending.extend(c for c in (spec.where, spec.every) if c is not None)
+    return out
+
+
+# Optional fields whose absence the data model defines (the field's own description says what a
+# blank means), with the fact field that carries that meaning. A rule reading that fact field may
+# pass or fail on the blank: it decides on the defined meaning, not on a missing value.
+MEANINGFUL_BLANKS = {
+    # "revised due date, when re-dated": no revised date means not re-dated, the original due date stands
+    ("RiskAction", "revised_due"): "effective_due",
+    # the head count is the larger of the parts the specification states; a part left out is no part
+    ("QuorumSpec", "min_present"): "quorum_min_present",
+    ("QuorumSpec", "min_fraction"): "quorum_min_present",
+    # "tolerance as a score, or as an appetite level": without the score the appetite level's score stands
+    ("RiskTolerance", "score"): "tolerance_score",
+}
+
+
+def _blank_meaning(data: GovernanceData, path: tuple) -> str | None:
+    """The fact field that gives the blanked field a defined meaning, if ``MEANINGFUL_BLANKS`` has it."""
+    node: object = data
+    for step in path[:-1]:
+        node = node[step] if isinstance(step, int) else getattr(node, step)
+    return MEANINGFUL_BLANKS.get((type(node).__name__, path[-1]))
+
+
+def _by_key(data: GovernanceData):
+    facts = derive_facts(data, AS_OF, FIELDS)
+    findings = evaluate(RULESET.rules, facts, AS_OF, engine="reference")
+    return {(f["kind"], f["id"]): f for f in facts}, {(f.rule_id, f.subject.id): f for f in findings}
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=governance_data(as_of=AS_OF), pick=st.integers(min_value=0))
+def test_property_blanking_an_optional_field_never_decides_a_rule_on_it(data, pick):
+    """Blank one optional field (leave it out of the record) that the data set filled in.
+
+    For every (rule, subject) found both before and after, an outcome that changed must now be
+    ``error``, ``not_checked`` or ``not_applicable``: the blank made the rule undecidable or out of
+    scope, never a different pass or fail. Two honest exceptions, both where the blank *is* the
+    criterion: the rule reads, with ``exists``/``missing``, a field of the subject's fact whose
+    presence the blank changed ("the paper names its presenter" fails on a blank presenter), or
+    the rule reads a relation to other records (a member "has a declaration dated in the year" is
+    false once that declaration's date is blank, which is the criterion). Subjects that appear or
+    vanish (a membership with its end date blanked becomes current) are outside this property:
+    what they are is the record's meaning, not a decision on a missing value; so are actions
+    renumbered under a shared reference. A blank the data model gives a meaning
+    (``MEANINGFUL_BLANKS``: no revised due date means the original one stands) may be decided on
+    by a rule reading the fact field that carries the meaning.
+    """
+    from hypothesis import assume  # noqa: PLC0415
+
+    paths = optional_paths(data)
+    assume(paths)
+    path = paths[pick % len(paths)]
+    after_data = blanked(data, path)
+    assume(after_data is not None)
+    facts_before, before = _by_key(data)
+    facts_after, after = _by_key(after_data)
+    # actions sharing a reference are numbered ref#1, ref#2 in an order fixed by their content
+    # (facts.derive), so editing one may renumber them: those ids are not the same subject
+    renumbered = f"{data.actions[path[1]].ref}#" if path[0] == "actions" else None
+    for key, f in after.items():
+        was = before.get(key)
+        if was is None or was.outcome == f.outcome or f.outcome not in ("pass", "fail"):
+            continue
+        if renumbered and key[1].startswith(renumbered):
+            continue
+        rule = RULE[f.rule_id]
+        fb, fa = facts_before.get((rule.applies_to, key[1]), {}), facts_after.get((rule.applies_to, key[1]), {})
+        criterion = {n for n in presence_fields(rule) if (n in fb) != (n in fa)}
+        meaning = _blank_meaning(data, path)
+        if meaning and meaning in fa and meaning in fields_of(rule.when_condition) | fields_of(rule.require_condition):
+            criterion.add(meaning)
+        assert criterion, (path, key, was.outcome, f.outcome, was.message, f.message)

@@ -42,7 +42,7 @@ def _fields(rule: Rule) -> dict[str, set[str]]:
     for cond in (rule.when_condition, rule.require_condition):
         for kind, names in reads(cond, rule.applies_to).items():
             out.setdefault(kind, set()).update(names)
-    out.setdefault(rule.applies_to, set()).update(template_names(rule.message) | template_names(rule.pass_message or ""))
+    out.setdefault(rule.applies_to, set()).update(*(template_names(t) for t in rule.templates))
     return out
 
 
@@ -106,14 +106,19 @@ def split(rules: list[Rule], by_kind: dict[str, list[dict[str, Any]]], supplied:
         subjects = [Subject(kind=f["kind"], id=f["id"], label=f["label"]) for f in by_kind.get(rule.applies_to, [])]
         if not subjects and outcome == "not_checked":
             subjects = [DATASET_SUBJECT]
-        findings += [Finding(
-            rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name, subject=s,
-            outcome=outcome, message=reason, evidence=[], references=[r.model_dump(exclude_none=True) for r in rule.references],
-            remediation=("Supply the register (an empty file if the organisation keeps it and it has no entries) "
-                         "and run again.") if outcome == "not_checked" else "",
-            as_of=as_of.isoformat(),
-        ) for s in subjects]
+        findings += [_undecided(rule, s, outcome, reason, as_of, ("Supply the register (an empty file if the organisation "
+                                 "keeps it and it has no entries) and run again.") if outcome == "not_checked" else "")
+                     for s in subjects]
     return runnable, findings
+
+
+def _undecided(rule: Rule, subject: Subject, outcome: str, message: str, as_of: dt.date,
+               remediation: str = "Correct the record and run again.") -> Finding:
+    """A finding the engine did not decide (not checked, not asked, or a dropped record's)."""
+    return Finding(rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name, subject=subject,
+                   outcome=outcome, message=message, evidence=[],
+                   references=[r.model_dump(exclude_none=True) for r in rule.references],
+                   remediation=remediation, as_of=as_of.isoformat())
 
 
 def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str, Any]:
@@ -142,11 +147,28 @@ def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str,
 
 # Subject kinds whose subject id is the id of one record of a register (the rest are parts of a
 # record, and the record's own load error stands for them).
-SUBJECT_REGISTERS = {"meeting": "meetings", "risk": "risks", "paper": "papers"}
+SUBJECT_REGISTERS = {"meeting": "meetings", "risk": "risks", "paper": "papers", "action": "actions"}
+
+
+def parent_register(kind: str) -> str | None:
+    """The register whose record a derived kind's subject is part of (a membership: bodies; an
+    interest: declarations; an attendance mark: meetings): the first of the kind's sources that
+    is a register record. None for a kind that is itself a register's record."""
+    if kind in SUBJECT_REGISTERS or kind in record_kinds(FACT_MODELS):
+        return None
+    for model in sources(kind, FACT_MODELS).values():
+        register = next((name for name, m in REGISTERS.items() if m is model), None)
+        if register is not None:
+            return register
+    return None
 
 
 def _record_key(raw: dict[str, Any]) -> str:
     return str(raw.get("id", raw.get("ref", "")))
+
+
+def _record_label(raw: dict[str, Any], key: str) -> str:
+    return str(raw.get("name") or raw.get("title") or key)
 
 
 def _join_field(kind: str, their: str, register: str) -> str | None:
@@ -185,12 +207,18 @@ def with_dropped(findings: list[Finding], rules: list[Rule], by_kind: dict[str, 
             key = _record_key(raw)
             if key and (rule.id, key) not in seen:
                 seen.add((rule.id, key))
-                out.append(Finding(
-                    rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
-                    subject=Subject(kind=rule.applies_to, id=key, label=str(raw.get("name") or raw.get("title") or key)),
-                    outcome="error", message=f"{register} record {key} could not be loaded (see its load error), so this rule could not be decided for it",
-                    evidence=[], references=[r.model_dump(exclude_none=True) for r in rule.references],
-                    remediation="Correct the record and run again.", as_of=as_of.isoformat()))
+                out.append(_undecided(rule, Subject(kind=rule.applies_to, id=key, label=_record_label(raw, key)), "error",
+                                      f"{register} record {key} could not be loaded (see its load error), "
+                                      "so this rule could not be decided for it", as_of))
+        parent = None if register else parent_register(rule.applies_to)
+        for raw in dropped.get(parent, []) if parent else []:
+            # the parts of a dropped record (a body's memberships, a declaration's interests, a
+            # meeting's attendance marks) cannot be enumerated from a record that failed to load:
+            # one error per rule names the record, so their outcomes do not vanish
+            key = _record_key(raw) or "(no id)"
+            subject = Subject(kind=rule.applies_to, id=f"{key}/*", label=f"every {rule.applies_to} of {_record_label(raw, key)}")
+            out.append(_undecided(rule, subject, "error", f"{parent} record {key} could not be loaded (see its load error), "
+                                  f"so the {rule.applies_to} subjects that depend on it were not checked", as_of))
     out.sort(key=lambda f: (f.rule_id, f.subject.id))
     return out
 

@@ -168,7 +168,11 @@ def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None
     if notes:
         message = "; ".join(notes)
     elif outcome == "error":
-        message = f"insufficient data: {', '.join(missing)} missing" if missing else "could not be decided"
+        detail = f"insufficient data: {', '.join(missing)} missing" if missing else "could not be decided"
+        # the rule's own words for a missing field it names ("no quorum specification for ..."),
+        # the missing fields still listed so the reader sees what to supply
+        said = [_render(rule.error_messages[m], kind, fact, params) for m in missing if m in rule.error_messages]
+        message = "; ".join([*said, detail])
     elif outcome == "pass" and rule.pass_message:
         message = _render(rule.pass_message, kind, fact, params)
     elif outcome == "not_applicable":

@@ -110,6 +110,9 @@ def rule_problems(raw: dict) -> list[str]:
             problems += condition_problems(raw[part], part)
     for part in ("message", "pass_message"):
         problems += template_problems(raw.get(part), part)
+    if isinstance(raw.get("error_messages"), dict):
+        for name, template in raw["error_messages"].items():
+            problems += template_problems(template, f"error_messages.{name}")
     return problems
 
 

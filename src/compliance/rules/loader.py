@@ -16,7 +16,7 @@ from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
     COMPUTED, AsOf, Condition, ConditionError, Meets, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
-    params_of, reads, to_nnf, walk,
+    fields_of, params_of, reads, to_nnf, walk,
 )
 from .packs import PACK_FILE, PackError, resolve, shipped_packs, with_extended
 from .functions import Derived, FunctionError, compile_expr
@@ -143,7 +143,7 @@ def fields_needed(rules: list[Rule]) -> dict[str, set[str]]:
         for cond in (rule.when_condition, rule.require_condition):
             for kind, names in reads(cond, rule.applies_to).items():
                 out.setdefault(kind, set()).update(names)
-        out.setdefault(rule.applies_to, set()).update(template_names(rule.message) | template_names(rule.pass_message or ""))
+        out.setdefault(rule.applies_to, set()).update(*(template_names(t) for t in rule.templates))
         for item in rule._derived:
             out.setdefault(item.kind, set()).update(item.inputs)
     return out
@@ -293,9 +293,13 @@ def check_rule(rule: Rule, derived: list[Derived] | None = None) -> list[str]:
         if name in rule.params:
             problems.extend(limits.offset_param_problems(key, rule.params[name], f"params.{name}"))
     known = set(kind_fields(kind)) | {d.name for d in derived if d.kind == kind}
-    for name in template_names(rule.message) | template_names(rule.pass_message or ""):
+    for name in set().union(*(template_names(t) for t in rule.templates)):
         if name not in known and name not in rule.params and name not in {"subject", "outcome"}:
             problems.append(f"message: unknown placeholder '{{{name}}}'; use a field of '{kind}' or a param")
+    read = fields_of(rule.when_condition) | fields_of(rule.require_condition)
+    for name in sorted(set(rule.error_messages) - read):
+        problems.append(f"error_messages: '{name}' is not a field the rule's when or require reads; "
+                        f"expected one of {', '.join(sorted(read))}")
     return problems
 
 

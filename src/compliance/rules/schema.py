@@ -104,6 +104,10 @@ class Rule(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     message: str = Field(min_length=1, description="template; {field} and {param} are filled from the fact and params")
     pass_message: str | None = None
+    error_messages: dict[str, str] = Field(
+        default_factory=dict,
+        description="field -> template: the message when the outcome is error because that field is missing "
+                    "(\"no quorum specification for {meeting.body.name}\"); the missing fields are still listed")
     remediation: str = ""
     references: list[Reference] = Field(default_factory=list)
     effective_from: UKDate | None = None
@@ -155,6 +159,11 @@ class Rule(BaseModel):
     @property
     def family_name(self) -> str:
         return self.family or (self.id.split(".")[1] if self.id.count(".") >= 2 else "general")
+
+    @property
+    def templates(self) -> list[str]:
+        """Every message template of the rule: fail, pass and each missing-field error."""
+        return [self.message, *([self.pass_message] if self.pass_message else []), *self.error_messages.values()]
 
     def in_force(self, as_of: dt.date) -> bool:
         return (self.effective_from is None or self.effective_from <= as_of) and (
