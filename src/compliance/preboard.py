@@ -351,7 +351,7 @@ def render_text(result: PreboardResult, limit: int = 12) -> str:
                      + (" (--format json lists all)" if off else ""))
         if off:
             lines.append("  " + "; ".join(f"{_clip(r['name'], 40)} {r['value_text']}" for r in off))
-    elif std.get("off_trajectory") == [] and "committee" in std.get("reason", ""):
+    elif std:
         lines.append(f"Standards off trajectory: not listed: {std['reason']}")
     lines += [f"Note: {n}" for n in d["notes"]]
     return "\n".join(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines) + "\n"
