@@ -197,3 +197,34 @@ def test_out_writes_the_same_document_to_a_file(tmp_path):
     assert written.exit_code == printed.exit_code == 1
     assert json.loads(target.read_text(encoding="utf-8")) == json.loads(printed.stdout)
     assert str(target) in written.stderr and target.name not in written.stdout
+def test_board_meeting_lists_the_standards_off_trajectory_in_their_latest_period():
+    doc = _json(REAL)
+    std = doc["standards"]
+    assert std["listed"] and "no committee" in std["reason"]
+    off = {r["metric"]: r for r in std["off_trajectory"]}
+    assert len(off) == 15 and all(r["verdict"] == "not met" for r in off.values())
+    assert off["rtt-65-week-2024-09-30"]["national_cell"] == "≤ 0 patients (not met)"  # 191 breaches against zero
+    assert off["bed-occupancy-uhnm-2024-08"]["plan_cell"] == "≤ 80.53% trajectory (not met)"
+    # 62-day: July missed its trajectory, August (the latest) met it; 28-day FDS met both months
+    assert not {"cancer-62-day-uhnm-2024-07", "cancer-62-day-uhnm-2024-08", "cancer-fds-uhnm-2024-08"} & set(off)
+    text = _preboard(REAL, "--fail-on", "never").output.splitlines()
+    line = next(i for i, l in enumerate(text) if l.startswith("Standards off trajectory"))
+    assert text[line].startswith("Standards off trajectory (latest period, for information): 15")
+    assert "11970 adults" in text[line + 1]  # by name and value: adult mental health access, June 2024
+
+
+def test_a_committee_meeting_says_why_no_standards_are_listed(dataset):
+    path = dataset / "bodies.yaml"
+    doc = yaml.safe_load(path.read_text())
+    board = next(b for b in doc["bodies"] if b["id"] == "icb-board")
+    board["kind"] = "committee"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    std = _json(dataset)["standards"]
+    assert not std["listed"] and std["off_trajectory"] == [] and "listed for Board meetings" in std["reason"]
+    assert "Standards off trajectory: not listed: the standards register names no committee" in _preboard(dataset, "--fail-on", "never").output
+
+
+def test_a_data_set_without_metrics_lists_no_standards(dataset):
+    (dataset / "metrics.yaml").unlink()
+    std = _json(dataset)["standards"]
+    assert std == {"listed": False, "reason": "the data set has no metrics register", "off_trajectory": []}

@@ -13,6 +13,11 @@ Four questions, answered before the meeting:
   run's findings for its papers and their impact assessments.
 - **Actions**: which of the body's open actions fall due by this meeting, and which are overdue?
 
+For information it also lists the **standards off trajectory**: each measure's latest period
+that fails its national standard or its own plan (the run's ``nhs-performance`` findings). The
+standards register names no committee, so they are listed for meetings of the Board (a body of
+kind ``board``); a committee's meeting says so instead of guessing which measures it owns.
+
 Fixes come first, sorted by severity. Waivers apply here as in every other output.
 """
 
@@ -31,6 +36,7 @@ from .model import Attendance, Body, GovernanceData, Meeting
 from .model.dates import parse_date
 from .outcomes import apply_waivers, finalise
 from .pipeline import CheckRun
+from .report.standards import off_trajectory, standards_rows
 from .rules import SEVERITY_ORDER
 from .rules.conditions import fields_of
 from .rules.loader import RuleSet
@@ -99,6 +105,7 @@ class PreboardResult:
     papers: dict[str, Any]
     actions: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    standards: dict[str, Any] = field(default_factory=dict)
 
     def failing(self, fail_on: str, count_unchecked: bool = True) -> bool:
         """True when a fix is a failure (or, with ``count_unchecked``, an error) at or above ``fail_on``."""
@@ -112,7 +119,7 @@ class PreboardResult:
                         "date": self.meeting.date.isoformat(), "kind": self.meeting.kind},
             "as_of": self.as_of.isoformat(), "fixes": [f.to_dict() for f in self.fixes], "waived": self.waived,
             "quorum": self.quorum, "declarations": self.declarations, "papers": self.papers,
-            "actions": self.actions, "notes": self.notes,
+            "actions": self.actions, "notes": self.notes, "standards": self.standards,
         }
 
 
@@ -171,7 +178,21 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
     notes = []
     if not meeting.attendance:
         notes.append("no attendance or apologies recorded yet: the forecast assumes every member attends")
-    return PreboardResult(meeting, body, run.as_of, fixes, waived, quorum, declarations, paper_section, actions, notes)
+    return PreboardResult(meeting, body, run.as_of, fixes, waived, quorum, declarations, paper_section, actions, notes,
+                          _standards(data, findings, body))
+
+
+def _standards(data: GovernanceData, findings: list[dict[str, Any]], body: Body) -> dict[str, Any]:
+    """The standards off trajectory in their latest period, for a Board meeting (information, never a fix)."""
+    if not data.metrics:
+        return {"listed": False, "reason": "the data set has no metrics register", "off_trajectory": []}
+    if body.kind != "board":
+        return {"listed": False, "off_trajectory": [],
+                "reason": "the standards register names no committee: standards off trajectory are listed for Board meetings"}
+    rows = off_trajectory(standards_rows(data, findings))
+    keep = ("metric", "name", "scope", "period", "value_text", "national_cell", "plan_cell", "verdict")
+    return {"listed": True, "reason": "standards carry no committee: every standard is listed for the Board",
+            "off_trajectory": [{k: r[k] for k in keep} for r in rows]}
 
 
 def _action(fact: dict[str, Any]) -> dict[str, Any]:
@@ -328,6 +349,15 @@ def render_text(result: PreboardResult, limit: int = 12) -> str:
                  + (": " + ", ".join(a["ref"] for a in act["due_by_meeting"]) if act["due_by_meeting"] else ""))
     if d["waived"]:
         lines.append(f"Waived (accepted, still reported): {len(d['waived'])}: " + ", ".join(f"{w['rule_id']} {w['subject']} until {w['expires']}" for w in d["waived"][:3]))
+    std = d["standards"]
+    if std.get("listed"):
+        off = std["off_trajectory"]
+        lines.append(f"Standards off trajectory (latest period, for information): {len(off)}"
+                     + (" (--format json lists all)" if off else ""))
+        if off:
+            lines.append("  " + "; ".join(f"{_clip(r['name'], 40)} {r['value_text']}" for r in off))
+    elif std:
+        lines.append(f"Standards off trajectory: not listed: {std['reason']}")
     lines += [f"Note: {n}" for n in d["notes"]]
     return "\n".join(_wrapped(line) for line in lines) + "\n"
 

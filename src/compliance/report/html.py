@@ -17,5 +17,6 @@ def render_html(view: dict[str, Any]) -> str:
         "tolerance": {r["id"]: Markup(svg.tolerance_map(r)) for r in view["risks"]},
         "attendance": {m["body"]: Markup(svg.attendance_matrix(m)) for m in view["attendance"]},
         "trend": Markup(svg.trend_chart(view["trend"])) if view["trend"] else "",
+        "standards": {s["key"]: Markup(svg.standard_chart(s)) for s in (view["standards"] or {}).get("series", [])},
     }
     return environment().get_template("report.html").render(v=view, pictures=pictures)

@@ -139,6 +139,23 @@ def outcome_words(row: dict[str, Any], outcomes: list[str]) -> str:
     return ", ".join(f"{row[o]} {OUTCOME_SHORT.get(o, o)}" for o in outcomes if row[o]) or "no subjects"
 
 
+def standards_table(rows: list[dict[str, Any]]) -> Markup:
+    """The standards table: one row per metric checked."""
+    return table([[shorten(r["name"], 60), r["scope"], r["period"], r["value_text"], r["national_cell"], r["plan_cell"], r["verdict"]]
+                  for r in rows], ["measure", "scope", "period", "value", "national standard", "own plan or trajectory", "verdict"],
+                 numeric=False)
+
+
+def series_table(series: dict[str, Any]) -> Markup:
+    """One measure's trend, the picture as a table: a column per period, rows for the value and each threshold."""
+    points = series["points"]
+    rows = [["value"] + [p["value_text"] for p in points]]
+    rows += [[f"{t['kind']}"] + [t["text"] if t["first"] <= i <= t["last"] else "" for i in range(len(points))]
+             for t in series["thresholds"]]
+    rows.append(["verdict"] + [p["verdict"] for p in points])
+    return table(rows, [""] + [p["period"] for p in points], numeric=False)
+
+
 def render_markdown(view: dict[str, Any]) -> str:
     """Render a view from ``report.view.build_view`` as Markdown."""
     outcomes = view["outcomes"]
@@ -158,6 +175,7 @@ def render_markdown(view: dict[str, Any]) -> str:
     template = markdown_environment().get_template("report.md")
     text = template.render(v=view, table=table, code=code, citations=citations, failing_rows=failing_rows,
                            subject_rows=subject_rows, change_rows=change_rows, change_counts=change_counts,
-                           heat_map_grid=heat_map_grid, attendance_table=attendance_table, trend_table=trend_table, **tables)
+                           heat_map_grid=heat_map_grid, attendance_table=attendance_table, trend_table=trend_table,
+                           standards_table=standards_table, series_table=series_table, **tables)
     # Jinja's block tags leave runs of blank lines; Markdown needs only one between blocks.
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"

@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
+from .text import shorten
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 STATUS_FILL = {
@@ -283,4 +285,49 @@ def trend_chart(trend: dict[str, Any], width: float = 560, height: float = 220) 
         ly = top + 14 * k + 6
         ET.SubElement(svg, "rect", {"x": f"{width - right + 12:g}", "y": f"{ly - 4:g}", "width": "10", "height": "3", "fill": colour})
         _text(svg, width - right + 26, ly, family, **{"class": "legend"})
+    return _out(svg)
+
+
+def standard_chart(series: dict[str, Any], width: float = 300, height: float = 150) -> str:
+    """One measure's values over its periods (dots joined by a line, each labelled with its value) and
+    each threshold it was held to as a dashed line over the periods it applied to. Black on white with
+    dashes, so it reads in print; the axis runs from the lowest to the highest value or threshold."""
+    left, right, top, bottom = 44, 12, 14, 30
+    points, lines = series["points"], series["thresholds"]
+    values = [p["value"] for p in points] + [t["threshold"] for t in lines]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.15 or abs(high) * 0.1 or 1
+    low, high = low - pad, high + pad
+    plot_w, plot_h = width - left - right, height - top - bottom
+    svg = _svg(width, height, f"{series['name']} ({series['scope']}): value by period with its thresholds",
+               **{"class": "standard-chart", "data-series": series["key"]})
+
+    def xy(i: float, v: float) -> tuple[float, float]:
+        return left + plot_w * (i + 0.5) / len(points), top + plot_h * (high - v) / (high - low)
+
+    ET.SubElement(svg, "line", {"x1": str(left), "x2": f"{left + plot_w:g}", "y1": f"{top + plot_h:g}", "y2": f"{top + plot_h:g}",
+                                "stroke": "#999999"})
+    for v in (high - pad, low + pad):
+        _, y = xy(0, v)
+        _text(svg, left - 4, y + 4, f"{v:g}", **{"text-anchor": "end", "class": "axis"})
+    for k, t in enumerate(lines):
+        (x1, y), (x2, _) = xy(t["first"] - 0.45, t["threshold"]), xy(t["last"] + 0.45, t["threshold"])
+        g = ET.SubElement(svg, "g", {"class": "threshold", "data-standard": t["id"], "data-threshold": f"{t['threshold']:g}",
+                                     "data-kind": t["kind"]})
+        ET.SubElement(g, "title").text = f"{t['kind']}: {t['text']}"
+        dash = "6 3" if t["kind"] == "national standard" else "2 2"
+        ET.SubElement(g, "line", {"x1": f"{x1:.1f}", "x2": f"{x2:.1f}", "y1": f"{y:.1f}", "y2": f"{y:.1f}", "stroke": PALETTE[1 + k % 3],
+                                  "stroke-width": "1.6", "stroke-dasharray": dash})
+        _text(g, x2, y - 3, t["text"], **{"text-anchor": "end", "class": "threshold-label"})
+    xys = [xy(i, p["value"]) for i, p in enumerate(points)]
+    ET.SubElement(svg, "polyline", {"class": "series", "fill": "none", "stroke": "#1f2d3d", "stroke-width": "1.6",
+                                    "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in xys)})
+    for (x, y), p in zip(xys, points):
+        failed = "fail" in (p["national_outcome"], p["plan_outcome"])
+        dot = ET.SubElement(svg, "circle", {"class": "point", "cx": f"{x:.1f}", "cy": f"{y:.1f}", "r": "3.5",
+                                            "fill": "#ffffff" if failed else "#1f2d3d", "stroke": "#1f2d3d", "stroke-width": "1.6",
+                                            "data-metric": p["metric"], "data-value": f"{p['value']:g}", "data-period": p["period"],
+                                            "data-verdict": p["verdict"]})
+        ET.SubElement(dot, "title").text = f"{p['period']}: {p['value_text']} ({p['verdict']})"
+        _text(svg, x, top + plot_h + 14, shorten(p["period"], 18), **{"text-anchor": "middle", "class": "axis"})
     return _out(svg)

@@ -17,6 +17,7 @@ from ..engine.findings import OUTCOMES
 from ..model import GovernanceData
 from ..rules.conditions import fields_of
 from ..rules.schema import SEVERITY_ORDER
+from .standards import series, standards_rows
 from .text import shorten
 
 RAG_RULE = (
@@ -134,7 +135,16 @@ def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData,
         "risks": _risks(data, facts),
         "attendance": _attendance(data, findings, facts, rules),
         "trend": _trend(list(history or []) + [document], families),
+        "standards": _standards(data, findings),
     }
+
+
+def _standards(data: GovernanceData, findings: list[dict]) -> dict[str, Any] | None:
+    """The standards table and the trend series (measures with two or more periods); None with no metrics."""
+    if not data.metrics:
+        return None
+    rows = standards_rows(data, findings)
+    return {"rows": rows, "series": series(rows), "unchecked": len(data.metrics) - len(rows)}
 
 
 def _coverage(section: dict[str, Any] | None) -> dict[str, Any]:
