@@ -18,7 +18,7 @@ from .conditions import (
     COMPUTED, AsOf, Condition, ConditionError, Meets, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     fields_of, params_of, reads, to_nnf, walk,
 )
-from .packs import PACK_FILE, PackError, resolve, shipped_packs, with_extended
+from .packs import PACK_FILE, PROFILES_FILE, PackError, resolve, shipped_packs, with_extended
 from .functions import Derived, FunctionError, compile_expr
 from .schema import Rule, param_type, param_value_problem
 
@@ -38,7 +38,7 @@ class RuleIssue:
 
 class RuleSetError(Exception):
     def __init__(self, issues: list[RuleIssue]):
-        self.issues = sorted(issues)
+        self.issues = sorted(set(issues))  # a pack reached by several routes reports its problem once
         super().__init__(f"{len(self.issues)} problem(s) in the rules")
 
 
@@ -69,7 +69,7 @@ def rule_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             out.extend(p for p in sorted(path.rglob("*.y*ml")) if "tests" not in p.relative_to(path).parts and not p.is_dir()
-                       and p.name != PACK_FILE)
+                       and p.name not in (PACK_FILE, PROFILES_FILE.name))
         else:
             out.append(path)
     return out

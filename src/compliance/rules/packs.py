@@ -68,7 +68,8 @@ def read_pack(directory: Path) -> Pack:
     try:
         doc, _, yaml_problems = parse_yaml(read_text(file))
     except (TextFileError, yaml.YAMLError, RecursionError) as exc:  # unreadable or not YAML: said, never a traceback
-        raise PackError([(str(file), f"cannot be read as YAML: {exc}")]) from None
+        # one line: a YAML error's own text spans lines ("in <unicode string>, line 1") that would read as other problems
+        raise PackError([(str(file), f"cannot be read as YAML: {' '.join(str(exc).split())}")]) from None
     if yaml_problems:
         raise PackError([(str(file), str(p)) for p in yaml_problems])
     if not isinstance(doc, dict):
