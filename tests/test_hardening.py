@@ -392,3 +392,20 @@ def test_a_table_without_an_optional_column_warns_naming_file_and_columns(datase
                             capture_output=True, text=True)
     assert result.returncode in (0, 1), result.stderr
     assert any(line.startswith("warning: people.csv:line 1:") and "role_group" in line for line in result.stderr.splitlines())
+
+
+def test_a_risk_and_an_action_whose_ids_hold_the_separator_are_two_subjects_end_to_end(dataset):
+    """Case 4, from the data files: risk SBAF1 with action A/B beside risk SBAF1/A with action B."""
+    path = dataset / "risks.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = doc["risks"][0]
+    action = {**first["actions"][0]}
+    doc["risks"][0] = {**first, "actions": [{**action, "id": "A/B"}]}
+    doc["risks"].append({**first, "id": f"{first['id']}/A", "title": "a risk whose id holds a slash",
+                         "actions": [{**action, "id": "B"}]})
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    run = run_check(dataset, load_rules(["nhs-icb", "nhs-performance"]), AS_OF, engine="reference")
+    pairs = [(f.rule_id, f.subject.id) for f in run.findings]
+    assert len(pairs) == len(set(pairs)), "a (rule, subject) has two outcomes"
+    actions = {s for r, s in pairs if r == "nhs.risk.action-not-overdue"}
+    assert {f"{first['id']}/A%2FB", f"{first['id']}%2FA/B"} <= actions, sorted(actions)
