@@ -19,7 +19,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .facts.kinds import FACT_MODELS
 from .facts.records import sources
@@ -134,7 +134,26 @@ def example_row(register: str) -> dict[str, Any]:
     fill(model, "", True)
     if "note" in model.model_fields:
         row["note"] = SYNTHETIC
+    if _valid(register, row):
+        return row
+    # A model whose validator asks for one of several optional fields (a risk score: likelihood and
+    # consequence, or the score as stated) needs more than its required fields: fill the optional
+    # plain fields of the record and its child too, so the example still loads.
+    for prefix, sub in (("", model), *(((f"{child}.", _field_model(model, child)),) if child else ())):
+        for name, field in (sub.model_fields.items() if sub is not None else ()):
+            key = prefix + (field.alias or name)
+            if key not in row and _field_model(sub, name) is None and not _is_scalar_list(sub, name):
+                row[key] = _example_value(register, name, field)
     return row
+
+
+def _valid(register: str, row: dict[str, Any]) -> bool:
+    """Whether the example row, nested as the loader nests it, is a valid record of the register."""
+    try:
+        REGISTERS[register].model_validate(_nested(row))
+    except ValidationError:
+        return False
+    return True
 
 
 def _nested(row: dict[str, Any]) -> dict[str, Any]:

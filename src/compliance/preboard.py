@@ -56,6 +56,9 @@ class PreboardError(ValueError):
         self.known = known
 
 
+STANDARDS_SHOWN = 2  # standards off trajectory named in the text output; --format json lists all
+
+
 def find_meeting(data: GovernanceData, spec: str) -> Meeting:
     """The meeting whose id is ``spec``, or the one meeting on the date ``spec``."""
     known = [f"{m.id}  ({m.date.isoformat()}, {m.body}, {m.kind})" for m in sorted(data.meetings, key=lambda m: (m.date, m.id))]
@@ -354,8 +357,9 @@ def render_text(result: PreboardResult, limit: int = 12) -> str:
         off = std["off_trajectory"]
         lines.append(f"Standards off trajectory (latest period, for information): {len(off)}"
                      + (" (--format json lists all)" if off else ""))
-        if off:
-            lines.append("  " + "; ".join(f"{_clip(r['name'], 40)} {r['value_text']}" for r in off))
+        if off:  # the first few by name, the rest counted: the check still fits one screen
+            more = f"; and {len(off) - STANDARDS_SHOWN} more" if len(off) > STANDARDS_SHOWN else ""
+            lines.append("  " + "; ".join(f"{_clip(r['name'], 32)} {r['value_text']}" for r in off[:STANDARDS_SHOWN]) + more)
     elif std:
         lines.append(f"Standards off trajectory: not listed: {std['reason']}")
     lines += [f"Note: {n}" for n in d["notes"]]
