@@ -213,10 +213,16 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
 
 
 def _present_voting(meeting, named: int, has_attendance: bool, voting_unknown: bool) -> int | None:
-    """Voting members present: the named marks, else a published head count; None when unknown."""
-    if has_attendance:
-        return None if voting_unknown else named
-    return meeting.present_count
+    """Voting members present: the named marks, a published head count, or the larger of the two.
+
+    A head count published beside some named marks counts people the marks leave out, so it is a
+    floor, never overruled by fewer names (one more named member never lowers the tally). None when
+    neither is known (no marks, or marks whose voting is unknown, and no head count).
+    """
+    counted = None if not has_attendance or voting_unknown else named
+    if meeting.present_count is None:
+        return counted
+    return meeting.present_count if counted is None else max(counted, meeting.present_count)
 
 
 def _memberships(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:

@@ -42,7 +42,7 @@ class Meeting(Record):
         default=None, description="'part' when the minutes say the meeting was quorate for only part of it")
     quoracy_text: str | None = Field(default=None, description="the quoracy statement as written")
     present_count: int | None = Field(
-        default=None, ge=0, description="voting members present as a published head count, when no names are given")
+        default=None, ge=0, description="voting members present as a published head count (names not given, or not all given)")
     stated_quorum: int | None = Field(default=None, ge=1, description="the quorum the record states beside a head count")
     # --- end issue 14 ---
     source: Source | None = None
