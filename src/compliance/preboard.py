@@ -37,6 +37,7 @@ from .model.dates import parse_date
 from .outcomes import apply_waivers, finalise
 from .pipeline import CheckRun
 from .report.standards import off_trajectory, standards_rows
+from .report.text import shorten
 from .rules import SEVERITY_ORDER
 from .rules.conditions import fields_of
 from .rules.loader import RuleSet
@@ -389,8 +390,4 @@ def _wrapped(line: str) -> str:
 
 def _clip(text: str, width: int) -> str:
     """Text on one line, cut at a word boundary with '…' when longer than width (JSON keeps it whole)."""
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text
-    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(",;")
-    return cut + " …"
+    return shorten(" ".join(text.split()), width, at_word=True)

@@ -43,6 +43,11 @@ def markdown_text(text: object) -> str:
     return MARKDOWN_SPECIAL.sub(lambda m: MARKDOWN_ENTITIES.get(m.group(1), "\\" + m.group(1)), value)
 
 
-def shorten(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters with an ellipsis, never silently."""
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+def shorten(text: str, width: int, *, at_word: bool = False) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis, never silently; with ``at_word`` the cut
+    falls at the last space (a name is never cut in half) and the ellipsis follows a space."""
+    if len(text) <= width:
+        return text
+    if at_word:
+        return text[: width - 1].rsplit(" ", 1)[0].rstrip(",;") + " …"
+    return text[: max(width - 1, 0)] + "…"

@@ -463,6 +463,18 @@ def walk(cond: Condition):
             yield from walk(item)
 
 
+def walk_deep(*conds: Condition | None):
+    """Every leaf of the conditions, and of the ``where``/``every`` conditions of the relations
+    (and ``each:`` quantifiers) their leaves compute, however deeply nested."""
+    pending = [c for c in conds if c is not None]
+    while pending:
+        for leaf in walk(pending.pop()):
+            yield leaf
+            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+            if isinstance(spec, Relation):
+                pending.extend(c for c in (spec.where, spec.every) if c is not None)
+
+
 def to_nnf(cond: Condition, negate: bool = False) -> Condition:
     """Negation normal form: ``not`` pushed to the leaves, where it becomes the opposite operator.
 

@@ -16,7 +16,7 @@ from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
     COMPUTED, AsOf, Condition, ConditionError, Meets, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
-    fields_of, params_of, reads, to_nnf, walk,
+    fields_of, params_of, reads, to_nnf, walk, walk_deep,
 )
 from .packs import PACK_FILE, PROFILES_FILE, PackError, resolve, shipped_packs, with_extended
 from .functions import Derived, FunctionError, compile_expr
@@ -305,30 +305,14 @@ def check_rule(rule: Rule, derived: list[Derived] | None = None) -> list[str]:
 
 def pattern_params(rule: Rule) -> dict[str, str]:
     """Parameters a rule's text predicates take their pattern or list from: name -> operator."""
-    out: dict[str, str] = {}
-    pending = [c for c in (rule.when_condition, rule.require_condition) if c is not None]
-    while pending:
-        for leaf in walk(pending.pop()):
-            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-            if isinstance(spec, TextTest) and isinstance(spec.pattern, Param):
-                out[spec.pattern.name] = spec.op
-            if isinstance(spec, Relation):
-                pending.extend(c for c in (spec.where, spec.every) if c is not None)
-    return out
+    specs = (COMPUTED.get(leaf.field) for leaf in walk_deep(rule.when_condition, rule.require_condition) if is_computed(leaf.field))
+    return {spec.pattern.name: spec.op for spec in specs if isinstance(spec, TextTest) and isinstance(spec.pattern, Param)}
 
 
 def offset_params(rule: Rule) -> dict[str, str]:
     """Parameters a rule uses as an ``as_of`` offset (``{as_of: {minus_days: {param: n}}}``): name -> offset key."""
-    out: dict[str, str] = {}
-    pending = [c for c in (rule.when_condition, rule.require_condition) if c is not None]
-    while pending:
-        for leaf in walk(pending.pop()):
-            if isinstance(leaf.value, AsOf) and isinstance(leaf.value.amount, Param):
-                out[leaf.value.amount.name] = leaf.value.key
-            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-            if isinstance(spec, Relation):
-                pending.extend(c for c in (spec.where, spec.every) if c is not None)
-    return out
+    return {leaf.value.amount.name: leaf.value.key for leaf in walk_deep(rule.when_condition, rule.require_condition)
+            if isinstance(leaf.value, AsOf) and isinstance(leaf.value.amount, Param)}
 
 
 def pattern_param_problems(op: str, value: Any, where: str) -> list[str]:
@@ -461,6 +445,7 @@ def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "o
         if not isinstance(params, dict):
             problems.append(f"{file}: rule_params.{rule_id}: expected a mapping of parameter to value, got {params!r}")
             continue
+        patterns, offsets = pattern_params(rule), offset_params(rule)
         for name, value in sorted(params.items(), key=lambda kv: str(kv[0])):
             where = f"{file}: rule_params.{rule_id}.{name}"
             if name not in rule.params:
@@ -474,10 +459,10 @@ def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "o
             problem = param_value_problem(value)
             if problem:
                 problems.append(f"{where}: {problem}")
-            elif name in pattern_params(rule):
-                problems.extend(pattern_param_problems(pattern_params(rule)[name], value, where))
-            elif name in offset_params(rule):
-                problems.extend(limits.offset_param_problems(offset_params(rule)[name], value, where))
+            elif name in patterns:
+                problems.extend(pattern_param_problems(patterns[name], value, where))
+            elif name in offsets:
+                problems.extend(limits.offset_param_problems(offsets[name], value, where))
     return problems
 
 
