@@ -48,7 +48,8 @@ def _fields(rule: Rule) -> dict[str, set[str]]:
 
 def rule_registers(rule: Rule) -> set[str]:
     """Every register ``rule`` needs: its subjects', each field's (a followed reference reads the
-    register it names), each related kind's, and those its ``requires:`` adds."""
+    register it names), each related kind's (``reads`` lists related kinds, nested relations
+    included), and those its ``requires:`` adds."""
     needed = set(kind_registers(rule.applies_to))
     for kind, names in _fields(rule).items():
         needed |= kind_registers(kind)
@@ -58,11 +59,6 @@ def rule_registers(rule: Rule) -> set[str]:
             register = spec.source.split(".")[0] if spec else ""
             if register in REGISTERS:
                 needed.add(register)
-    for cond in (rule.when_condition, rule.require_condition):
-        for leaf in walk(cond) if cond is not None else ():
-            spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-            if isinstance(spec, Relation):
-                needed |= kind_registers(spec.kind)
     if rule.requires is not None:
         needed |= set(rule.requires.registers)
     return needed
