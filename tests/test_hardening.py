@@ -409,3 +409,25 @@ def test_a_risk_and_an_action_whose_ids_hold_the_separator_are_two_subjects_end_
     assert len(pairs) == len(set(pairs)), "a (rule, subject) has two outcomes"
     actions = {s for r, s in pairs if r == "nhs.risk.action-not-overdue"}
     assert {f"{first['id']}/A%2FB", f"{first['id']}%2FA/B"} <= actions, sorted(actions)
+
+
+# --- two bad records that share an id are two records ---------------------------------------------
+
+def test_two_bad_actions_sharing_a_reference_each_get_their_own_load_error(dataset):
+    actions = yaml.safe_load((dataset / "actions.yaml").read_text(encoding="utf-8"))
+    first = dict(actions["actions"][0])
+    actions["actions"] += [{**first, "due": "not-a-date"}, {**first, "due": "31/02/2024"}]
+    (dataset / "actions.yaml").write_text(yaml.safe_dump(actions, sort_keys=False), encoding="utf-8")
+    run = run_check(dataset, load_rules(["nhs-icb", "nhs-performance"]), AS_OF, keep_going=True)
+    errors = [f for f in run.findings if f.rule_id == "load.actions"]
+    assert len(errors) == 2, [(f.subject.id, f.message) for f in errors]
+    assert all(f.subject.id.startswith(first["ref"] + " (actions.yaml line ") for f in errors)
+    assert {"not-a-date" in f.message for f in errors} == {True, False}
+    keys = [(f.rule_id, f.subject.id) for f in run.findings]
+    assert len(keys) == len(set(keys))
+
+
+def test_a_bad_value_the_validator_already_quotes_is_not_repeated(dataset):
+    _edit(dataset / "actions.yaml", "due: '2023-09-21'", "due: not-a-date")
+    issue = next(i for i in _issues(dataset) if "not-a-date" in i)
+    assert issue.count("not-a-date") == 1, issue

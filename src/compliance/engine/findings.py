@@ -43,11 +43,22 @@ def load_error_findings(issues: list[Any], as_of: dt.date) -> list[Finding]:
     A record with several problems gets one finding listing them all, so every (rule, subject)
     still has exactly one outcome.
     """
-    grouped: dict[tuple[str, str], list[Any]] = {}
+    # A record is one (register, id, file, place); two bad records that share an id (a duplicated action
+    # reference) are two records, each with its own finding, told apart by where they are.
+    grouped: dict[tuple[str, str, str, str], list[Any]] = {}
     for issue in issues:
-        key = (issue.register or "dataset", issue.record_id or issue.location or issue.file)
+        key = (issue.register or "dataset", issue.record_id or issue.location or issue.file, issue.file, issue.location)
         grouped.setdefault(key, []).append(issue)
-    return [load_error_finding(group, as_of) for group in grouped.values()]
+    shared: dict[tuple[str, str], int] = {}
+    for register, record, _, _ in grouped:
+        shared[(register, record)] = shared.get((register, record), 0) + 1
+    findings = []
+    for (register, record, file, location), group in grouped.items():
+        finding = load_error_finding(group, as_of)
+        if shared[(register, record)] > 1 and record != location:
+            finding.subject = finding.subject.model_copy(update={"id": f"{record} ({file} {location})"})
+        findings.append(finding)
+    return findings
 
 
 def load_error_finding(issue: Any, as_of: dt.date) -> Finding:

@@ -175,6 +175,11 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             p for p in voting
             if p in marks and (marks[p].status in PRESENT or (counts_deputy and marks[p].status == "deputy"))
         ]
+        # present members whose vote is unknown: a role requirement they match has an unknown tally
+        present_unknown = [
+            p for p in unknown
+            if p in marks and (marks[p].status in PRESENT or (counts_deputy and marks[p].status == "deputy"))
+        ]
         recorded = [p for p in members if p in marks and marks[p].status in RECORDED]
         has_attendance = bool(meeting.attendance)
         held = meeting.date < ctx.as_of
@@ -204,10 +209,12 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             continue
         for rid, rlabel, req, cohort in (x for r in body.quorum.requirements for x in _expand(r, ctx)):
             who = [p for p in present if _matches(req, ctx.people.get(p), cohort)]
+            undecided = [p for p in present_unknown if _matches(req, ctx.people.get(p), cohort)]
             yield QuorumPartFact(
                 kind="quorum_part", id=join_id(meeting.id, rid), label=f"{label}: {rlabel}", as_of=ctx.as_of_day,
                 meeting=meeting.id, body=body.id, date=day(meeting.date), held=held, requirement=rid,
-                requirement_label=rlabel, advisory=req.advisory, required=req.at_least, present=len(who),
+                requirement_label=rlabel, advisory=req.advisory, required=req.at_least,
+                present=None if undecided else len(who),
                 present_names=", ".join(ctx.name(p) for p in who) or "none",
             ), {"meeting": meeting}
 

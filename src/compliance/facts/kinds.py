@@ -72,7 +72,9 @@ class QuorumPartFact(Fact):
     requirement_label: str = Field(description="the requirement as the quorum specification words it")
     advisory: bool = Field(description="the requirement is advisory: not needed for quoracy")
     required: int = Field(description="members of this part the quorum requires present")
-    present: int = Field(description="members of this part present at the meeting")
+    present: int | None = Field(default=None, description=(
+        "voting members of this part present at the meeting; unknown when a present member who matches the "
+        "part has no stated voting status (they might count), so a rule on it is an error, not a fail"))
     present_names: str = Field(default="", description="names of the members of this part present, comma separated")
 
 

@@ -20,7 +20,8 @@ class LoadIssue:
     def __str__(self) -> str:
         where = f"{self.file}:{self.location}" if self.location else self.file
         field = f" field '{self.field}'" if self.field else ""
-        value = f" (got {self.value})" if self.value else ""
+        # a validator's own message may already quote the value ("..., got 'not-a-date'"): say it once
+        value = f" (got {self.value})" if self.value and self.value not in self.message else ""
         return f"{where}:{field} {self.message}{value}"
 
 

@@ -21,7 +21,8 @@ class Person(Record):
     cohort: Id | None = None
     # --- issue 14 (orgdata): voting not stated is unknown, never a silent vote ---
     voting: bool | None = Field(
-        default=None, description="true: votes; false: does not; empty: the records do not say (a quorum tally that needs it is an error)")
+        default=None, description=("true: votes; false: does not; empty: the role group's voting (organisation.yaml) stands, and "
+                                   "with no group that says, the records do not say (a quorum tally that needs it is an error)"))
     # --- issue 14 (orgdata): what a company's governance disclosures state about a director ---
     independent: bool | None = Field(
         default=None, description="independent as the board determines it (empty: not stated)")
