@@ -509,3 +509,21 @@ def test_property_blanking_an_optional_field_never_decides_a_rule_on_it(data, pi
             if field in fa and field in read:
                 criterion.add(field)
         assert criterion, (path, key, was.outcome, f.outcome, was.message, f.message)
+
+
+def test_a_rule_whose_every_record_failed_to_load_is_not_shown_as_checked(tmp_path):
+    """Two risks, both unloadable: the risk rules decided nothing, so coverage says not checked."""
+    from compliance.outcomes import finalise
+
+    bad = [{"id": "R1", "title": "Handover delays", "target": {"score": "high"}},
+           {"id": "R2", "title": "Workforce", "target": {"score": "low"}}]
+    path = synthetic(tmp_path, risks=bad)
+    run = run_check(path, RULESET, AS_OF, engine="reference", keep_going=True)
+    rows = {r["rule_id"]: r for r in finalise(run, RULESET)["coverage"]["rules"]}
+    risk_rules = [r for r in rows.values() if "risks" in r["registers"] and r["subjects"]]
+    assert risk_rules
+    for row in risk_rules:
+        assert row["status"] == "not_checked", row
+        assert "could not be loaded" in row["reason"]
+    # a rule on the loaded registers is still checked
+    assert rows["nhs.conflicts.member-has-declaration"]["status"] == "checked"

@@ -133,6 +133,10 @@ def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str,
             status, reason = "not_applicable", seen[0][1]
         elif not seen:
             status, reason = "checked", "no subjects: the register is kept and has no entries"
+        elif all(o == "error" and "could not be loaded" in m for o, m in seen):
+            # every subject's finding stands for a record that failed to load: the rule decided nothing
+            status, reason = "not_checked", ("no subject decided: every record it covers could not be loaded "
+                                             "(see the load errors)")
         else:
             status, reason = "checked", ""
         rows.append({"rule_id": rule.id, "severity": rule.severity, "status": status, "reason": reason,
