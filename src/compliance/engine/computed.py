@@ -17,7 +17,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..rules.conditions import COMPUTED, MEETS_OPS, Condition, FieldRef, Meets, Param, Relation, SubjectRef, resolve_value, TextTest, check_pattern, is_computed, resolve, walk
+from fractions import Fraction
+
+from ..rules.conditions import (
+    COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, Relation, SubjectRef, TextTest, check_pattern,
+    Leaf, is_computed, resolve, resolve_value, walk,
+)
 from ..rules.functions import Derived
 
 MISSING = object()
@@ -37,6 +42,15 @@ class ResolvedMeets:
 
     spec: Meets
     operands: tuple[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class ResolvedCountOf:
+    """A ``count_of`` value with its ratio resolved: ``times``/``per`` of the relation ``relation`` counts."""
+
+    spec: CountOf
+    times: int
+    per: int
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,11 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
     pending = [c for c in conditions if c is not None]
     while pending:
         for leaf in walk(pending.pop()):
+            for v in leaf.value if isinstance(leaf.value, list) else [leaf.value]:
+                ratio = COMPUTED.get(v.name) if isinstance(v, FieldRef) else None
+                if isinstance(ratio, CountOf) and v.name not in out:
+                    out[v.name] = ResolvedCountOf(ratio, *(int(resolve_value(r, params, as_of)) for r in (ratio.times, ratio.per)))
+                    pending.append(Leaf(ratio.relation, "ge", 0))
             if not is_computed(leaf.field) or leaf.field in out:
                 continue
             spec = COMPUTED[leaf.field]
@@ -195,6 +214,22 @@ def meets_value(resolved: ResolvedMeets, fact: dict[str, Any], subject: dict[str
     return compare(comparison, value, threshold)
 
 
+def count_of_value(resolved: ResolvedCountOf, subject: dict[str, Any], ctx: Context) -> tuple[Any, Any]:
+    """(the count, ``times``/``per`` of it) for the subject: the threshold an exact fraction (an int
+    when whole); both MISSING when the count is unknown."""
+    count = relation_value(ctx.specs[resolved.spec.relation], subject, ctx)
+    if count is MISSING:
+        return MISSING, MISSING
+    value = Fraction(count * resolved.times, resolved.per)
+    return count, (value.numerator if value.denominator == 1 else value)
+
+
+def engine_number(value: Any) -> Any:
+    """A fraction as durable-rules is given it: four decimal places (exact for ordering whole
+    numbers, since ``per`` < PER_LIMIT; see ``CountOf``), never in exponent form."""
+    return round(float(value), 4) if isinstance(value, Fraction) else value
+
+
 def text_value(resolved: ResolvedText, fact: dict[str, Any]) -> Any:
     value = resolved.test(fact)
     return MISSING if value is None else value
@@ -213,6 +248,8 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
                 value = text_value(resolved, fact)
             elif isinstance(resolved, ResolvedMeets):
                 value = meets_value(resolved, fact)
+            elif isinstance(resolved, ResolvedCountOf):
+                value = engine_number(count_of_value(resolved, fact, ctx)[1])
             else:
                 value = relation_value(resolved, fact, ctx)
             if value is not MISSING:
