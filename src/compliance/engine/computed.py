@@ -15,14 +15,14 @@ import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Callable
 
-from fractions import Fraction
-
 from ..rules.conditions import (
-    COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, Relation, SubjectRef, TextTest, check_pattern,
+    COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, PartialDateTest, Relation, SubjectRef, TextTest, check_pattern,
     Leaf, is_computed, resolve, resolve_value, walk,
 )
+from ..model.dates import partial_bounds
 from ..rules.functions import Derived
 
 MISSING = object()
@@ -42,6 +42,37 @@ class ResolvedMeets:
 
     spec: Meets
     operands: tuple[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class ResolvedPartialDate:
+    """A ``partial_date`` leaf with its date resolved (a day ordinal, or a day field of the same fact)."""
+
+    spec: PartialDateTest
+    value: Any
+
+    def decide(self, fact: dict[str, Any]) -> tuple["bool | None", str]:
+        """True/False when every day the field's date can mean agrees, else None with the reason."""
+        from .reference import compare  # noqa: PLC0415 - one comparison for both paths
+
+        field, written = self.spec.field, fact.get(self.spec.field)
+        other = fact.get(self.value.name) if isinstance(self.value, FieldRef) else self.value
+        if written is None or not isinstance(other, int) or isinstance(other, bool):
+            missing = field if written is None else self.value.name
+            return None, missing
+        if isinstance(written, int) and not isinstance(written, bool):
+            first = last = written
+        else:
+            try:
+                first, last = (d.toordinal() for d in partial_bounds(str(written)))
+            except ValueError as exc:
+                return None, f"a date in {field} ({exc})"
+        answers = {compare(self.spec.op, first, other), compare(self.spec.op, last, other)}
+        if len(answers) == 1:
+            return answers.pop(), ""
+        bound = dt.date.fromordinal(other).isoformat()
+        span = f"{dt.date.fromordinal(first).isoformat()} to {dt.date.fromordinal(last).isoformat()}"
+        return None, f"the day of {field} ({written!r} is any day from {span}; against {bound} the answer differs within it)"
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,9 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
             spec = COMPUTED[leaf.field]
             if isinstance(spec, TextTest):
                 out[leaf.field] = ResolvedText(spec, text_test(spec, params))
+            elif isinstance(spec, PartialDateTest):
+                value = spec.value if isinstance(spec.value, FieldRef) else resolve_value(spec.value, params, as_of)
+                out[leaf.field] = ResolvedPartialDate(spec, value)
             elif isinstance(spec, Meets):
                 out[leaf.field] = ResolvedMeets(spec, tuple(resolve_value(v, params, as_of)
                                                             for v in (spec.value, spec.comparison, spec.threshold)))
@@ -248,6 +282,9 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
                 value = text_value(resolved, fact)
             elif isinstance(resolved, ResolvedMeets):
                 value = meets_value(resolved, fact)
+            elif isinstance(resolved, ResolvedPartialDate):
+                decided = resolved.decide(fact)[0]
+                value = MISSING if decided is None else decided
             elif isinstance(resolved, ResolvedCountOf):
                 value = engine_number(count_of_value(resolved, fact, ctx)[1])
             else:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from ..rules.conditions import COMPUTED, All, Condition, CountOf, FieldRef, Leaf, Meets, Not, SubjectRef, TextTest, is_computed
+from ..rules.conditions import (
+    COMPUTED, All, Condition, CountOf, FieldRef, Leaf, Meets, Not, PartialDateTest, SubjectRef, TextTest, is_computed,
+)
 
 
 def compare(op: str, actual: Any, expected: Any) -> bool:
@@ -57,6 +59,9 @@ def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any, subject: dict[str, Any
         if isinstance(spec, TextTest) and resolved is not None:
             value = resolved.test(fact)
             return (False, None) if value is None else (True, value)
+        if isinstance(spec, PartialDateTest) and resolved is not None:  # from the date as written, again
+            value = resolved.decide(fact)[0]
+            return (False, None) if value is None else (True, value)
     if leaf.field in fact:
         return True, fact[leaf.field]
     return False, None
@@ -71,6 +76,15 @@ def _count_of(resolved: Any, fact: dict[str, Any], ctx: Any) -> tuple[Any, dict[
     extra = {"compared_with": COMPUTED[resolved.spec.relation].describe(), "compared_count": None if count is MISSING else count,
              "ratio": f"{resolved.times}/{resolved.per}"}
     return (None if value is MISSING else value), extra
+
+
+def _why_missing(name: str, fact: dict[str, Any], ctx: Any) -> str:
+    """What a leaf lacks, in words: the field, or for a partial date the range that does not decide
+    it, or for a relation the related records that cannot be decided."""
+    resolved = ctx.specs.get(name) if ctx is not None and is_computed(name) else None
+    if isinstance(COMPUTED.get(name), PartialDateTest) and resolved is not None:
+        return resolved.decide(fact)[1]
+    return _shown(name) + _undecided(name, fact, ctx)
 
 
 def _undecided(name: str, fact: dict[str, Any], ctx: Any, limit: int = 3) -> str:
@@ -131,7 +145,7 @@ def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | Non
     if not present:
         if evidence is not None:
             evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": shown, "actual": None,
-                             "result": None, "missing": _shown(leaf.field) + _undecided(leaf.field, fact, ctx), **extra})
+                             "result": None, "missing": _why_missing(leaf.field, fact, ctx), **extra})
         return None
     result = _compare(leaf.op, actual, expected)
     if evidence is not None:

@@ -176,6 +176,25 @@ class Meets:
 
 
 MEETS_OPS = COMPARE_OPS[:6]
+RANGE_OPS = ("lt", "le", "gt", "ge")  # monotone: both ends of a range agreeing means every day in it does
+
+
+@dataclass(frozen=True)
+class PartialDateTest:
+    """A date comparison on a field that holds a date as written, possibly partial (``2016``,
+    ``2016-05``, ``2016-05-01``; or a day field): the text means a range of days, and the leaf is true
+    or false only when every day in the range gives the same answer, else unknown (an ``error``
+    that names the range). ``value`` is a date, ``as_of`` offset, date param or a day field."""
+
+    field: str
+    op: str  # one of RANGE_OPS
+    value: Any
+
+    def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
+        op = self.op if positive else NEGATE[self.op]
+        return f"{self.field} (every day the date as written can mean) {_WORDS[op]} {describe_value(self.value, params)}"
+
+
 PER_LIMIT = 10_000  # a count_of's `per` stays below this, so a 4-place threshold orders counts exactly
 
 
@@ -201,15 +220,15 @@ class CountOf:
         return f"{ratio}{COMPUTED[self.relation].describe(params)}"
 
 
-COMPUTED: dict[str, "TextTest | Relation | Meets | CountOf"] = {}
+COMPUTED: dict[str, "TextTest | Relation | Meets | CountOf | PartialDateTest"] = {}
 """Synthetic field name -> the text predicate or relation it stands for (names are content digests)."""
 
 
-def computed_name(spec: "TextTest | Relation | Meets | CountOf", scope: str) -> str:
+def computed_name(spec: "TextTest | Relation | Meets | CountOf | PartialDateTest", scope: str) -> str:
     """A synthetic field's name: a digest of the spec and the rule it belongs to, so parameters
     resolved for one rule never leak into another's value."""
     digest = hashlib.sha1(repr((scope, spec)).encode()).hexdigest()[:12]
-    letter = {TextTest: "t", Meets: "m", CountOf: "c"}.get(type(spec), "r")
+    letter = {TextTest: "t", Meets: "m", CountOf: "c", PartialDateTest: "p"}.get(type(spec), "r")
     name = f"~{letter}{digest}"
     COMPUTED[name] = spec
     return name
@@ -243,7 +262,7 @@ _WORDS = {"eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most", 
 def describe_leaf(leaf: "Leaf", params: dict[str, Any] | None = None) -> str:
     """One leaf in plain words; a computed leaf (text predicate, relation) states its spec."""
     spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-    if isinstance(spec, (TextTest, Relation, Meets)) and (not isinstance(spec, Relation) or spec.quantity in ("exists", "every")):
+    if isinstance(spec, (TextTest, Relation, Meets, PartialDateTest)) and (not isinstance(spec, Relation) or spec.quantity in ("exists", "every")):
         positive = (leaf.op == "eq") == (leaf.value is True)
         return spec.describe(params, positive)
     if isinstance(spec, Relation):
@@ -317,14 +336,23 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
     field = raw["field"]
     if not isinstance(field, str) or not field:
         raise ConditionError(f"{path}field: expected a field name, got {field!r}")
-    options = {"case_sensitive"} & keys
+    options = {"case_sensitive", "partial_date"} & keys
     ops = keys - {"field"} - options
     every_op = COMPARE_OPS + TEXT_OPS + PRESENCE_OPS
     if len(ops) != 1:
         raise ConditionError(f"{path}{field}: expected exactly one operator of {', '.join(every_op)}; got {sorted(ops) or 'none'}")
     op = ops.pop()
-    if options and op not in TEXT_OPS:
+    if "case_sensitive" in options and op not in TEXT_OPS:
         raise ConditionError(f"{path}{field}: 'case_sensitive' goes with a text operator ({', '.join(TEXT_OPS)})")
+    if "partial_date" in options:
+        if raw["partial_date"] is not True or op not in RANGE_OPS:
+            raise ConditionError(f"{path}{field}: write 'partial_date: true' beside one of {', '.join(RANGE_OPS)} "
+                                 f"(a range of days answers only an ordering); got {op}")
+        value = _parse_value(raw[op], f"{path}{field}.{op}", inside_relation, scope)
+        if not isinstance(value, (DateValue, AsOf, Param, FieldRef)):
+            raise ConditionError(f"{path}{field}.{op}: a partial date is compared with a date ({{date: ...}}, "
+                                 f"{{as_of: ...}}, a date param or a date field); got {raw[op]!r}")
+        return Leaf(computed_name(PartialDateTest(field, op, value), scope), "eq", True)
     if op in PRESENCE_OPS:
         if raw[op] is not True:
             raise ConditionError(f"{path}{field}: write '{op}: true'")
@@ -547,6 +575,8 @@ def walk_deep(*conds: Condition | None):
             if isinstance(spec, Relation):
                 pending.extend(c for c in (spec.where, spec.every) if c is not None)
             pending.extend(counted_leaves(leaf))
+            if isinstance(spec, PartialDateTest):  # its comparison, so offset params are checked like any
+                pending.append(Leaf(spec.field, spec.op, spec.value))
 
 
 def counted_leaves(leaf: Leaf) -> list[Leaf]:
@@ -636,6 +666,8 @@ def params_of(cond: Condition | None) -> set[str]:
             out |= params_of(spec.where) | params_of(spec.every)
         if isinstance(spec, Meets):
             out.update(v.name for v in (spec.value, spec.comparison, spec.threshold) if isinstance(v, Param))
+        if isinstance(spec, PartialDateTest):
+            out |= params_of(Leaf(spec.field, spec.op, spec.value))
         for v in values:
             ratio = COMPUTED.get(v.name) if isinstance(v, FieldRef) else None
             if isinstance(ratio, CountOf):
@@ -661,6 +693,10 @@ def _reads(cond: Condition | None, kind: str, subject: str | None, out: dict[str
             mine.add(spec.field)
             if isinstance(spec.pattern, FieldRef):
                 mine.add(spec.pattern.name)
+        elif isinstance(spec, PartialDateTest):
+            mine.add(spec.field)
+            if isinstance(spec.value, FieldRef):
+                mine.add(spec.value.name)
         elif isinstance(spec, Meets):
             operands = (spec.value, spec.comparison, spec.threshold)
             mine.update(v.name for v in operands if isinstance(v, FieldRef))

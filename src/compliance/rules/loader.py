@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import string
@@ -15,7 +16,7 @@ from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
-    COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, counted_leaves, ratio_problems, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, counted_leaves, ratio_problems, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     fields_of, params_of, reads, to_nnf, walk, walk_deep,
 )
 from .packs import PACK_FILE, PROFILES_FILE, PackError, resolve, shipped_packs, with_extended
@@ -188,7 +189,7 @@ def field_type_of(kind: str, name: str, derived: list[Derived]) -> str | None:
     if item is not None:
         return item.type
     computed = COMPUTED.get(name) if is_computed(name) else None
-    if isinstance(computed, (TextTest, Meets)):
+    if isinstance(computed, (TextTest, Meets, PartialDateTest)):
         return "bool"
     if isinstance(computed, CountOf):
         return "number"
@@ -398,6 +399,16 @@ def _check_condition(cond: Condition, kind: str, subject: str | None, derived: l
                 if otype not in (None, "str"):
                     out.append(f"{spec.field}: {{field: {spec.pattern.name}}}: a text operand needs a text field; "
                                f"'{spec.pattern.name}' is {otype}")
+        elif isinstance(spec, PartialDateTest):
+            names.append(spec.field)
+            if field_type_of(kind, spec.field, derived) not in (None, "str", "day"):
+                out.append(f"{spec.field}: partial_date reads a date written as text (YYYY, YYYY-MM, YYYY-MM-DD) "
+                           f"or a date field; '{spec.field}' is {field_type_of(kind, spec.field, derived)}")
+            if isinstance(spec.value, FieldRef):
+                names.append(spec.value.name)
+                if field_type_of(kind, spec.value.name, derived) not in (None, "day"):
+                    out.append(f"{spec.field}: partial_date is compared with a date field; '{spec.value.name}' is "
+                               f"{field_type_of(kind, spec.value.name, derived)}")
         elif isinstance(spec, Meets):
             operands = [spec.value, spec.comparison, spec.threshold]
             names.extend(v.name for v in operands if isinstance(v, FieldRef))
@@ -513,6 +524,8 @@ def _type_problems(rule: Rule, kind: str, cond, derived: list[Derived]) -> list[
                     out.extend(_type_problems(rule, spec.kind, inner, derived))
         for counted in counted_leaves(leaf):
             out.extend(_type_problems(rule, kind, counted, derived))
+        if isinstance(spec, PartialDateTest) and isinstance(spec.value, Param) and not isinstance(rule.params.get(spec.value.name), dt.date):
+            out.append(f"{spec.describe()}: param {spec.value.name} must be a date (YYYY-MM-DD)")
         ftype = field_type_of(kind, leaf.field, derived) or "str"
         shown = spec.describe() if spec is not None else leaf.field
         values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
