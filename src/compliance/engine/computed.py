@@ -164,9 +164,13 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
 class Context:
     """All facts by kind, the resolved computed fields, and join indexes built once per run."""
 
-    def __init__(self, by_kind: dict[str, list[dict[str, Any]]], specs: dict[str, Any]):
+    def __init__(self, by_kind: dict[str, list[dict[str, Any]]], specs: dict[str, Any],
+                 derived: list[Derived] | None = None):
         self.by_kind = by_kind
         self.specs = specs
+        # the types of this run's derived values, (kind, name) -> type: per rule set, never process-wide,
+        # so two rule sets in one process that name a derived value alike do not read each other's
+        self.derived_types: dict[tuple[str, str], str] = {(d.kind, d.name): d.type for d in derived or []}
         self._indexes: dict[tuple[str, tuple[str, ...]], dict[tuple, list[dict[str, Any]]]] = {}
 
     def related(self, spec: Relation, subject: dict[str, Any]) -> list[dict[str, Any]] | None:

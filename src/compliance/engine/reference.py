@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..rules.conditions import (
-    COMPUTED, All, Condition, CountOf, FieldRef, Leaf, Meets, Not, PartialDateTest, SubjectRef, TextTest, is_computed,
+    COMPUTED, All, Condition, CountOf, FieldRef, Leaf, Meets, Not, PartialDateTest, SubjectRef, TextTest, is_computed, reads,
 )
 
 
@@ -97,12 +97,13 @@ def _undecided(name: str, fact: dict[str, Any], ctx: Any, limit: int = 3) -> str
     if not isinstance(resolved, ResolvedRelation) or resolved.where is None:
         return ""
     records = ctx.related(resolved.spec, fact) or []
+    kind = fact.get("kind", "") if resolved.spec.each else resolved.spec.kind
+    wanted = reads(resolved.where, kind).get(kind, set())  # the record fields the where reads
     lacking = []
     for record in records:
-        ev: list[dict[str, Any]] = []
-        if _walk(resolved.where, record, ev, ctx, fact) is None:
-            fields = sorted({e["missing"] for e in ev if e.get("missing")})
-            lacking.append(f"{record.get('id', '?')}: no {', '.join(fields) or 'decidable value'}")
+        if truth(resolved.where, record, ctx, fact) is None:
+            absent = sorted(n for n in wanted if n not in record and not n.endswith("[]"))
+            lacking.append(f"{record.get('id', '?')}: no {', '.join(absent) or 'decidable value'}")
     if not lacking:
         return ""
     more = f"; {len(lacking) - limit} more" if len(lacking) > limit else ""
@@ -130,8 +131,9 @@ def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | Non
         if expected is None:
             if evidence is not None:
                 counted = COMPUTED[leaf.value.name].relation
+                why = [_why_missing(leaf.field, fact, ctx)] if not present else []  # both sides unknown: say both
                 evidence.append({"field": _shown(leaf.field), "op": leaf.op, "actual": actual, "result": None,
-                                 "missing": _shown(counted) + _undecided(counted, fact, ctx), **extra})
+                                 "missing": "; ".join(why + [_why_missing(counted, fact, ctx)]), **extra})
             return None
     elif isinstance(expected, (FieldRef, SubjectRef)):
         source = fact if isinstance(expected, FieldRef) else (subject or {})
