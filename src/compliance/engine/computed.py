@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from ..rules.conditions import (
     COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, PartialDateTest, Relation, SubjectRef, TextTest, check_pattern,
-    Leaf, is_computed, resolve, resolve_value, walk,
+    Leaf, count_of_values, is_computed, resolve, resolve_value, walk,
 )
 from ..model.dates import partial_bounds
 from ..rules.functions import Derived
@@ -137,10 +137,9 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
     pending = [c for c in conditions if c is not None]
     while pending:
         for leaf in walk(pending.pop()):
-            for v in leaf.value if isinstance(leaf.value, list) else [leaf.value]:
-                ratio = COMPUTED.get(v.name) if isinstance(v, FieldRef) else None
-                if isinstance(ratio, CountOf) and v.name not in out:
-                    out[v.name] = ResolvedCountOf(ratio, *(int(resolve_value(r, params, as_of)) for r in (ratio.times, ratio.per)))
+            for name, ratio in count_of_values(leaf):
+                if name not in out:
+                    out[name] = ResolvedCountOf(ratio, *(int(resolve_value(r, params, as_of)) for r in (ratio.times, ratio.per)))
                     pending.append(Leaf(ratio.relation, "ge", 0))
             if not is_computed(leaf.field) or leaf.field in out:
                 continue

@@ -544,13 +544,10 @@ def ratio_problems(times: Any, per: Any, where: str) -> list[str]:
     return out
 
 
-def count_of_specs(cond: "Condition | None") -> list[CountOf]:
-    """The ``count_of`` values a condition's leaves compare with."""
-    out = []
-    for leaf in walk(cond) if cond is not None else ():
-        values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-        out.extend(COMPUTED[v.name] for v in values if isinstance(v, FieldRef) and isinstance(COMPUTED.get(v.name), CountOf))
-    return out
+def count_of_values(leaf: Leaf) -> list[tuple[str, CountOf]]:
+    """The ``count_of`` values a leaf compares with: (synthetic field name, spec)."""
+    values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+    return [(v.name, COMPUTED[v.name]) for v in values if isinstance(v, FieldRef) and isinstance(COMPUTED.get(v.name), CountOf)]
 
 
 def walk(cond: Condition):
@@ -582,9 +579,7 @@ def walk_deep(*conds: Condition | None):
 def counted_leaves(leaf: Leaf) -> list[Leaf]:
     """For each ``count_of`` value the leaf compares with, a leaf on the relation it counts (so what
     walks relations, checks and resolves them reaches it too)."""
-    values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-    return [Leaf(COMPUTED[v.name].relation, "ge", 0) for v in values
-            if isinstance(v, FieldRef) and isinstance(COMPUTED.get(v.name), CountOf)]
+    return [Leaf(spec.relation, "ge", 0) for _, spec in count_of_values(leaf)]
 
 
 def to_nnf(cond: Condition, negate: bool = False) -> Condition:
@@ -668,11 +663,9 @@ def params_of(cond: Condition | None) -> set[str]:
             out.update(v.name for v in (spec.value, spec.comparison, spec.threshold) if isinstance(v, Param))
         if isinstance(spec, PartialDateTest):
             out |= params_of(Leaf(spec.field, spec.op, spec.value))
-        for v in values:
-            ratio = COMPUTED.get(v.name) if isinstance(v, FieldRef) else None
-            if isinstance(ratio, CountOf):
-                out.update(p.name for p in (ratio.times, ratio.per) if isinstance(p, Param))
-                out |= params_of(Leaf(ratio.relation, "ge", 0))
+        for _, ratio in count_of_values(leaf):
+            out.update(p.name for p in (ratio.times, ratio.per) if isinstance(p, Param))
+            out |= params_of(Leaf(ratio.relation, "ge", 0))
     return out
 
 

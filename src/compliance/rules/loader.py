@@ -16,7 +16,7 @@ from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
-    COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, counted_leaves, ratio_problems, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, count_of_values, counted_leaves, ratio_problems, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     fields_of, params_of, reads, to_nnf, walk, walk_deep,
 )
 from .packs import PACK_FILE, PROFILES_FILE, PackError, resolve, shipped_packs, with_extended
@@ -325,10 +325,8 @@ def ratio_params(rule: Rule) -> dict[str, str]:
     """Parameters a rule's ``count_of`` takes its ``times`` or ``per`` from: name -> which."""
     out = {}
     for leaf in walk_deep(rule.when_condition, rule.require_condition):
-        for v in leaf.value if isinstance(leaf.value, list) else [leaf.value]:
-            spec = COMPUTED.get(v.name) if isinstance(v, FieldRef) else None
-            if isinstance(spec, CountOf):
-                out.update({p.name: key for key, p in (("times", spec.times), ("per", spec.per)) if isinstance(p, Param)})
+        for _, spec in count_of_values(leaf):
+            out.update({p.name: key for key, p in (("times", spec.times), ("per", spec.per)) if isinstance(p, Param)})
     return out
 
 
