@@ -479,7 +479,7 @@ def director(pid: str, roles: list[str], independent: bool | None, **extra) -> d
 
 DIRECTORS = [director("chair", ["Chair"], True), director("ceo", ["CEO"], False), director("cfo", ["CFO"], False),
              director("ned1", ["NED"], True), director("ned2", ["NED"], True), director("ned3", ["NED"], False),
-             director("ned4", ["NED"], None), director("ned5", ["NED"], True)]
+             director("ned4", ["NED"], None), director("ned5", ["NED"], True), director("exec", [], False)]
 
 
 def board(bid: str, members: list[str], kind: str = "board") -> dict:
@@ -492,17 +492,21 @@ def test_worked_example_board_balance(tmp_path):
         board("short", ["chair", "ceo", "cfo", "ned1", "ned3"]),        # 1 of 4 fails
         board("unknown", ["chair", "ceo", "ned1", "ned4"]),             # ned4 not stated: error
         board("odd", ["chair", "ceo", "cfo", "ned1", "ned2", "ned3"]),  # 2 of 5: below 2.5 fails
+        # exec is not independent (so not counted first) but has no role codes: is exec the chair? unknown
+        board("roles", ["chair", "ned1", "ned2", "exec"]),
         board("committee", ["ned1", "ned2"], kind="committee")])
     found = both_engines(doc_example(tmp_path, "board balance"), gd, AS_OF)
     rid = "acme.board.half-independent"
     assert {s: f.outcome for (_, s), f in found.items()} == {
-        "even": "pass", "short": "fail", "unknown": "error", "odd": "fail", "committee": "not_applicable"}
+        "even": "pass", "short": "fail", "unknown": "error", "odd": "fail", "roles": "error", "committee": "not_applicable"}
     # the evidence shows both counts and the ratio; the threshold is 5/2, not rounded to 2 or 3
     (odd,) = [e for e in found[(rid, "odd")].evidence if e.get("part") == "require"]
     assert (odd["actual"], odd["compared_count"], odd["ratio"], odd["expected"], odd["result"]) == (2, 5, "1/2", 2.5, False)
     assert "independent" in odd["field"] and "Chair" in odd["compared_with"]
     unknown = found[(rid, "unknown")].message
     assert "unknown/ned4: no person.independent" in unknown and "unknown/ned1" not in unknown
+    (roles,) = [e for e in found[(rid, "roles")].evidence if e.get("part") == "require"]
+    assert roles["actual"] == 2 and roles["compared_count"] is None and "roles/exec: no person.roles" in roles["missing"]
 
 
 def test_count_of_agrees_with_exact_arithmetic(tmp_path):
