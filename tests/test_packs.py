@@ -242,3 +242,27 @@ def test_the_built_package_carries_the_packs_and_checks_from_another_directory(t
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert run.returncode == 1, run.stderr
     assert json.loads(run.stdout)["summary"]["total"] == len(run_check(REAL, load_rules(ICB), __import__("datetime").date(2024, 10, 17)).findings)
+
+
+@pytest.mark.parametrize("pack", ["uk-company", "nhs-trust"])
+def test_code_citations_name_their_source_and_say_when_unverified(pack):
+    """Each uk-company / nhs-trust rule cites a published source by address; no clause claims the
+    Code's own wording, since neither the FRC's nor NHS England's text of the Code was among the
+    stored copies: each says it is not verified (words are quoted only as a stored page shows them)."""
+    own = [r for r in load_rules(pack).rules if r.id.startswith(pack + ".")]
+    assert own
+    for rule in own:
+        codes = [ref for ref in rule.references if "Code" in ref.authority]
+        assert codes or rule.id == "nhs-trust.quoracy.throughout", rule.id  # that one rests on standing orders
+        for ref in codes:
+            assert (ref.url or "").startswith("https://"), rule.id
+            assert "not verified" in ref.clause, (rule.id, ref.clause)
+
+
+def test_new_board_composition_rules_are_in_the_profiles_packs():
+    assert {"uk-company.board.half-independent", "uk-company.nomination.majority-independent",
+            "uk-company.chair.tenure"} <= {r.id for r in load_rules("uk-company").rules}
+    trust = {r.id for r in load_rules("nhs-trust").rules}
+    assert {"nhs-trust.board.half-independent", "nhs-trust.tenure.nine-years"} <= trust
+    # board balance is the provider trusts' Code, not a rule every NHS body shares
+    assert not any("half-independent" in r.id for r in load_rules("nhs-common").rules)

@@ -445,3 +445,187 @@ def test_relations_lose_no_outcome(tmp_path):
         assert by_engine["durable"] == by_engine["reference"]
 
     check()
+
+
+# ---- comparing two counts (count_of) and partial dates: the worked examples of the docs -------
+
+DOC = ROOT / "docs" / "rule-language.md"
+
+
+def doc_example(tmp_path: Path, title: str) -> Path:
+    """The docs' YAML block that starts with ``# worked example: TITLE``, written as a rule file."""
+    block = next(b for b in DOC.read_text().split("```yaml\n")[1:] if b.startswith(f"# worked example: {title}\n"))
+    path = tmp_path / "example.yaml"
+    path.write_text(block.split("```", 1)[0])
+    return path
+
+
+def both_engines(rules_path: Path, gd: GovernanceData, as_of: dt.date, overrides=None) -> dict:
+    """(rule, subject) -> finding, asserting durable-rules and the reference evaluator agree."""
+    ruleset = load_rules(rules_path)
+    facts = derive_facts(gd, as_of, fields_needed(ruleset.rules))
+    runs = {engine: {(f.rule_id, f.subject.id): f for f in evaluate(ruleset.rules, facts, as_of, overrides or {}, engine=engine)}
+            for engine in ("durable", "reference")}
+    assert {k: f.outcome for k, f in runs["durable"].items()} == {k: f.outcome for k, f in runs["reference"].items()}
+    return runs["durable"]
+
+
+def director(pid: str, roles: list[str], independent: bool | None, **extra) -> dict:
+    person = {"id": pid, "name": pid.upper(), "roles": roles, **extra}
+    if independent is not None:
+        person["independent"] = independent
+    return person
+
+
+DIRECTORS = [director("chair", ["Chair"], True), director("ceo", ["CEO"], False), director("cfo", ["CFO"], False),
+             director("ned1", ["NED"], True), director("ned2", ["NED"], True), director("ned3", ["NED"], False),
+             director("ned4", ["NED"], None), director("ned5", ["NED"], True), director("exec", [], False)]
+
+
+def board(bid: str, members: list[str], kind: str = "board") -> dict:
+    return {"id": bid, "name": bid, "kind": kind, "members": [{"person": m} for m in members]}
+
+
+def test_worked_example_board_balance(tmp_path):
+    gd = data(people=DIRECTORS, bodies=[
+        board("even", ["chair", "ceo", "cfo", "ned1", "ned2"]),         # 2 of 4: exactly half passes
+        board("short", ["chair", "ceo", "cfo", "ned1", "ned3"]),        # 1 of 4 fails
+        board("unknown", ["chair", "ceo", "ned1", "ned4"]),             # ned4 not stated: error
+        board("odd", ["chair", "ceo", "cfo", "ned1", "ned2", "ned3"]),  # 2 of 5: below 2.5 fails
+        # exec is not independent (so not counted first) but has no role codes: is exec the chair? unknown
+        board("roles", ["chair", "ned1", "ned2", "exec"]),
+        board("committee", ["ned1", "ned2"], kind="committee")])
+    found = both_engines(doc_example(tmp_path, "board balance"), gd, AS_OF)
+    rid = "acme.board.half-independent"
+    assert {s: f.outcome for (_, s), f in found.items()} == {
+        "even": "pass", "short": "fail", "unknown": "error", "odd": "fail", "roles": "error", "committee": "not_applicable"}
+    # the evidence shows both counts and the ratio; the threshold is 5/2, not rounded to 2 or 3
+    (odd,) = [e for e in found[(rid, "odd")].evidence if e.get("part") == "require"]
+    assert (odd["actual"], odd["compared_count"], odd["ratio"], odd["expected"], odd["result"]) == (2, 5, "1/2", 2.5, False)
+    assert "independent" in odd["field"] and "Chair" in odd["compared_with"]
+    unknown = found[(rid, "unknown")].message
+    assert "unknown/ned4: no person.independent" in unknown and "unknown/ned1" not in unknown
+    (roles,) = [e for e in found[(rid, "roles")].evidence if e.get("part") == "require"]
+    assert roles["actual"] == 2 and roles["compared_count"] is None and "roles/exec: no person.roles" in roles["missing"]
+
+
+def test_count_of_agrees_with_exact_arithmetic(tmp_path):
+    """Every split of a board (0-6 independent of 0-9 others), under ratios that do not terminate
+    in decimals (1/3, 2/3) and exact ones: pass exactly when independent * per >= others * times."""
+    people = [director("chair", ["Chair"], True)] + [director(f"i{n}", ["NED"], True) for n in range(6)] + \
+        [director(f"x{n}", ["CEO"], False) for n in range(9)]
+    bodies, expected = [], {}
+    for ind in range(7):
+        for others in range(10):
+            if ind + others:
+                bodies.append(board(f"b{ind}-{others}", ["chair"] + [f"i{n}" for n in range(ind)] + [f"x{n}" for n in range(others)]))
+    for times, per in ((1, 2), (1, 3), (2, 3), (1, 1)):
+        found = both_engines(doc_example(tmp_path, "board balance"), data(people=people, bodies=bodies), AS_OF,
+                             {"acme.board.half-independent": {"share_times": times, "share_per": per}})
+        for (_, sid), f in found.items():
+            ind, others = map(int, sid[1:].split("-"))
+            assert f.outcome == ("pass" if ind * per >= (ind + others) * times else "fail"), (times, per, sid)
+
+
+def test_count_of_majority_and_each(tmp_path):
+    """``gt`` for a majority; ``count_of`` over a record's own list (each:); an unknown count on either side is an error."""
+    rules = [rule("t.majority", "body", {"related": "membership", "on": {"body": "id"},
+                                         "where": {"field": "person.independent", "eq": True},
+                                         "count": {"gt": {"count_of": {"related": "membership", "on": {"body": "id"}},
+                                                          "times": 1, "per": 2}}}),
+             rule("t.dated", "paper", {"each": "paper.history", "where": {"field": "paper.history.date", "exists": True},
+                                       "count": {"ge": {"count_of": {"each": "paper.history"}}}})]
+    gd = data(people=DIRECTORS, papers=PAPERS, bodies=[board("half", ["ned1", "ceo"]), board("most", ["ned1", "ned2", "ceo"]),
+                                                      board("unknown", ["ned4", "ned1", "ned2"])])
+    got = outcomes(tmp_path, rules, gd)
+    assert {k: v for k, v in got.items() if k[0] == "t.majority"} == {
+        ("t.majority", "half"): "fail", ("t.majority", "most"): "pass", ("t.majority", "unknown"): "error"}
+    # x4's one entry has no date: 0 dated of 1; x3 has none: 0 of 0
+    assert {k[1]: v for k, v in got.items() if k[0] == "t.dated"} == {"x1": "pass", "x2": "pass", "x3": "pass", "x4": "fail"}
+
+
+@pytest.mark.parametrize("require, needle", [
+    ({"related": "membership", "on": {"body": "id"}, "count": {"ge": {"count_of": {"related": "membership", "on": {"body": "id"}}, "per": 0}}},
+     "per: expected a whole number from 1"),
+    ({"related": "membership", "on": {"body": "id"}, "count": {"ge": {"count_of": {"related": "membership", "on": {"body": "id"}}, "times": 0.5}}},
+     "times: expected a whole number"),
+    ({"related": "membership", "on": {"body": "id"}, "count": {"ge": {"count_of": {"related": "membership", "on": {"body": "id"}, "exists": True}}}},
+     "the relation is counted; drop ['exists']"),
+    ({"related": "membership", "on": {"body": "id"}, "where": {"field": "voting", "eq": {"count_of": {"related": "membership", "on": {"body": "id"}}}},
+      "exists": True}, "not used inside a relation's where"),
+    ({"field": "body.name", "eq": {"count_of": {"related": "membership", "on": {"body": "id"}}}},
+     "count_of is compared with a count or a whole-number field, not a str field"),
+    ({"related": "membership", "on": {"body": "id"}, "count": {"ge": {"count_of": {"related": "nonsense", "on": {"body": "id"}}}}},
+     "unknown subject kind 'nonsense'"),
+])
+def test_count_of_load_errors(tmp_path, require, needle):
+    assert needle in load_error(tmp_path, [rule("t.bad", "body", require)])
+
+
+def test_count_of_ratio_params_are_checked_in_overrides(tmp_path):
+    ruleset = load_rules(doc_example(tmp_path, "board balance"))
+    problems = check_overrides(ruleset.rules, {"acme.board.half-independent": {"share_per": 0}}, "x/compliance.yaml")
+    assert len(problems) == 1 and "share_per" in problems[0] and "count_of per is 0" in problems[0], problems
+    assert check_overrides(ruleset.rules, {"acme.board.half-independent": {"share_times": 2, "share_per": 3}}) == []
+
+
+def test_worked_example_chair_tenure(tmp_path):
+    as_of = dt.date(2025, 1, 31)  # nine years (108 months) earlier: 2016-01-31
+    chairs = {"c2018": "2018", "c2014": "2014", "c2016": "2016", "cjan": "2016-01", "cfeb": "2016-02",
+              "cday": "2016-01-31", "cbefore": "2016-01-30", "cnone": None}
+    people = [director(pid, ["Chair"], True, **({"appointed": a} if a else {})) for pid, a in chairs.items()]
+    people.append(director("ned", ["NED"], True, appointed="1990"))
+    found = both_engines(doc_example(tmp_path, "chair tenure"), data(people=people), as_of)
+    assert {s: f.outcome for (_, s), f in found.items()} == {
+        "c2018": "pass", "c2014": "fail", "c2016": "error", "cjan": "error", "cfeb": "pass",
+        "cday": "pass", "cbefore": "fail", "cnone": "error", "ned": "not_applicable"}
+    message = found[("acme.chair.tenure", "c2016")].message
+    assert "'2016' is any day from 2016-01-01 to 2016-12-31" in message and "2016-01-31" in message
+    assert "person.appointed missing" in found[("acme.chair.tenure", "cnone")].message
+
+
+def test_partial_date_negated_and_against_a_date_field(tmp_path):
+    """``not`` of a partial-date leaf fails only where every day passes it; a day field as the value."""
+    rules = [rule("t.not", "person", {"not": {"field": "person.appointed", "partial_date": True, "lt": {"date": dt.date(2016, 6, 1)}}}),
+             rule("t.field", "person", {"field": "person.appointed", "partial_date": True, "le": {"field": "person.last_elected"}})]
+    people = [{"id": "a", "name": "A", "appointed": "2015", "last_elected": "2015-12-31"},
+              {"id": "b", "name": "B", "appointed": "2016", "last_elected": "2016-06-30"},
+              {"id": "c", "name": "C", "appointed": "2016-06", "last_elected": "2016-05-01"}]
+    got = outcomes(tmp_path, rules, data(people=people))
+    assert got == {("t.not", "a"): "fail", ("t.not", "b"): "error", ("t.not", "c"): "pass",
+                   ("t.field", "a"): "pass", ("t.field", "b"): "error", ("t.field", "c"): "fail"}
+
+
+@pytest.mark.parametrize("require, needle", [
+    ({"field": "person.appointed", "partial_date": True, "eq": {"date": dt.date(2016, 1, 1)}}, "beside one of lt, le, gt, ge"),
+    ({"field": "person.appointed", "partial_date": "yes", "ge": {"date": dt.date(2016, 1, 1)}}, "write 'partial_date: true'"),
+    ({"field": "person.appointed", "partial_date": True, "ge": 2016}, "a partial date is compared with a date"),
+    ({"field": "person.independent", "partial_date": True, "ge": {"date": dt.date(2016, 1, 1)}}, "'person.independent' is bool"),
+    ({"field": "person.appointed", "partial_date": True, "ge": {"field": "person.name"}}, "compared with a date field; 'person.name' is str"),
+    ({"field": "person.appointed", "partial_date": True, "ge": {"param": "cutoff"}}, "param cutoff must be a date"),
+])
+def test_partial_date_load_errors(tmp_path, require, needle):
+    assert needle in load_error(tmp_path, [rule("t.bad", "person", require, params={"cutoff": 2016})])
+
+
+def test_derived_value_types_belong_to_their_rule_set(tmp_path):
+    """Two rule sets in one process each declare ``shown`` on actions: a date in one, a number in
+    the other. Each run shows its own as its own type (a day as a date, a number as a number),
+    whichever ran first."""
+    actions = [{"ref": "A1", "description": "Do it", "due": "2024-07-01"}]
+    as_date = {"name": "shown", "kind": "action", "description": "due plus a fortnight", "expr": {"add": ["action.due", {"value": 14}]}}
+    as_number = {"name": "shown", "kind": "action", "description": "length of the reference", "expr": {"length": "action.ref"}}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    dated = load_rules(write(tmp_path / "a", [rule("t.d", "action", {"field": "shown", "exists": True}, pass_message="{shown}")], [as_date]))
+    counted = load_rules(write(tmp_path / "b", [rule("t.n", "action", {"field": "shown", "exists": True}, pass_message="{shown}")], [as_number]))
+    gd = data(actions=actions)
+
+    def shown(ruleset):
+        facts = derive_facts(gd, AS_OF, fields_needed(ruleset.rules))
+        (finding,) = evaluate(ruleset.rules, facts, AS_OF, {}, engine="reference")
+        return finding.message
+
+    for _ in range(2):  # alternate: neither run may leave its types for the other
+        assert shown(dated) == "2024-07-15"
+        assert shown(counted) == "2"

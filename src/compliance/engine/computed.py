@@ -15,9 +15,14 @@ import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Callable
 
-from ..rules.conditions import COMPUTED, MEETS_OPS, Condition, FieldRef, Meets, Param, Relation, SubjectRef, resolve_value, TextTest, check_pattern, is_computed, resolve, walk
+from ..rules.conditions import (
+    COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, PartialDateTest, Relation, SubjectRef, TextTest, check_pattern,
+    Leaf, count_of_values, is_computed, resolve, resolve_value, walk,
+)
+from ..model.dates import partial_bounds
 from ..rules.functions import Derived
 
 MISSING = object()
@@ -37,6 +42,46 @@ class ResolvedMeets:
 
     spec: Meets
     operands: tuple[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class ResolvedPartialDate:
+    """A ``partial_date`` leaf with its date resolved (a day ordinal, or a day field of the same fact)."""
+
+    spec: PartialDateTest
+    value: Any
+
+    def decide(self, fact: dict[str, Any]) -> tuple["bool | None", str]:
+        """True/False when every day the field's date can mean agrees, else None with the reason."""
+        from .reference import compare  # noqa: PLC0415 - one comparison for both paths
+
+        field, written = self.spec.field, fact.get(self.spec.field)
+        other = fact.get(self.value.name) if isinstance(self.value, FieldRef) else self.value
+        if written is None or not isinstance(other, int) or isinstance(other, bool):
+            missing = field if written is None else self.value.name
+            return None, missing
+        if isinstance(written, int) and not isinstance(written, bool):
+            first = last = written
+        else:
+            try:
+                first, last = (d.toordinal() for d in partial_bounds(str(written)))
+            except ValueError as exc:
+                return None, f"a date in {field} ({exc})"
+        answers = {compare(self.spec.op, first, other), compare(self.spec.op, last, other)}
+        if len(answers) == 1:
+            return answers.pop(), ""
+        bound = dt.date.fromordinal(other).isoformat()
+        span = f"{dt.date.fromordinal(first).isoformat()} to {dt.date.fromordinal(last).isoformat()}"
+        return None, f"the day of {field} ({written!r} is any day from {span}; against {bound} the answer differs within it)"
+
+
+@dataclass(frozen=True)
+class ResolvedCountOf:
+    """A ``count_of`` value with its ratio resolved: ``times``/``per`` of the relation ``relation`` counts."""
+
+    spec: CountOf
+    times: int
+    per: int
 
 
 @dataclass(frozen=True)
@@ -92,11 +137,18 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
     pending = [c for c in conditions if c is not None]
     while pending:
         for leaf in walk(pending.pop()):
+            for name, ratio in count_of_values(leaf):
+                if name not in out:
+                    out[name] = ResolvedCountOf(ratio, *(int(resolve_value(r, params, as_of)) for r in (ratio.times, ratio.per)))
+                    pending.append(Leaf(ratio.relation, "ge", 0))
             if not is_computed(leaf.field) or leaf.field in out:
                 continue
             spec = COMPUTED[leaf.field]
             if isinstance(spec, TextTest):
                 out[leaf.field] = ResolvedText(spec, text_test(spec, params))
+            elif isinstance(spec, PartialDateTest):
+                value = spec.value if isinstance(spec.value, FieldRef) else resolve_value(spec.value, params, as_of)
+                out[leaf.field] = ResolvedPartialDate(spec, value)
             elif isinstance(spec, Meets):
                 out[leaf.field] = ResolvedMeets(spec, tuple(resolve_value(v, params, as_of)
                                                             for v in (spec.value, spec.comparison, spec.threshold)))
@@ -111,9 +163,13 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
 class Context:
     """All facts by kind, the resolved computed fields, and join indexes built once per run."""
 
-    def __init__(self, by_kind: dict[str, list[dict[str, Any]]], specs: dict[str, Any]):
+    def __init__(self, by_kind: dict[str, list[dict[str, Any]]], specs: dict[str, Any],
+                 derived: list[Derived] | None = None):
         self.by_kind = by_kind
         self.specs = specs
+        # the types of this run's derived values, (kind, name) -> type: per rule set, never process-wide,
+        # so two rule sets in one process that name a derived value alike do not read each other's
+        self.derived_types: dict[tuple[str, str], str] = {(d.kind, d.name): d.type for d in derived or []}
         self._indexes: dict[tuple[str, tuple[str, ...]], dict[tuple, list[dict[str, Any]]]] = {}
 
     def related(self, spec: Relation, subject: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -195,6 +251,22 @@ def meets_value(resolved: ResolvedMeets, fact: dict[str, Any], subject: dict[str
     return compare(comparison, value, threshold)
 
 
+def count_of_value(resolved: ResolvedCountOf, subject: dict[str, Any], ctx: Context) -> tuple[Any, Any]:
+    """(the count, ``times``/``per`` of it) for the subject: the threshold an exact fraction (an int
+    when whole); both MISSING when the count is unknown."""
+    count = relation_value(ctx.specs[resolved.spec.relation], subject, ctx)
+    if count is MISSING:
+        return MISSING, MISSING
+    value = Fraction(count * resolved.times, resolved.per)
+    return count, (value.numerator if value.denominator == 1 else value)
+
+
+def engine_number(value: Any) -> Any:
+    """A fraction as durable-rules is given it: four decimal places (exact for ordering whole
+    numbers, since ``per`` < PER_LIMIT; see ``CountOf``), never in exponent form."""
+    return round(float(value), 4) if isinstance(value, Fraction) else value
+
+
 def text_value(resolved: ResolvedText, fact: dict[str, Any]) -> Any:
     value = resolved.test(fact)
     return MISSING if value is None else value
@@ -213,6 +285,11 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
                 value = text_value(resolved, fact)
             elif isinstance(resolved, ResolvedMeets):
                 value = meets_value(resolved, fact)
+            elif isinstance(resolved, ResolvedPartialDate):
+                decided = resolved.decide(fact)[0]
+                value = MISSING if decided is None else decided
+            elif isinstance(resolved, ResolvedCountOf):
+                value = engine_number(count_of_value(resolved, fact, ctx)[1])
             else:
                 value = relation_value(resolved, fact, ctx)
             if value is not MISSING:

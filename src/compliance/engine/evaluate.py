@@ -58,10 +58,8 @@ def plan(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
     derived = _derived_of(active)
     if derived:
         computed.apply_derived(by_kind, derived)
-        for item in derived:
-            _DERIVED_TYPES[(item.kind, item.name)] = item.type
     specs: dict[str, Any] = {}
-    ctx = computed.Context(by_kind, specs)
+    ctx = computed.Context(by_kind, specs, derived)
     plans = []
     for kind in sorted({r.applies_to for r in active}):
         kind_facts = by_kind.get(kind, [])
@@ -88,9 +86,6 @@ def _derived_of(rules: list[Rule]) -> list[Any]:
                 seen.add(id(item))
                 out.append(item)
     return out
-
-
-_DERIVED_TYPES: dict[tuple[str, str], str] = {}
 
 
 def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, list[str]], list[str]]:
@@ -163,24 +158,25 @@ def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None
                 notes.append(f"durable-rules says {decided}, the reference evaluator says {outcome}")
                 outcome = "error"
     kind = fact["kind"]
+    types = ctx.derived_types if ctx is not None else {}
     missing = sorted({e["missing"] for e in evidence if e.get("missing")})
-    shown = [_readable(kind, e) for e in evidence]
+    shown = [_readable(kind, e, types) for e in evidence]
     if notes:
         message = "; ".join(notes)
     elif outcome == "error":
         detail = f"insufficient data: {', '.join(missing)} missing" if missing else "could not be decided"
         # the rule's own words for a missing field it names ("no quorum specification for ..."),
         # the missing fields still listed so the reader sees what to supply
-        said = [_render(rule.error_messages[m], kind, fact, params) for m in missing if m in rule.error_messages]
+        said = [_render(rule.error_messages[m], kind, fact, params, types) for m in missing if m in rule.error_messages]
         message = "; ".join([*said, detail])
     elif outcome == "pass" and rule.pass_message:
-        message = _render(rule.pass_message, kind, fact, params)
+        message = _render(rule.pass_message, kind, fact, params, types)
     elif outcome == "not_applicable":
         message = "rule does not apply: " + "; ".join(f"{e['field']} {e['op']} {e.get('expected', '')}".strip() for e in shown if e.get("part") == "when" and e["result"] is False)
     elif outcome == "pass":
         message = "meets: " + "; ".join(_leaf_text(e) for e in shown if e.get("part") == "require" and e["result"])
     else:
-        message = _render(rule.message, kind, fact, params)
+        message = _render(rule.message, kind, fact, params, types)
     return Finding(
         rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
         subject=Subject(kind=kind, id=fact["id"], label=fact["label"]), outcome=outcome, message=message,
@@ -206,30 +202,32 @@ def _leaf_text(e: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=4096)
 def _is_day(kind: str, name: str) -> bool:
-    """Whether a fact field holds a day ordinal (model introspection, so asked once per field)."""
-    if (kind, name) in _DERIVED_TYPES:
-        return _DERIVED_TYPES[(kind, name)] == "day"
+    """Whether a model (not pack-derived) fact field holds a day ordinal (introspection, asked once per field)."""
     return field_type_of(kind, name, []) == "day"
 
 
-def _show(kind: str, name: str, value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool) and _is_day(kind, name):
-        return from_day(value).isoformat()
+def _show(kind: str, name: str, value: Any, types: dict[tuple[str, str], str]) -> Any:
+    """A value as shown: a day ordinal as its date. ``types``: the run's derived values' types."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        day = types[(kind, name)] == "day" if (kind, name) in types else _is_day(kind, name)
+        if day:
+            return from_day(value).isoformat()
     return value
 
 
-def _readable(kind: str, e: dict[str, Any]) -> dict[str, Any]:
+def _readable(kind: str, e: dict[str, Any], types: dict[tuple[str, str], str]) -> dict[str, Any]:
     out = dict(e)
     name = out.pop("computed", e["field"])  # a computed leaf (min/max of a date) is typed by its spec
-    out["actual"] = _show(kind, name, e.get("actual"))
+    out["actual"] = _show(kind, name, e.get("actual"), types)
     if "expected" in e and isinstance(e["expected"], int) and not isinstance(e["expected"], bool):
-        out["expected"] = _show(kind, name, e["expected"])
+        out["expected"] = _show(kind, name, e["expected"], types)
     return out
 
 
-def _render(template: str, kind: str, fact: dict[str, Any], params: dict[str, Any]) -> str:
+def _render(template: str, kind: str, fact: dict[str, Any], params: dict[str, Any],
+            types: dict[tuple[str, str], str] | None = None) -> str:
     plain, names = _plain_template(template)
-    values = {f"_{i}": (_show(kind, n, fact[n]) if n in fact else params.get(n, f"<{n} missing>")) for i, n in enumerate(names)}
+    values = {f"_{i}": (_show(kind, n, fact[n], types or {}) if n in fact else params.get(n, f"<{n} missing>")) for i, n in enumerate(names)}
     return plain.format(**values)
 
 

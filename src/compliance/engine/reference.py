@@ -11,9 +11,12 @@ value given to the engine. A relation (``~r`` field) is read from the fact, wher
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
-from ..rules.conditions import COMPUTED, All, Condition, FieldRef, Leaf, Meets, Not, SubjectRef, TextTest, is_computed
+from ..rules.conditions import (
+    COMPUTED, All, Condition, CountOf, FieldRef, Leaf, Meets, Not, PartialDateTest, SubjectRef, TextTest, is_computed, reads,
+)
 
 
 def compare(op: str, actual: Any, expected: Any) -> bool:
@@ -36,7 +39,7 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
 
 
 def _same_type(a: Any, b: Any) -> bool:
-    numbers = (int, float)
+    numbers = (int, float, Fraction)  # a count_of threshold is an exact fraction
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b)
     return type(a) is type(b) or (isinstance(a, numbers) and isinstance(b, numbers))
@@ -56,9 +59,55 @@ def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any, subject: dict[str, Any
         if isinstance(spec, TextTest) and resolved is not None:
             value = resolved.test(fact)
             return (False, None) if value is None else (True, value)
+        if isinstance(spec, PartialDateTest) and resolved is not None:  # from the date as written, again
+            value = resolved.decide(fact)[0]
+            return (False, None) if value is None else (True, value)
     if leaf.field in fact:
         return True, fact[leaf.field]
     return False, None
+
+
+def _count_of(resolved: Any, fact: dict[str, Any], ctx: Any) -> tuple[Any, dict[str, Any]]:
+    """A ``count_of`` threshold for the subject (None when the count is unknown) and the evidence
+    that shows what it counts: the other count and the ratio applied to it."""
+    from .computed import MISSING, count_of_value  # noqa: PLC0415 - computed imports this module
+
+    count, value = count_of_value(resolved, fact, ctx)
+    extra = {"compared_with": COMPUTED[resolved.spec.relation].describe(), "compared_count": None if count is MISSING else count,
+             "ratio": f"{resolved.times}/{resolved.per}"}
+    return (None if value is MISSING else value), extra
+
+
+def _why_missing(name: str, fact: dict[str, Any], ctx: Any) -> str:
+    """What a leaf lacks, in words: the field, or for a partial date the range that does not decide
+    it, or for a relation the related records that cannot be decided."""
+    resolved = ctx.specs.get(name) if ctx is not None and is_computed(name) else None
+    if isinstance(COMPUTED.get(name), PartialDateTest) and resolved is not None:
+        return resolved.decide(fact)[1]
+    return _shown(name) + _undecided(name, fact, ctx)
+
+
+def _undecided(name: str, fact: dict[str, Any], ctx: Any, limit: int = 3) -> str:
+    """Why a relation is unknown for the subject, in words: the related records whose ``where``
+    cannot be decided and the fields they lack (" (cannot be decided for board/n3: no
+    person.independent)"); empty when the relation is not one or its join key is what is missing."""
+    from .computed import ResolvedRelation  # noqa: PLC0415 - computed imports this module
+
+    resolved = ctx.specs.get(name) if ctx is not None and is_computed(name) else None
+    if not isinstance(resolved, ResolvedRelation) or resolved.where is None:
+        return ""
+    records = ctx.related(resolved.spec, fact) or []
+    kind = fact.get("kind", "") if resolved.spec.each else resolved.spec.kind
+    wanted = reads(resolved.where, kind).get(kind, set())  # the record fields the where reads
+    lacking = []
+    for record in records:
+        if truth(resolved.where, record, ctx, fact) is None:
+            absent = sorted(n for n in wanted if n not in record and not n.endswith("[]"))
+            lacking.append(f"{record.get('id', '?')}: no {', '.join(absent) or 'decidable value'}")
+    if not lacking:
+        return ""
+    more = f"; {len(lacking) - limit} more" if len(lacking) > limit else ""
+    return " (cannot be decided for " + "; ".join(lacking[:limit]) + more + ")"
 
 
 def _shown(name: str) -> str:
@@ -75,7 +124,18 @@ def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | Non
             evidence.append({"field": _shown(leaf.field), "op": leaf.op, "actual": actual, "result": result})
         return result
     expected = leaf.value
-    if isinstance(expected, (FieldRef, SubjectRef)):
+    extra: dict[str, Any] = {}
+    if isinstance(expected, FieldRef) and isinstance(COMPUTED.get(expected.name), CountOf) and ctx is not None:
+        # computed again here from the related records, not read from the value given to the engine
+        expected, extra = _count_of(ctx.specs[expected.name], fact, ctx)
+        if expected is None:
+            if evidence is not None:
+                counted = COMPUTED[leaf.value.name].relation
+                why = [_why_missing(leaf.field, fact, ctx)] if not present else []  # both sides unknown: say both
+                evidence.append({"field": _shown(leaf.field), "op": leaf.op, "actual": actual, "result": None,
+                                 "missing": "; ".join(why + [_why_missing(counted, fact, ctx)]), **extra})
+            return None
+    elif isinstance(expected, (FieldRef, SubjectRef)):
         source = fact if isinstance(expected, FieldRef) else (subject or {})
         if expected.name not in source:
             if evidence is not None:
@@ -83,14 +143,15 @@ def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | Non
                                  "actual": actual, "result": None, "missing": expected.name})
             return None
         expected = source[expected.name]
+    shown = round(float(expected), 4) if isinstance(expected, Fraction) else expected  # evidence is JSON
     if not present:
         if evidence is not None:
-            evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": expected, "actual": None,
-                             "result": None, "missing": _shown(leaf.field)})
+            evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": shown, "actual": None,
+                             "result": None, "missing": _why_missing(leaf.field, fact, ctx), **extra})
         return None
     result = _compare(leaf.op, actual, expected)
     if evidence is not None:
-        evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": expected, "actual": actual, "result": result})
+        evidence.append({"field": _shown(leaf.field), "op": leaf.op, "expected": shown, "actual": actual, "result": result, **extra})
         if is_computed(leaf.field):  # the synthetic name, so the findings can show a day as a date (popped there)
             evidence[-1]["computed"] = leaf.field
     return result

@@ -176,16 +176,60 @@ class Meets:
 
 
 MEETS_OPS = COMPARE_OPS[:6]
+RANGE_OPS = ("lt", "le", "gt", "ge")  # monotone: both ends of a range agreeing means every day in it does
 
-COMPUTED: dict[str, "TextTest | Relation | Meets"] = {}
+
+@dataclass(frozen=True)
+class PartialDateTest:
+    """A date comparison on a field that holds a date as written, possibly partial (``2016``,
+    ``2016-05``, ``2016-05-01``; or a day field): the text means a range of days, and the leaf is true
+    or false only when every day in the range gives the same answer, else unknown (an ``error``
+    that names the range). ``value`` is a date, ``as_of`` offset, date param or a day field."""
+
+    field: str
+    op: str  # one of RANGE_OPS
+    value: Any
+
+    def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
+        op = self.op if positive else NEGATE[self.op]
+        return f"{self.field} (every day the date as written can mean) {_WORDS[op]} {describe_value(self.value, params)}"
+
+
+PER_LIMIT = 10_000  # a count_of's `per` stays below this, so a 4-place threshold orders counts exactly
+
+
+@dataclass(frozen=True)
+class CountOf:
+    """A value: ``times``/``per`` of the number of related records of another relation, e.g. half the
+    board's other members: ``{count_of: {related: membership, on: {body: id}, where: ...}, times: 1, per: 2}``.
+
+    ``relation`` is the synthetic field of the counted relation (a ``count`` ``Relation``); ``times``
+    and ``per`` are whole numbers or params. It is compared with a count or a whole-number field, so
+    the threshold is exact: the reference evaluator keeps it as a fraction, and durable-rules is given
+    it with four decimal places, which orders whole numbers the same way while ``per`` < ``PER_LIMIT``.
+    Unknown when the counted relation is (a related record whose ``where`` cannot be decided).
+    """
+
+    relation: str
+    times: Any
+    per: Any
+
+    def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
+        ratio = (f"{describe_value(self.times, params)}/{describe_value(self.per, params)} of "
+                 if (self.times, self.per) != (1, 1) else "")
+        return f"{ratio}{COMPUTED[self.relation].describe(params)}"
+
+
+COMPUTED: dict[str, "TextTest | Relation | Meets | CountOf | PartialDateTest"] = {}
 """Synthetic field name -> the text predicate or relation it stands for (names are content digests)."""
 
 
-def computed_name(spec: "TextTest | Relation", scope: str) -> str:
+def computed_name(spec: "TextTest | Relation | Meets | CountOf | PartialDateTest", scope: str) -> str:
     """A synthetic field's name: a digest of the spec and the rule it belongs to, so parameters
     resolved for one rule never leak into another's value."""
     digest = hashlib.sha1(repr((scope, spec)).encode()).hexdigest()[:12]
-    name = f"~{'t' if isinstance(spec, TextTest) else 'm' if isinstance(spec, Meets) else 'r'}{digest}"
+    letter = {TextTest: "t", Meets: "m", CountOf: "c", PartialDateTest: "p"}.get(type(spec), "r")
+    name = f"~{letter}{digest}"
     COMPUTED[name] = spec
     return name
 
@@ -218,7 +262,7 @@ _WORDS = {"eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most", 
 def describe_leaf(leaf: "Leaf", params: dict[str, Any] | None = None) -> str:
     """One leaf in plain words; a computed leaf (text predicate, relation) states its spec."""
     spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-    if isinstance(spec, (TextTest, Relation, Meets)) and (not isinstance(spec, Relation) or spec.quantity in ("exists", "every")):
+    if isinstance(spec, (TextTest, Relation, Meets, PartialDateTest)) and (not isinstance(spec, Relation) or spec.quantity in ("exists", "every")):
         positive = (leaf.op == "eq") == (leaf.value is True)
         return spec.describe(params, positive)
     if isinstance(spec, Relation):
@@ -235,7 +279,8 @@ def describe_value(value: Value, params: dict[str, Any] | None = None) -> str:
             return f"{describe_value(params[value.name])} ({value.name})"
         return f"param {value.name}"
     if isinstance(value, FieldRef):
-        return f"field {value.name}"
+        spec = COMPUTED.get(value.name) if is_computed(value.name) else None
+        return spec.describe(params) if spec is not None else f"field {value.name}"
     if isinstance(value, SubjectRef):
         return f"this subject's {value.name}"
     if isinstance(value, DateValue):
@@ -291,14 +336,23 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
     field = raw["field"]
     if not isinstance(field, str) or not field:
         raise ConditionError(f"{path}field: expected a field name, got {field!r}")
-    options = {"case_sensitive"} & keys
+    options = {"case_sensitive", "partial_date"} & keys
     ops = keys - {"field"} - options
     every_op = COMPARE_OPS + TEXT_OPS + PRESENCE_OPS
     if len(ops) != 1:
         raise ConditionError(f"{path}{field}: expected exactly one operator of {', '.join(every_op)}; got {sorted(ops) or 'none'}")
     op = ops.pop()
-    if options and op not in TEXT_OPS:
+    if "case_sensitive" in options and op not in TEXT_OPS:
         raise ConditionError(f"{path}{field}: 'case_sensitive' goes with a text operator ({', '.join(TEXT_OPS)})")
+    if "partial_date" in options:
+        if raw["partial_date"] is not True or op not in RANGE_OPS:
+            raise ConditionError(f"{path}{field}: write 'partial_date: true' beside one of {', '.join(RANGE_OPS)} "
+                                 f"(a range of days answers only an ordering); got {op}")
+        value = _parse_value(raw[op], f"{path}{field}.{op}", inside_relation, scope)
+        if not isinstance(value, (DateValue, AsOf, Param, FieldRef)):
+            raise ConditionError(f"{path}{field}.{op}: a partial date is compared with a date ({{date: ...}}, "
+                                 f"{{as_of: ...}}, a date param or a date field); got {raw[op]!r}")
+        return Leaf(computed_name(PartialDateTest(field, op, value), scope), "eq", True)
     if op in PRESENCE_OPS:
         if raw[op] is not True:
             raise ConditionError(f"{path}{field}: write '{op}: true'")
@@ -307,7 +361,7 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
         return _parse_text(field, op, raw[op], raw.get("case_sensitive", False), f"{path}{field}.{op}", scope)
     if op not in COMPARE_OPS:
         raise ConditionError(f"{path}{field}: unknown operator '{op}'; expected one of {', '.join(every_op)}")
-    value = _parse_value(raw[op], f"{path}{field}.{op}", inside_relation)
+    value = _parse_value(raw[op], f"{path}{field}.{op}", inside_relation, scope)
     if op in ("in", "not_in") and not (isinstance(value, (list, Param))):
         raise ConditionError(f"{path}{field}.{op}: expected a list of values")
     return Leaf(field, op, value)
@@ -404,10 +458,12 @@ def _parse_relation(raw: dict[str, Any], path: str, scope: str) -> Leaf:
         op, value = ops[0], raw[ops[0]]
         spec_args["of"] = of
     name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, q, **spec_args), scope)
-    return Leaf(name, op, _parse_value(value, f"{where_path}.{q}.{op}"))
+    return Leaf(name, op, _parse_value(value, f"{where_path}.{q}.{op}", False, scope))
 
 
-def _parse_value(raw: Any, path: str, inside_relation: bool = False) -> Value:
+def _parse_value(raw: Any, path: str, inside_relation: bool = False, scope: str = "") -> Value:
+    if isinstance(raw, dict) and "count_of" in raw:
+        return _parse_count_of(raw, path, inside_relation, scope)
     if isinstance(raw, dict):
         if set(raw) == {"subject"}:
             if not inside_relation:
@@ -448,8 +504,50 @@ def _parse_value(raw: Any, path: str, inside_relation: bool = False) -> Value:
     if isinstance(raw, (dt.date,)):
         return DateValue(raw)
     if isinstance(raw, list):
-        return [_parse_value(v, f"{path}[{i}]", inside_relation) for i, v in enumerate(raw)]
+        return [_parse_value(v, f"{path}[{i}]", inside_relation, scope) for i, v in enumerate(raw)]
     return raw
+
+
+def _parse_count_of(raw: dict[str, Any], path: str, inside_relation: bool, scope: str) -> FieldRef:
+    """``{count_of: RELATION, times: A, per: B}``: A/B of the number of records ``RELATION`` (written
+    as a relation without its quantifier) selects, as a value on a computed field (``CountOf``)."""
+    if inside_relation:
+        raise ConditionError(f"{path}: count_of compares the subject's own counts; it is not used inside a relation's where/every")
+    if set(raw) - {"count_of", "times", "per"}:
+        raise ConditionError(f"{path}: count_of takes times and per beside it; got {sorted(set(raw) - {'count_of', 'times', 'per'})}")
+    inner = raw["count_of"]
+    if not isinstance(inner, dict) or not ({"related", "each"} & set(inner)):
+        raise ConditionError(f"{path}.count_of: expected a relation ({{related: KIND, on: ..., where: ...}} or "
+                             f"{{each: LIST, where: ...}}) without a quantifier; got {inner!r}")
+    if set(inner) & set(QUANTIFIERS):
+        raise ConditionError(f"{path}.count_of: the relation is counted; drop {sorted(set(inner) & set(QUANTIFIERS))}")
+    # the counted relation parses as a `count` relation; the comparison written here is discarded
+    counted = _parse_relation({**inner, "count": {"ge": 0}}, f"{path}.count_of.", scope)
+    ratio = []
+    for key in ("times", "per"):
+        value = raw.get(key, 1)
+        if isinstance(value, dict) and set(value) == {"param"}:
+            value = Param(str(value["param"]))
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < PER_LIMIT or (key == "per" and value == 0):
+            raise ConditionError(f"{path}.{key}: expected a whole number from {1 if key == 'per' else 0} to "
+                                 f"{PER_LIMIT - 1} or {{param: NAME}}; got {value!r}")
+        ratio.append(value)
+    return FieldRef(computed_name(CountOf(counted.field, *ratio), scope))
+
+
+def ratio_problems(times: Any, per: Any, where: str) -> list[str]:
+    """A count_of's ratio from parameters must be whole numbers in range, as literal ones are."""
+    out = []
+    for key, value, low in (("times", times, 0), ("per", per, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value < PER_LIMIT:
+            out.append(f"{where}: count_of {key} is {value!r}; expected a whole number from {low} to {PER_LIMIT - 1}")
+    return out
+
+
+def count_of_values(leaf: Leaf) -> list[tuple[str, CountOf]]:
+    """The ``count_of`` values a leaf compares with: (synthetic field name, spec)."""
+    values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+    return [(v.name, COMPUTED[v.name]) for v in values if isinstance(v, FieldRef) and isinstance(COMPUTED.get(v.name), CountOf)]
 
 
 def walk(cond: Condition):
@@ -473,6 +571,15 @@ def walk_deep(*conds: Condition | None):
             spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
             if isinstance(spec, Relation):
                 pending.extend(c for c in (spec.where, spec.every) if c is not None)
+            pending.extend(counted_leaves(leaf))
+            if isinstance(spec, PartialDateTest):  # its comparison, so offset params are checked like any
+                pending.append(Leaf(spec.field, spec.op, spec.value))
+
+
+def counted_leaves(leaf: Leaf) -> list[Leaf]:
+    """For each ``count_of`` value the leaf compares with, a leaf on the relation it counts (so what
+    walks relations, checks and resolves them reaches it too)."""
+    return [Leaf(spec.relation, "ge", 0) for _, spec in count_of_values(leaf)]
 
 
 def to_nnf(cond: Condition, negate: bool = False) -> Condition:
@@ -554,6 +661,11 @@ def params_of(cond: Condition | None) -> set[str]:
             out |= params_of(spec.where) | params_of(spec.every)
         if isinstance(spec, Meets):
             out.update(v.name for v in (spec.value, spec.comparison, spec.threshold) if isinstance(v, Param))
+        if isinstance(spec, PartialDateTest):
+            out |= params_of(Leaf(spec.field, spec.op, spec.value))
+        for _, ratio in count_of_values(leaf):
+            out.update(p.name for p in (ratio.times, ratio.per) if isinstance(p, Param))
+            out |= params_of(Leaf(ratio.relation, "ge", 0))
     return out
 
 
@@ -574,6 +686,10 @@ def _reads(cond: Condition | None, kind: str, subject: str | None, out: dict[str
             mine.add(spec.field)
             if isinstance(spec.pattern, FieldRef):
                 mine.add(spec.pattern.name)
+        elif isinstance(spec, PartialDateTest):
+            mine.add(spec.field)
+            if isinstance(spec.value, FieldRef):
+                mine.add(spec.value.name)
         elif isinstance(spec, Meets):
             operands = (spec.value, spec.comparison, spec.threshold)
             mine.update(v.name for v in operands if isinstance(v, FieldRef))
@@ -597,6 +713,8 @@ def _reads(cond: Condition | None, kind: str, subject: str | None, out: dict[str
         else:
             mine.add(leaf.field)
         values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-        mine.update(v.name for v in values if isinstance(v, FieldRef))
+        mine.update(v.name for v in values if isinstance(v, FieldRef) and not is_computed(v.name))
+        for counted in counted_leaves(leaf):
+            _reads(counted, kind, subject, out)
         if subject is not None:
             out.setdefault(subject, set()).update(v.name for v in values if isinstance(v, SubjectRef))

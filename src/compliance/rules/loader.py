@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import string
@@ -15,7 +16,7 @@ from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
-    COMPUTED, AsOf, Condition, ConditionError, Meets, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, count_of_values, counted_leaves, ratio_problems, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     fields_of, params_of, reads, to_nnf, walk, walk_deep,
 )
 from .packs import PACK_FILE, PROFILES_FILE, PackError, resolve, shipped_packs, with_extended
@@ -188,8 +189,10 @@ def field_type_of(kind: str, name: str, derived: list[Derived]) -> str | None:
     if item is not None:
         return item.type
     computed = COMPUTED.get(name) if is_computed(name) else None
-    if isinstance(computed, (TextTest, Meets)):
+    if isinstance(computed, (TextTest, Meets, PartialDateTest)):
         return "bool"
+    if isinstance(computed, CountOf):
+        return "number"
     if isinstance(computed, Relation):
         if computed.quantity in ("exists", "every"):
             return "bool"
@@ -292,6 +295,9 @@ def check_rule(rule: Rule, derived: list[Derived] | None = None) -> list[str]:
     for name, key in offset_params(rule).items():
         if name in rule.params:
             problems.extend(limits.offset_param_problems(key, rule.params[name], f"params.{name}"))
+    for name, key in ratio_params(rule).items():
+        if name in rule.params:
+            problems.extend(_ratio_param_problems(key, rule.params[name], f"params.{name}"))
     known = set(kind_fields(kind)) | {d.name for d in derived if d.kind == kind}
     for name in set().union(*(template_names(t) for t in rule.templates)):
         if name not in known and name not in rule.params and name not in {"subject", "outcome"}:
@@ -313,6 +319,19 @@ def offset_params(rule: Rule) -> dict[str, str]:
     """Parameters a rule uses as an ``as_of`` offset (``{as_of: {minus_days: {param: n}}}``): name -> offset key."""
     return {leaf.value.amount.name: leaf.value.key for leaf in walk_deep(rule.when_condition, rule.require_condition)
             if isinstance(leaf.value, AsOf) and isinstance(leaf.value.amount, Param)}
+
+
+def ratio_params(rule: Rule) -> dict[str, str]:
+    """Parameters a rule's ``count_of`` takes its ``times`` or ``per`` from: name -> which."""
+    out = {}
+    for leaf in walk_deep(rule.when_condition, rule.require_condition):
+        for _, spec in count_of_values(leaf):
+            out.update({p.name: key for key, p in (("times", spec.times), ("per", spec.per)) if isinstance(p, Param)})
+    return out
+
+
+def _ratio_param_problems(key: str, value: Any, where: str) -> list[str]:
+    return ratio_problems(value, 1, where) if key == "times" else ratio_problems(0, value, where)
 
 
 def pattern_param_problems(op: str, value: Any, where: str) -> list[str]:
@@ -378,6 +397,16 @@ def _check_condition(cond: Condition, kind: str, subject: str | None, derived: l
                 if otype not in (None, "str"):
                     out.append(f"{spec.field}: {{field: {spec.pattern.name}}}: a text operand needs a text field; "
                                f"'{spec.pattern.name}' is {otype}")
+        elif isinstance(spec, PartialDateTest):
+            names.append(spec.field)
+            if field_type_of(kind, spec.field, derived) not in (None, "str", "day"):
+                out.append(f"{spec.field}: partial_date reads a date written as text (YYYY, YYYY-MM, YYYY-MM-DD) "
+                           f"or a date field; '{spec.field}' is {field_type_of(kind, spec.field, derived)}")
+            if isinstance(spec.value, FieldRef):
+                names.append(spec.value.name)
+                if field_type_of(kind, spec.value.name, derived) not in (None, "day"):
+                    out.append(f"{spec.field}: partial_date is compared with a date field; '{spec.value.name}' is "
+                               f"{field_type_of(kind, spec.value.name, derived)}")
         elif isinstance(spec, Meets):
             operands = [spec.value, spec.comparison, spec.threshold]
             names.extend(v.name for v in operands if isinstance(v, FieldRef))
@@ -417,6 +446,12 @@ def _check_condition(cond: Condition, kind: str, subject: str | None, derived: l
             names.append(leaf.field)
         values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
         names.extend(v.name for v in values if isinstance(v, FieldRef))
+        for counted in counted_leaves(leaf):
+            _check_condition(counted, kind, subject, derived, out, within)
+            if field_type_of(kind, leaf.field, derived) != "int":
+                shown = spec.describe() if spec is not None else leaf.field
+                out.append(f"{shown}: count_of is compared with a count or a whole-number field, "
+                           f"not a {field_type_of(kind, leaf.field, derived)} field")
         for name in names:
             if field_type_of(kind, name, derived) is None:
                 out.append(_unknown_field(name, kind))
@@ -445,7 +480,7 @@ def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "o
         if not isinstance(params, dict):
             problems.append(f"{file}: rule_params.{rule_id}: expected a mapping of parameter to value, got {params!r}")
             continue
-        patterns, offsets = pattern_params(rule), offset_params(rule)
+        patterns, offsets, ratios = pattern_params(rule), offset_params(rule), ratio_params(rule)
         for name, value in sorted(params.items(), key=lambda kv: str(kv[0])):
             where = f"{file}: rule_params.{rule_id}.{name}"
             if name not in rule.params:
@@ -463,6 +498,8 @@ def check_overrides(rules: list[Rule], overrides: dict[str, Any], file: str = "o
                 problems.extend(pattern_param_problems(patterns[name], value, where))
             elif name in offsets:
                 problems.extend(limits.offset_param_problems(offsets[name], value, where))
+            elif name in ratios:
+                problems.extend(_ratio_param_problems(ratios[name], value, where))
     return problems
 
 
@@ -483,6 +520,10 @@ def _type_problems(rule: Rule, kind: str, cond, derived: list[Derived]) -> list[
             for inner in (spec.where, spec.every):
                 if inner is not None:
                     out.extend(_type_problems(rule, spec.kind, inner, derived))
+        for counted in counted_leaves(leaf):
+            out.extend(_type_problems(rule, kind, counted, derived))
+        if isinstance(spec, PartialDateTest) and isinstance(spec.value, Param) and not isinstance(rule.params.get(spec.value.name), dt.date):
+            out.append(f"{spec.describe()}: param {spec.value.name} must be a date (YYYY-MM-DD)")
         ftype = field_type_of(kind, leaf.field, derived) or "str"
         shown = spec.describe() if spec is not None else leaf.field
         values = leaf.value if isinstance(leaf.value, list) else [leaf.value]

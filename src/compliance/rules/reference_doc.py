@@ -26,7 +26,8 @@ OPERATORS: dict[str, str] = {
 
 QUANTIFIER_WORDS: dict[str, str] = {
     "exists": "some related record (after where)", "none": "no related record",
-    "count": "the number of related records, compared: count: {ge: 1}",
+    "count": "the number of related records, compared: count: {ge: 1}, or with A/B of another relation's count: "
+             "count: {ge: {count_of: RELATION, times: A, per: B}}",
     "every": "every related record meets the condition (true when there are none)",
     "min": "the least value of a related field, compared: min: F, ge: V",
     "max": "the greatest value of a related field, compared: max: F, lt: V",
