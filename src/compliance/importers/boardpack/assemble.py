@@ -23,6 +23,7 @@ from . import actions as actions_mod
 from . import agenda as agenda_mod
 from .agenda_items import build_agenda_items
 from . import attendance as attendance_mod
+from . import committees as committees_mod
 from . import conflicts as conflicts_mod
 from . import coversheets as cover_mod
 from . import minutes as minutes_mod
@@ -119,7 +120,10 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
         out["agenda_items"] = build_agenda_items(agenda, pack_meeting_id, out["people"], src)
 
     step("minutes")
-    _minutes(pack, minuted, out, report)
+    _minutes(pack, minuted, mapping, out, report)
+
+    step("committee reports")
+    committees_mod.build_reports(pack, starts, sheets, pack_meeting_id, date, mapping.committees, out, report)
     organisation = _organisation(pack, mapping)
     registers_out = _validated(out, report)
     report.counts = {name: len(records) for name, records in registers_out.items() if records}
@@ -131,8 +135,9 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
     return ImportResult(organisation, registers_out, report, suggested, date)
 
 
-def _minutes(pack: Pack, minuted, out: dict[str, list[dict[str, Any]]], report: ImportReport) -> None:
-    """The minutes after each matrix: items, apologies, speakers, actions (minutes.py)."""
+def _minutes(pack: Pack, minuted, mapping: Mapping, out: dict[str, list[dict[str, Any]]], report: ImportReport) -> None:
+    """The minutes after each matrix: items, apologies, speakers, actions (minutes.py), and the
+    committee reports they record (committees.py)."""
     meetings = {m["id"]: m for m in out["meetings"]}
     chair = next((p["id"] for p in out["people"] if "Chair" in p.get("roles", [])), None)
     for meeting_id, span, end, matrix in minuted:
@@ -140,6 +145,8 @@ def _minutes(pack: Pack, minuted, out: dict[str, list[dict[str, Any]]], report: 
         items = minutes_mod.parse_minutes(pack, span, end)
         agenda_ids = {a["id"] for a in out["agenda_items"]}
         minutes_mod.build_minutes(pack, meeting_id, items, out["people"], matrix.rows, attending, chair, agenda_ids, out, report)
+        day = dt.date.fromisoformat(meetings[meeting_id]["date"])
+        committees_mod.build_minuted_reports(pack, meeting_id, day, items, mapping.committees, out)
 
 
 def _default_groups() -> list[dict[str, Any]]:

@@ -50,7 +50,8 @@ class Minute:
         return self.paragraphs[0][0] if self.paragraphs else self.line
 
 
-def _paragraphs(cell: str) -> list[str]:
+def paragraphs(cell: str) -> list[str]:
+    """The paragraphs of a cell ('<p>', '<br>', list items), as plain text."""
     parts = [plain(p) for p in _PARAGRAPH.split(cell)]
     return [p for p in parts if p and not re.fullmatch(r"[-\s]+", p)]  # '---' fills an empty cell
 
@@ -73,9 +74,9 @@ def parse_minutes(pack: Pack, span: tuple[int, int], end: int) -> list[Minute]:
             # a row broken out of the table may hold its text in the first cell, the second left empty
             text = cells[1] if len(cells) > 1 and cells[1] else cells[0]
             item.cells.append((n, text))
-            item.paragraphs += [(n, p) for p in _paragraphs(text)]
+            item.paragraphs += [(n, p) for p in paragraphs(text)]
             if len(cells) > 2:
-                item.actions += [(n, owner) for owner in _paragraphs(cells[2])]
+                item.actions += [(n, owner) for owner in paragraphs(cells[2])]
         elif n <= span[1] and pack.line(n).strip() and not is_page_title(pack, n):
             item.paragraphs.append((n, plain(pack.line(n))))
     return items
@@ -192,7 +193,7 @@ def apologies(minute: Minute) -> list[tuple[int, str, str | None]]:
     for line, cell in minute.cells:
         if not _APOLOGIES.search(cell):
             continue
-        for part in _paragraphs(cell):
+        for part in paragraphs(cell):
             if not _APOLOGIES.search(part):
                 m = _REPRESENTED.search(part)
                 found.append((line, part, m.group(0) if m else None))
