@@ -124,6 +124,8 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
 
     step("committee reports")
     committees_mod.build_reports(pack, starts, sheets, pack_meeting_id, date, mapping.committees, out, report)
+    earlier = [dt.date.fromisoformat(m["date"]) for m in out["meetings"] if date and m["date"] < date.isoformat()]
+    committees_mod.build_history_meetings(pack, date, max(earlier, default=None), mapping.committees, out)
     organisation = _organisation(pack, mapping)
     registers_out = _validated(out, report)
     report.counts = {name: len(records) for name, records in registers_out.items() if records}

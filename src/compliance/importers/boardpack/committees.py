@@ -18,6 +18,7 @@ a sentence on quoracy the quoracy, 'escalate to the Board' an escalation.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -307,3 +308,34 @@ def build_minuted_reports(pack: Pack, meeting_id: str, meeting_date, minutes: li
                      for s in _sentences(resolution(minute) or "") if (r := re.match(r"Ratified (.+?)\.?$", s))]
         escalations = [{"to": "Board", "text": escalation.split(",")[0], "line": minute.text_line}] if escalation else []
         _decisions_out(mid, rid, decisions, escalations, src, out)
+
+
+_HELD_BY = re.compile(r"\b(Committee|Senate)\b")
+
+
+def build_history_meetings(pack: Pack, board_date, previous_board, committees: list[Any], out: dict[str, list[dict[str, Any]]]) -> None:
+    """Committee meetings the papers' histories show held since the previous Board and before this one
+    ('Quality & Safety Committee (S) 09/10/2024'), one per committee and day, when no report covers
+    them: committee_meetings with no report, for the check that every committee that met reports.
+    A paper 'circulated offline' to a committee is not a meeting of it."""
+    if board_date is None or previous_board is None:
+        return
+    known = {m["id"] for m in out["committee_meetings"]}
+    for paper in out["papers"]:
+        for entry in paper.get("history", []):
+            route, day = entry.get("route") or "", entry.get("date")
+            if not day or not _HELD_BY.search(route) or re.search(r"\bcirculated\b", route, re.I):
+                continue
+            day = dt.date.fromisoformat(day)
+            if not previous_board < day < board_date:
+                continue
+            # the route as written, less the purpose it was sent for: '(S)', '(for Discussion ...)', 'for approval'
+            committee = re.sub(r"\s*\([^)]*\)\s*$|\s+for\s+\w+$", "", route).strip()
+            mid = f"{committee_code(committee, committees)}-{day.isoformat()}"
+            if mid in known:
+                continue
+            known.add(mid)
+            out["committee_meetings"].append({
+                "id": mid, "committee": committee, "date": day.isoformat(), "date_text": entry.get("date_text"), "quorate": "not_in_pack",
+                "source": paper.get("source"),
+                "note": f"Held, per the history of {paper.get('enclosure') or paper['id']}; no report of it in the pack."})
