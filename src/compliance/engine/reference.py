@@ -54,7 +54,7 @@ def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any, subject: dict[str, Any
             value = meets_value(resolved, fact, subject)
             return (False, None) if value is MISSING else (True, value)
         if isinstance(spec, TextTest) and resolved is not None:
-            value = resolved.test(fact)
+            value = resolved.test(fact, subject)
             return (False, None) if value is None else (True, value)
     if leaf.field in fact:
         return True, fact[leaf.field]
