@@ -281,7 +281,8 @@ def build_minuted_reports(pack: Pack, meeting_id: str, meeting_date, minutes: li
         code = committee_code(committee, committees)
         texts = [t for _, t in minute.paragraphs]
         said = " ".join(texts)
-        held = date_in(next((s for s in _sentences(resolution(minute) or "") if "meeting held on" in s), None))
+        held_on = next((s for s in _sentences(resolution(minute) or "") if "meeting held on" in s), None)
+        held = date_in(held_on)
         part = re.fullmatch(r"PART\s+([A-Z])", tail, re.I)
         month = tail.lower()[:3] if tail.lower() in _MONTHS else None
         suffix = f"{code}-{part.group(1).lower()}" if part else f"{code}-{month}" if month else \
@@ -301,7 +302,7 @@ def build_minuted_reports(pack: Pack, meeting_id: str, meeting_date, minutes: li
         if quoracy:
             quorate = "no" if re.search(r"\b(issues? regarding quoracy|not quorate|inquorate|could not be taken)\b", quoracy) else "yes"
         meeting = {"id": mid, "report": rid, "committee": committee, "date": held.isoformat() if held else None,
-                   "date_text": (_DATE.search(resolution(minute) or "").group(0) if held else tail.title() if month else None),
+                   "date_text": (_DATE.search(held_on).group(0) if held else tail.title() if month else None),
                    "parts": tail if part else None, "quorate": quorate, "quorate_text": quoracy, "source": src(minute.line)}
         out["committee_meetings"].append({k: v for k, v in meeting.items() if v is not None})
         decisions = [{"kind": "approval", "status": "approved", "text": r.group(1), "for_ratification": True, "line": minute.text_line}
