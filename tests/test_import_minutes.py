@@ -136,3 +136,13 @@ def test_a_report_minuted_at_an_earlier_board():
     assert (meeting["id"], meeting["quorate"], meeting["date"]) == ("senate-2024-07-11", "no", "2024-07-11")
     assert (decision["text"], decision["for_ratification"]) == ("the approvals made at the Senate meeting held on 11th July 2024", True)
     assert escalation["text"] == "PEJ wished to escalate to the Board the issue of shortages"
+
+
+def test_a_report_naming_no_committee_is_an_error_with_its_line_not_a_record():
+    pack, report = pack_of("AAA Escalation & Assurance Report from Board Assurance Committee\nMeeting Quorate Y/N? YES\n"
+                           "The Committee approved the plan.\n")
+    out = {k: [] for k in ("committee_reports", "committee_meetings", "committee_decisions", "committee_escalations", "agenda_items")}
+    c.build_reports(pack, [], [], "b-1", dt.date(2024, 10, 17), [], out, report)
+    assert not any(out.values())
+    assert [(i.line, i.table, i.severity) for i in report.issues] == [(1, "committee-report", "error")]
+    assert "'Reporting Committee:'" in report.issues[0].expected

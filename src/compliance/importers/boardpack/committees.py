@@ -236,6 +236,10 @@ def build_reports(pack: Pack, starts: list[int], sheets: list[int], board_id: st
     for line in lines:
         end = next(b for b in bounds if b > line)
         r = parse_report(pack, line, end, sheets)
+        if not r.committee:
+            label = "'Reporting Committee:'" if r.kind == "aaa" else "'Report of:'"
+            report.add(line, "committee-report", f"a {label} line naming the committee", "none; the report is not read", "error")
+            continue
         code = committee_code(r.committee, committees)
         rid = f"{code}-report-{board_date.strftime('%Y-%m')}"
         record = {"id": rid, "meeting": board_id, "agenda_item": _agenda_item(r, own_items), "committee": r.committee,
