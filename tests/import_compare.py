@@ -99,6 +99,10 @@ def differences(imported: Path, hand: Path) -> dict[str, list[str]]:
     return out
 
 
+# the agenda, committee-report and minutes registers (issue 18)
+RECORDS_REGISTERS = ("agenda_items", "committee_reports", "committee_meetings", "committee_decisions", "committee_escalations",
+                     "minute_items", "minuted_apologies", "minuted_actions", "minute_speakers")
+
 _SKIP = {"source", "note", "raw", "minutes"}  # provenance and free text, not data
 
 
@@ -119,7 +123,8 @@ def _plain(value):
 def field_differences(imported: Path, hand: Path) -> list[str]:
     """Every field (but source, note, raw and minutes) whose value differs: 'register id.path: imported / hand'.
 
-    Agenda items are compared for the meetings whose agenda the import holds (the pack's own)."""
+    Every register is compared: the agenda of every meeting (the pack's own from its agenda, earlier
+    ones from their minutes), the committee reports and the minutes included (issue 18)."""
     a, b = load_dataset(imported).data, load_dataset(hand).data
     lines: list[str] = []
 
@@ -134,18 +139,14 @@ def field_differences(imported: Path, hand: Path) -> list[str]:
             lines.append(f"{where}: {x!r} / {y!r}")
 
     walk("organisation", _plain(a.organisation.model_dump(mode="json")), _plain(b.organisation.model_dump(mode="json")))
-    # the importer reads the agenda of the pack's own meeting; earlier agendas are read by hand from minutes
-    agenda_meetings = {r.meeting for r in a.agenda_items}
     for register in ("people", "bodies", "meetings", "declarations", "risks", "actions", "papers", "metrics", "standards",
-                     "agenda_items"):
+                     *RECORDS_REGISTERS):
         def key(r):
             return f"{r.ref}@{r.source.line if r.source else 0}" if register == "actions" else r.id
 
-        def compared(r):
-            return register != "agenda_items" or r.meeting in agenda_meetings
         pick = _from_tables if register in ("metrics", "standards") else list
-        x = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(a, register)) if compared(r)}
-        y = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(b, register)) if compared(r)}
+        x = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(a, register))}
+        y = {key(r): _plain(r.model_dump(mode="json")) for r in pick(getattr(b, register))}
         for k in sorted(set(x) | set(y)):
             walk(f"{register} {k}", x.get(k), y.get(k))
     return lines

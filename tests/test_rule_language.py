@@ -139,6 +139,31 @@ def test_text_operand_field_is_checked_at_load(tmp_path):
     assert "a text operand needs a text field" in not_text and "declaration.nil_return" in not_text
 
 
+# inside a relation, a text operand may be a text field of the subject: {subject: F}, taken literally
+def test_text_predicate_against_a_field_of_the_subject(tmp_path):
+    people = [{"id": "p1", "name": "N.H.S. Trust"}, {"id": "p2", "name": "Acme"}, {"id": "p3", "name": "Nobody"}, {"id": "p4", "name": "Gap"}]
+    decls = [{"id": "d1", "person": "p1", "mitigation": "leaves when the n.h.s. trust is discussed"},
+             {"id": "d2", "person": "p1", "mitigation": "leaves when NHS trust is discussed"},
+             {"id": "d3", "person": "p2", "mitigation": "ACME plc"}, {"id": "d4", "person": "p4"}]
+    require = {"related": "declaration", "on": {"declaration.person": "person.id"},
+               "where": {"field": "declaration.mitigation", "contains_any": {"subject": "person.name"}}, "exists": True}
+    got = outcomes(tmp_path, [rule("t.subj", "person", require)], data(people=people, declarations=decls))
+    # p1: d1 names it ('.' only a dot); p2: case-insensitive; p3: no declaration; p4: its one declaration has no text
+    assert got == {("t.subj", "p1"): "pass", ("t.subj", "p2"): "pass", ("t.subj", "p3"): "fail", ("t.subj", "p4"): "error"}
+    sensitive = {**require, "where": {**require["where"], "case_sensitive": True}}
+    got = outcomes(tmp_path, [rule("t.subj", "person", sensitive)], data(people=people, declarations=decls))
+    assert got[("t.subj", "p2")] == "fail"
+
+
+def test_text_operand_of_the_subject_is_only_inside_a_relation_and_checked_at_load(tmp_path):
+    outside = load_error(tmp_path, [rule("t.s", "declaration", {"field": "declaration.mitigation", "contains_any": {"subject": "declaration.role"}})])
+    assert "is used inside a relation's where/every" in outside
+    unknown = load_error(tmp_path, [rule("t.s", "person", {"related": "declaration", "on": {"declaration.person": "person.id"},
+                                                           "where": {"field": "declaration.mitigation", "contains_any": {"subject": "person.nope"}},
+                                                           "exists": True})])
+    assert "person.nope" in unknown
+
+
 # ---- quantifiers over a record's own list (each:) and joins on a list field ----------------
 
 PAPERS = [{"id": "x1", "title": "Budget", "linked_risks": ["R1", "R2"],
@@ -305,6 +330,7 @@ FUNCTION_CASES = {
     "shape": ({"expr": {"shape": {"capture": "action.ref", "pattern": r"^(\d.*)$"}}}, {"eq": "9999-99/999"}),
     "length": ({"expr": {"length": {"capture": "action.ref", "pattern": r"^(\d.*)$"}}}, {"eq": 11}),
     "lower": ({"expr": {"lower": {"capture": "action.description", "pattern": "^(Do.*)$"}}}, {"eq": "do it"}),
+    "initials": ({"expr": {"initials": {"capture": "action.description", "pattern": "^(Do.*)$"}}}, {"eq": "DI"}),
     "number": ({"expr": {"number": {"capture": "action.ref", "pattern": r"/(\d+)$"}}}, {"eq": 7}),
     "capture": ({"expr": {"capture": "action.ref", "pattern": r"^(\d{4}-\d{2})/"}}, {"eq": "2024-25"}),
     "coalesce": ({"expr": {"coalesce": ["action.completed_on", "action.due"]}}, {"eq": {"date": dt.date(2024, 7, 10)}}),

@@ -30,10 +30,11 @@ MISSING = object()
 
 @dataclass(frozen=True)
 class ResolvedText:
-    """A text leaf resolved for one rule: ``test(fact)`` is True, False or None (cannot be decided)."""
+    """A text leaf resolved for one rule: ``test(fact, subject)`` is True, False or None (cannot be
+    decided); ``subject`` is the fact a relation starts from (None outside a relation)."""
 
     spec: TextTest
-    test: Callable[[dict[str, Any]], "bool | None"]
+    test: Callable[..., "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -105,17 +106,19 @@ def _text_predicate(op: str, pattern: Any, case_sensitive: bool, where: str) -> 
     return lambda text: fold(text).startswith(items)
 
 
-def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[[dict[str, Any]], "bool | None"]:
+def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[..., "bool | None"]:
     """The predicate a text leaf stands for, on a whole fact: its pattern or list resolved from
-    ``params``, or, for ``{field: F}``, from the fact's own text field ``F`` taken literally
-    (escaped, so its text is never read as a regex). None when either text is missing."""
+    ``params``, or, for ``{field: F}``, from the fact's own text field ``F`` (for ``{subject: F}``,
+    inside a relation, the subject's) taken literally (escaped, so its text is never read as a
+    regex). None when either text is missing."""
     field = spec.field
-    if isinstance(spec.pattern, FieldRef):
+    if isinstance(spec.pattern, (FieldRef, SubjectRef)):
         other = spec.pattern.name
         flags = 0 if spec.case_sensitive else re.IGNORECASE
+        of_subject = isinstance(spec.pattern, SubjectRef)
 
-        def against_field(fact: dict[str, Any]) -> "bool | None":
-            text, operand = fact.get(field), fact.get(other)
+        def against_field(fact: dict[str, Any], subject: dict[str, Any] | None = None) -> "bool | None":
+            text, operand = fact.get(field), (subject or {}).get(other) if of_subject else fact.get(other)
             if not isinstance(text, str) or not isinstance(operand, str):
                 return None
             if spec.op == "matches":
@@ -125,7 +128,7 @@ def text_test(spec: TextTest, params: dict[str, Any]) -> Callable[[dict[str, Any
     pattern = params[spec.pattern.name] if isinstance(spec.pattern, Param) else spec.pattern
     predicate = _text_predicate(spec.op, pattern, spec.case_sensitive, field)
 
-    def against_pattern(fact: dict[str, Any]) -> "bool | None":
+    def against_pattern(fact: dict[str, Any], subject: dict[str, Any] | None = None) -> "bool | None":
         text = fact.get(field)
         return predicate(text) if isinstance(text, str) else None
     return against_pattern

@@ -57,7 +57,7 @@ def _value_of(leaf: Leaf, fact: dict[str, Any], ctx: Any, subject: dict[str, Any
             value = meets_value(resolved, fact, subject)
             return (False, None) if value is MISSING else (True, value)
         if isinstance(spec, TextTest) and resolved is not None:
-            value = resolved.test(fact)
+            value = resolved.test(fact, subject)
             return (False, None) if value is None else (True, value)
         if isinstance(spec, PartialDateTest) and resolved is not None:  # from the date as written, again
             value = resolved.decide(fact)[0]

@@ -47,6 +47,14 @@ class BodyMapping(Record):
     deputies_count: bool = False
 
 
+class CommitteeMapping(Record):
+    """A committee's id for the records of its reports; the pack names committees but gives no ids."""
+
+    id: Id
+    name: str = Field(description="the committee's name as a report or minute writes it (matched ignoring case, '&' for 'and', hyphens)")
+    aliases: list[str] = Field(default_factory=list, description="other names it goes by in the pack")
+
+
 class RiskMapping(Record):
     tolerance_is_target: bool = Field(default=False, description="the organisation sets each risk's tolerance at its target score")
 
@@ -58,6 +66,7 @@ class Mapping(Record):
     body: BodyMapping = Field(default_factory=BodyMapping)
     people: list[PersonMapping] = Field(default_factory=list)
     risks: RiskMapping = Field(default_factory=RiskMapping)
+    committees: list[CommitteeMapping] = Field(default_factory=list, description="ids for the committees whose reports the pack holds")
 
     def find(self, name: str) -> PersonMapping | None:
         """The mapped person with this name: exact name or alias first, then first initial + surname."""

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from .base import Id, Record, Source, UKDate, refers_to
 
+# not_in_pack: the pack holds no report of the meeting (only the Board's minute of it, or a paper's history)
 Quoracy = Literal["yes", "no", "not_stated", "not_in_pack"]
 
 
@@ -34,10 +35,11 @@ class CommitteeReport(Record):
 
 
 class CommitteeMeeting(Record):
-    """One meeting of a committee that a report covers, with the quoracy the report states (or not)."""
+    """One meeting of a committee: one a report covers, with the quoracy the report states (or not),
+    or one the pack shows held (a paper's history) with no report of it in the data set."""
 
     id: Id
-    report: Id = refers_to("committee_reports")
+    report: Id | None = refers_to("committee_reports", "the report that covers the meeting; empty when none does", default=None)
     committee: str
     date: UKDate | None = None
     date_text: str | None = Field(default=None, description="the date as written")

@@ -102,7 +102,8 @@ class TextTest:
 
     field: str
     op: str  # matches | contains_any | starts_with (the negative forms are `eq false` on it)
-    pattern: Any  # a regex / a tuple of strings / Param / FieldRef (another text field of the same fact)
+    pattern: Any  # a regex / a tuple of strings / Param / FieldRef (another text field of the same fact) /
+    # SubjectRef (inside a relation: a text field of the subject)
     case_sensitive: bool = False
 
     def describe(self, params: dict[str, Any] | None = None, positive: bool = True) -> str:
@@ -110,7 +111,7 @@ class TextTest:
         pattern = self.pattern
         if isinstance(pattern, Param) and params is not None and pattern.name in params:
             pattern = params[pattern.name]
-        if isinstance(pattern, (Param, FieldRef)):
+        if isinstance(pattern, (Param, FieldRef, SubjectRef)):
             what = describe_value(pattern)
         elif isinstance(pattern, str):
             what = f"'{pattern}'" if self.op == "matches" else repr(pattern)
@@ -358,7 +359,7 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
             raise ConditionError(f"{path}{field}: write '{op}: true'")
         return Leaf(field, op)
     if op in TEXT_OPS:
-        return _parse_text(field, op, raw[op], raw.get("case_sensitive", False), f"{path}{field}.{op}", scope)
+        return _parse_text(field, op, raw[op], raw.get("case_sensitive", False), f"{path}{field}.{op}", scope, inside_relation)
     if op not in COMPARE_OPS:
         raise ConditionError(f"{path}{field}: unknown operator '{op}'; expected one of {', '.join(every_op)}")
     value = _parse_value(raw[op], f"{path}{field}.{op}", inside_relation, scope)
@@ -367,7 +368,7 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
     return Leaf(field, op, value)
 
 
-def _parse_text(field: str, op: str, raw: Any, case_sensitive: Any, path: str, scope: str) -> Leaf:
+def _parse_text(field: str, op: str, raw: Any, case_sensitive: Any, path: str, scope: str, inside_relation: bool = False) -> Leaf:
     if not isinstance(case_sensitive, bool):
         raise ConditionError(f"{path}: case_sensitive is true or false, got {case_sensitive!r}")
     positive = {"not_matches": "matches"}.get(op, op)
@@ -376,9 +377,14 @@ def _parse_text(field: str, op: str, raw: Any, case_sensitive: Any, path: str, s
     elif isinstance(raw, dict) and set(raw) == {"field"} and isinstance(raw["field"], str) and raw["field"]:
         # the operand is another text field of the same fact, taken as literal text (never a regex)
         pattern = FieldRef(raw["field"])
+    elif isinstance(raw, dict) and set(raw) == {"subject"} and isinstance(raw["subject"], str) and raw["subject"]:
+        # inside a relation: a text field of the subject the relation starts from, taken literally
+        if not inside_relation:
+            raise ConditionError(f"{path}: {{subject: ...}} is used inside a relation's where/every; elsewhere write {{field: ...}}")
+        pattern = SubjectRef(raw["subject"])
     elif positive == "matches":
         if not isinstance(raw, str):
-            raise ConditionError(f"{path}: expected a regular expression (text), {{param: NAME}} or {{field: NAME}}, got {raw!r}")
+            raise ConditionError(f"{path}: expected a regular expression (text), {{param: NAME}}, {{field: NAME}} or, in a relation, {{subject: NAME}}; got {raw!r}")
         check_pattern(raw, case_sensitive, path)
         pattern = raw
     else:
@@ -686,6 +692,8 @@ def _reads(cond: Condition | None, kind: str, subject: str | None, out: dict[str
             mine.add(spec.field)
             if isinstance(spec.pattern, FieldRef):
                 mine.add(spec.pattern.name)
+            elif isinstance(spec.pattern, SubjectRef) and subject is not None:
+                out.setdefault(subject, set()).add(spec.pattern.name)
         elif isinstance(spec, PartialDateTest):
             mine.add(spec.field)
             if isinstance(spec.value, FieldRef):

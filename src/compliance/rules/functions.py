@@ -78,6 +78,13 @@ def _lower(_: dict[str, Any], v: Any) -> Any:
     return None if t is None else t.lower()
 
 
+def _initials(_: dict[str, Any], v: Any) -> Any:
+    # each word's first letter, a hyphenated name's parts as words ('Paul Edmondson-Jones' is PEJ):
+    # how board papers and minutes abbreviate a person's name
+    t = _text(v)
+    return None if t is None else "".join(w[0] for w in re.findall(r"[^\W\d_]+", t)).upper()
+
+
 def _number(_: dict[str, Any], v: Any) -> Any:
     t = _text(v)
     return int(t) if t is not None and re.fullmatch(r"-?\d{1,15}", t.strip()) else None
@@ -127,6 +134,8 @@ FUNCTIONS: dict[str, Function] = {
     "shape": Function(_shape, 1, "str", "a text with digits as 9 and letters as A", "{shape: action.ref}"),
     "length": Function(_length, 1, "int", "number of characters of a text", "{length: paper.title}"),
     "lower": Function(_lower, 1, "str", "a text in lower case", "{lower: paper.presenter}"),
+    "initials": Function(_initials, 1, "str", "the first letter of each word, upper case ('Paul Edmondson-Jones' is PEJ)",
+                         "{initials: {capture: paper.presenter, pattern: '^(\\w+ [\\w-]+)'}}"),
     "number": Function(_number, 1, "int", "a text of digits as a whole number", "{number: {capture: action.ref, pattern: '/(\\d+)$'}}"),
     "capture": Function(lambda _f, *a: None, 1, "str", "the part of a text a regular expression's group captures "
                         "(options: pattern, group, case_sensitive)", "{capture: action.ref, pattern: '^(\\d{4}-\\d{2})/'}"),

@@ -397,6 +397,13 @@ def _check_condition(cond: Condition, kind: str, subject: str | None, derived: l
                 if otype not in (None, "str"):
                     out.append(f"{spec.field}: {{field: {spec.pattern.name}}}: a text operand needs a text field; "
                                f"'{spec.pattern.name}' is {otype}")
+            elif isinstance(spec.pattern, SubjectRef):
+                otype = field_type_of(subject, spec.pattern.name, derived) if subject else None
+                if subject is None or otype is None:
+                    out.append(f"{spec.field}: {{subject: {spec.pattern.name}}}: " + (_unknown_field(spec.pattern.name, subject) if subject else "used outside a relation"))
+                elif otype != "str":
+                    out.append(f"{spec.field}: {{subject: {spec.pattern.name}}}: a text operand needs a text field; "
+                               f"'{spec.pattern.name}' is {otype}")
         elif isinstance(spec, PartialDateTest):
             names.append(spec.field)
             if field_type_of(kind, spec.field, derived) not in (None, "str", "day"):

@@ -23,8 +23,10 @@ from . import actions as actions_mod
 from . import agenda as agenda_mod
 from .agenda_items import build_agenda_items
 from . import attendance as attendance_mod
+from . import committees as committees_mod
 from . import conflicts as conflicts_mod
 from . import coversheets as cover_mod
+from . import minutes as minutes_mod
 from . import performance as performance_mod
 from . import sbaf as sbaf_mod
 from .meetings import build_attendance
@@ -86,7 +88,7 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
     step("attendance")
     body = {"id": body_id, "name": mapping.body.name, "kind": mapping.body.kind, "members": []}
     starts = sorted({agenda_line or 0, *registers, *logs, *sheets, summary or 0, len(pack) + 1} - {0})
-    build_attendance(pack, matrices, people, mapping, body, out, date, starts, report)
+    minuted = build_attendance(pack, matrices, people, mapping, body, out, date, starts, report)
     if matrices or mapping.body.quorum_requirements:
         out["bodies"].append(body)
 
@@ -116,6 +118,14 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
     out["people"] = list(people.records.values())
     if agenda and pack_meeting_id:
         out["agenda_items"] = build_agenda_items(agenda, pack_meeting_id, out["people"], src)
+
+    step("minutes")
+    _minutes(pack, minuted, mapping, out, report)
+
+    step("committee reports")
+    committees_mod.build_reports(pack, starts, sheets, pack_meeting_id, date, mapping.committees, out, report)
+    earlier = [dt.date.fromisoformat(m["date"]) for m in out["meetings"] if date and m["date"] < date.isoformat()]
+    committees_mod.build_history_meetings(pack, date, max(earlier, default=None), mapping.committees, out)
     organisation = _organisation(pack, mapping)
     registers_out = _validated(out, report)
     report.counts = {name: len(records) for name, records in registers_out.items() if records}
@@ -125,6 +135,20 @@ def import_boardpack(pack: Pack, mapping: Mapping, meeting_date: dt.date | None 
         "people": list(people.suggestions.values()),
     }
     return ImportResult(organisation, registers_out, report, suggested, date)
+
+
+def _minutes(pack: Pack, minuted, mapping: Mapping, out: dict[str, list[dict[str, Any]]], report: ImportReport) -> None:
+    """The minutes after each matrix: items, apologies, speakers, actions (minutes.py), and the
+    committee reports they record (committees.py)."""
+    meetings = {m["id"]: m for m in out["meetings"]}
+    chair = next((p["id"] for p in out["people"] if "Chair" in p.get("roles", [])), None)
+    for meeting_id, span, end, matrix in minuted:
+        attending = {a["person"] for a in meetings[meeting_id]["attendance"] if a.get("status") in ("present", "deputy", "unclear")}
+        items = minutes_mod.parse_minutes(pack, span, end)
+        agenda_ids = {a["id"] for a in out["agenda_items"]}
+        minutes_mod.build_minutes(pack, meeting_id, items, out["people"], matrix.rows, attending, chair, agenda_ids, out, report)
+        day = dt.date.fromisoformat(meetings[meeting_id]["date"])
+        committees_mod.build_minuted_reports(pack, meeting_id, day, items, mapping.committees, out)
 
 
 def _default_groups() -> list[dict[str, Any]]:

@@ -31,7 +31,9 @@ def quorum_numbers(text: str) -> dict[str, Any]:
     return spec
 
 
-def build_attendance(pack, matrices, people: People, mapping: Mapping, body, out, pack_date, starts, report) -> None:
+def build_attendance(pack, matrices, people: People, mapping: Mapping, body, out, pack_date, starts, report) -> list[tuple[str, tuple[int, int], int, Any]]:
+    """Meetings and attendance from the matrices; returns (meeting id, minutes span, next section's
+    line, matrix) for each matrix that minutes follow, for the minutes reader."""
     meetings: dict[str, dict[str, Any]] = {m["id"]: m for m in out["meetings"]}
     members: dict[str, dict[str, Any]] = {}
     parsed = [attendance_mod.parse_matrix(pack, header, report) for header in matrices]
@@ -70,6 +72,7 @@ def build_attendance(pack, matrices, people: People, mapping: Mapping, body, out
             _agm(pack, matrix, mapping, members, meetings, out, report)
         else:
             _columns(pack, matrix, mapping, members, meetings, out, pack_date, report)
+    minuted = []
     for k, matrix in enumerate(parsed):
         # the minutes run from the matrix to the next section: the next matrix's heading or another table
         following = [p.heading_line or p.header_line for p in parsed[k + 1 :]] + [n for n in starts if n > matrix.end_line]
@@ -78,10 +81,12 @@ def build_attendance(pack, matrices, people: People, mapping: Mapping, body, out
         meeting = meetings.get(f"{prefix}-{matrix.meeting_date.isoformat()}") if matrix.meeting_date else None
         if span and meeting is not None:
             _deputies(pack, matrix, meeting, span, report)
+            minuted.append((meeting["id"], span, min(following), matrix))
             meeting["minutes"] = {"file": pack.name, "lines": f"{span[0]}-{span[1]}"}
             meeting["quoracy_confirmed"] = attendance_mod.quoracy_recorded(pack, span)
             if not meeting["quoracy_confirmed"]:
                 report.add(span[0], "attendance", "the minutes to record that the meeting was quorate", f"no such statement in lines {span[0]}-{span[1]}", "info")
+    return minuted
 
 
 def _deputies(pack, matrix, meeting, span, report) -> None:
