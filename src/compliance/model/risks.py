@@ -52,7 +52,10 @@ class RiskTolerance(Record):
     statement: str | None = None
 
 
-RiskActionProgress = Literal["complete", "on_track", "delayed", "at_risk", "not_started", "unknown"]
+# "blank" and "unknown" differ (issue 19): "blank" is a rating cell the source holds and leaves
+# empty, a value a rule can fail ("the action is not rated"); "unknown" is a rating the record was
+# not read for (no rating column, or a register without ratings), which no rule may pass or fail.
+RiskActionProgress = Literal["complete", "on_track", "delayed", "at_risk", "not_started", "blank", "unknown"]
 
 
 class RiskAction(Record):
@@ -64,7 +67,10 @@ class RiskAction(Record):
     due: UKDate | None = None
     due_text: str | None = None
     revised_due: UKDate | None = None
-    progress: RiskActionProgress = "unknown"
+    progress: RiskActionProgress = Field(
+        default="unknown",
+        description="progress rating; 'blank' when the source's rating cell is empty, 'unknown' when no rating was read",
+    )
     note: str | None = None
 
 

@@ -206,7 +206,9 @@ def _action_row(n: int, cells: list[str], detail: Detail, report: ImportReport) 
         return
     get = lambda i: plain(cells[i]) if i < len(cells) else ""  # noqa: E731
     brag = get(6)
-    progress = PROGRESS.get(brag.lower(), "unknown")
+    # An empty BRAG cell the row holds is a value ("blank": not rated); a row without the column
+    # was not read for a rating ("unknown"). Rules fail the first and cannot decide the second.
+    progress = PROGRESS.get(brag.lower(), "unknown") if brag else ("blank" if len(cells) > 6 else "unknown")
     if brag and progress == "unknown":
         report.add(n, "sbaf", "a BRAG rating: Complete/BAU, On Track, Delayed or Problematic", brag)
     due = date_chain(get(4))
