@@ -56,6 +56,8 @@ def build_action(row, body_id: str, src) -> dict[str, Any]:
     record.update(status=row.status, update=row.update, section=row.section, source=src(row.line))
     if row.completed_on:
         record["completed_on"] = row.completed_on.isoformat()
+    if getattr(row, "log_date", None):  # issue 19 (rules19): the log's own meeting date
+        record["log_date"] = row.log_date.isoformat()
     if row.notes:
         record["note"] = " ".join(row.notes)
     return {k: v for k, v in record.items() if v is not None}
