@@ -67,3 +67,21 @@ def test_empty_brag_cell_is_blank_and_a_row_without_one_is_unknown():
     _action_row(4, ["3", "Rated", "outcome", "Lead", "30/09/24", "update", "On Track"], detail, report)
     assert [a.progress for a in detail.actions] == ["blank", "unknown", "on_track"]
     assert report.issues == []
+
+
+def test_action_counts_the_narrative_states_one_per_named_risk_or_all_in_one():
+    from import_helpers import pack_of
+
+    from compliance.importers.boardpack.sbaf import reported_counts
+    text = ("Assessment\n"
+            "\tThere are in total 2 actions which are 'Problematic' at this stage within SBAF 3: Proactive. "
+            "There are in total 3 actions that are 'Delayed' ; within SBAF 1: UEC, SBAF 3: Proactive and SBAF 4: Inequalities.\n")
+    pack, report = pack_of(text)
+    counts, line = reported_counts(pack, 1, 3, report)
+    assert line == 2 and report.issues == []
+    assert counts == {"at_risk": {"SBAF3": 2}, "delayed": {"SBAF1": 1, "SBAF3": 1, "SBAF4": 1}}
+    pack, report = pack_of("There are in total 3 actions that are 'Delayed' within SBAF 1 and SBAF 2.\n")
+    assert reported_counts(pack, 1, 2, report) == ({}, 1)  # 3 over 2 risks: the split is not stated
+    assert [i.found for i in report.issues] == ["SBAF1, SBAF2"]
+    pack, report = pack_of("No counts here.\n")
+    assert reported_counts(pack, 1, 2, report) == ({}, None) and report.issues == []

@@ -74,6 +74,20 @@ class RiskAction(Record):
     note: str | None = None
 
 
+class ReportedActionCounts(Record):
+    """How many of one risk's actions the framework's own narrative says carry a rating (issue 19).
+
+    The report states totals ("There are in total 3 actions that are 'Delayed'; within SBAF 1, SBAF 3
+    and SBAF 4"); a rating it does not count is empty, never 0, so a rule cannot compare what was not said.
+    """
+
+    complete: int | None = Field(default=None, ge=0)
+    on_track: int | None = Field(default=None, ge=0)
+    at_risk: int | None = Field(default=None, ge=0, description="'Problematic' in the SSOT key")
+    delayed: int | None = Field(default=None, ge=0)
+    source: Source | None = None
+
+
 class Risk(Record):
     """One principal or corporate risk."""
 
@@ -87,6 +101,8 @@ class Risk(Record):
     assurance: str | None = None
     movement: str | None = None
     actions: list[RiskAction] = Field(default_factory=list)
+    reported_actions: ReportedActionCounts | None = Field(
+        default=None, description="the action counts by rating that the framework's narrative states for this risk")
     linked_risks: list[str] = Field(default_factory=list)
     source: Source | None = None
     note: str | None = None

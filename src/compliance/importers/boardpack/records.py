@@ -145,6 +145,8 @@ def build_risks(pack, summary_line, fy_start, mapping, out, report) -> None:
         details.append(sbaf_mod.parse_detail(pack, line, stop, rid, heading, report))
     sbaf_mod.split_committees(details, report)
     by_id = {d.risk_id: d for d in details}
+    # issue 19 (rules19): the counts the report's narrative states, from the text before the summary table
+    stated, stated_line = sbaf_mod.reported_counts(pack, max(1, summary_line - 150), summary_line, report)
     fy = f"{fy_start.year}/{(fy_start.year + 1) % 100:02d}" if fy_start else None
     for row in rows:
         d = by_id.get(row.risk_id)
@@ -167,6 +169,9 @@ def build_risks(pack, summary_line, fy_start, mapping, out, report) -> None:
         if tolerance:
             record["tolerance"] = tolerance
         record.update(assurance=row.assurance, movement=row.movement)
+        if stated:
+            record["reported_actions"] = {**{rating: split.get(row.risk_id, 0) for rating, split in stated.items()},
+                                          "source": {"file": pack.name, "line": stated_line}}
         if d:
             record["linked_risks"] = d.linked_risks
             record["actions"] = [_risk_action(row.risk_id, a) for a in d.actions]
