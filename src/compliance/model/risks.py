@@ -40,6 +40,7 @@ class RiskTarget(Record):
     likelihood: int | None = Field(default=None, ge=1, le=5)
     consequence: int | None = Field(default=None, ge=1, le=5)
     score: int | None = Field(default=None, ge=1, le=25)
+    band: str | None = Field(default=None, description="band label as stated beside the target score, e.g. 'Mod' (issue 19)")
     date: UKDate | None = None
     date_text: str | None = None
 

@@ -158,7 +158,7 @@ def build_risks(pack, summary_line, fy_start, mapping, out, report) -> None:
             for q, s in enumerate(row.scores, start=1)
         ]
         if row.target:
-            record["target"] = {"likelihood": row.target.likelihood, "consequence": row.target.consequence, "score": row.target.score, "date": row.target_date.isoformat() if row.target_date else None}
+            record["target"] = {"likelihood": row.target.likelihood, "consequence": row.target.consequence, "score": row.target.score, "band": row.target.band, "date": row.target_date.isoformat() if row.target_date else None}
         tolerance: dict[str, Any] = {}
         if mapping.risks.tolerance_is_target and row.target:
             tolerance["score"] = row.target.score
