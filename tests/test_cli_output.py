@@ -38,7 +38,9 @@ def _expected_problems() -> int:
 def _expected_summary() -> str:
     """The closing line's counts for the real pack, as expected.yaml has them."""
     n = {o: _expected_outcomes().count(o) for o in ("fail", "error", "pass", "not_applicable")}
-    return f"{n['fail']} failed, {n['error']} errors, {n['pass']} passed, {n['not_applicable']} not applicable in "
+    words = {"fail": "failed", "error": "errors", "pass": "passed", "not_applicable": "not applicable"}
+    # the line leaves out an outcome with none (the real pack has had no errors since issue 19)
+    return ", ".join(f"{n[o]} {w}" for o, w in words.items() if n[o]) + " in "
 
 
 @pytest.fixture(scope="module")

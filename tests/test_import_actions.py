@@ -66,3 +66,20 @@ def test_date_chain_forms():
     assert date_chain("").first is None
     assert status_of("Live and ongoing action and in AI now. COMPLETE") == ("complete", None)
     assert status_of("complete the form")[0] == "open"  # only the capitalised status word counts
+
+
+def test_the_logs_own_meeting_date_is_read_and_carried_on_each_row():
+    pack, report = excerpt("matrix-agm-and-actions")
+    log = parse_action_log(pack, 409, report)
+    assert (log.date, log.date_line) == (D(2023, 10, 19), 406)  # 'Date of Meeting 19/10/2023', stale but kept
+    assert {r.log_date for r in log.rows} == {D(2023, 10, 19)}
+    assert report.issues == []
+
+
+def test_an_unreadable_log_date_is_reported_and_a_log_without_one_has_none():
+    pack, report = pack_of("Date of Meeting: next week\n" + HEADER + "\n2024-25/001\t18/04/2024\tX\t1\tDo it\t30/06/24\tPB\t\n")
+    log = parse_action_log(pack, 2, report)
+    assert log.date is None and log.rows[0].log_date is None
+    assert [(i.line, i.found) for i in report.issues] == [(1, "next week")]
+    pack, report = pack_of(HEADER + "\n2024-25/001\t18/04/2024\tX\t1\tDo it\t30/06/24\tPB\t\n")
+    assert parse_action_log(pack, 1, report).date is None and report.issues == []

@@ -54,4 +54,34 @@ def test_actions_table_broken_across_a_page_is_joined():
     d4 = parse_detail(pack, 3742, 3837, "SBAF4", "Reducing Health Inequalities", report)
     assert [x.number for x in d4.actions] == ["1", "2", "3", "4"]
     assert d4.actions[1].progress_text.endswith("Workshop 3 'Deliver' Oct 2024.")  # continued on line 3833
-    assert all(x.progress == "unknown" for x in d4.actions)  # BRAG cells empty in the text
+    assert all(x.progress == "blank" for x in d4.actions)  # BRAG cells present and empty in the text
+
+
+def test_empty_brag_cell_is_blank_and_a_row_without_one_is_unknown():
+    """An empty rating cell is a value (not rated); a row that stops before the BRAG column was not read."""
+    from compliance.importers.boardpack.sbaf import Detail, _action_row
+    from compliance.importers.report import ImportReport
+    detail, report = Detail(1, 9, "SBAF9", "T"), ImportReport("test.txt")
+    _action_row(2, ["1", "Empty BRAG cell", "outcome", "Lead", "30/09/24", "update", ""], detail, report)
+    _action_row(3, ["2", "No BRAG column", "outcome", "Lead", "30/09/24", "update"], detail, report)
+    _action_row(4, ["3", "Rated", "outcome", "Lead", "30/09/24", "update", "On Track"], detail, report)
+    assert [a.progress for a in detail.actions] == ["blank", "unknown", "on_track"]
+    assert report.issues == []
+
+
+def test_action_counts_the_narrative_states_one_per_named_risk_or_all_in_one():
+    from import_helpers import pack_of
+
+    from compliance.importers.boardpack.sbaf import reported_counts
+    text = ("Assessment\n"
+            "\tThere are in total 2 actions which are 'Problematic' at this stage within SBAF 3: Proactive. "
+            "There are in total 3 actions that are 'Delayed' ; within SBAF 1: UEC, SBAF 3: Proactive and SBAF 4: Inequalities.\n")
+    pack, report = pack_of(text)
+    counts, line = reported_counts(pack, 1, 3, report)
+    assert line == 2 and report.issues == []
+    assert counts == {"at_risk": {"SBAF3": 2}, "delayed": {"SBAF1": 1, "SBAF3": 1, "SBAF4": 1}}
+    pack, report = pack_of("There are in total 3 actions that are 'Delayed' within SBAF 1 and SBAF 2.\n")
+    assert reported_counts(pack, 1, 2, report) == ({}, 1)  # 3 over 2 risks: the split is not stated
+    assert [i.found for i in report.issues] == ["SBAF1, SBAF2"]
+    pack, report = pack_of("No counts here.\n")
+    assert reported_counts(pack, 1, 2, report) == ({}, None) and report.issues == []

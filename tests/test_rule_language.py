@@ -334,7 +334,16 @@ FUNCTION_CASES = {
     "number": ({"expr": {"number": {"capture": "action.ref", "pattern": r"/(\d+)$"}}}, {"eq": 7}),
     "capture": ({"expr": {"capture": "action.ref", "pattern": r"^(\d{4}-\d{2})/"}}, {"eq": "2024-25"}),
     "coalesce": ({"expr": {"coalesce": ["action.completed_on", "action.due"]}}, {"eq": {"date": dt.date(2024, 7, 10)}}),
+    "earliest_day": ({"expr": {"earliest_day": {"capture": "action.ref", "pattern": r"^(\d{4})-"}}}, {"eq": {"date": dt.date(2024, 1, 1)}}),
 }
+
+
+def test_earliest_day_reads_each_precision_and_nothing_else():
+    """A year, a month and a day each give their first day; other text (or an impossible month) gives nothing."""
+    from compliance.rules.functions import _earliest_day
+    assert [_earliest_day({}, t) for t in ("2012", "2024-05", "2024-05-31", " 2024-02 ")] == [
+        dt.date(2012, 1, 1).toordinal(), dt.date(2024, 5, 1).toordinal(), dt.date(2024, 5, 31).toordinal(), dt.date(2024, 2, 1).toordinal()]
+    assert [_earliest_day({}, t) for t in ("2024-13", "May 2024", "", 20240501, None)] == [None] * 5
 
 
 def test_every_function_has_a_case():

@@ -29,5 +29,7 @@ class Action(Record):
     # --- end issue 14 ---
     update: str | None = None
     section: Literal["live", "closed"] = "live"
+    # issue 19 (rules19): the log's header date, repeated on each of its rows (a log has no record of its own)
+    log_date: UKDate | None = Field(default=None, description="the 'Date of Meeting' the log the action is on gives in its header")
     source: Source | None = None
     note: str | None = None

@@ -40,6 +40,7 @@ class RiskTarget(Record):
     likelihood: int | None = Field(default=None, ge=1, le=5)
     consequence: int | None = Field(default=None, ge=1, le=5)
     score: int | None = Field(default=None, ge=1, le=25)
+    band: str | None = Field(default=None, description="band label as stated beside the target score, e.g. 'Mod' (issue 19)")
     date: UKDate | None = None
     date_text: str | None = None
 
@@ -52,7 +53,10 @@ class RiskTolerance(Record):
     statement: str | None = None
 
 
-RiskActionProgress = Literal["complete", "on_track", "delayed", "at_risk", "not_started", "unknown"]
+# "blank" and "unknown" differ (issue 19): "blank" is a rating cell the source holds and leaves
+# empty, a value a rule can fail ("the action is not rated"); "unknown" is a rating the record was
+# not read for (no rating column, or a register without ratings), which no rule may pass or fail.
+RiskActionProgress = Literal["complete", "on_track", "delayed", "at_risk", "not_started", "blank", "unknown"]
 
 
 class RiskAction(Record):
@@ -64,8 +68,25 @@ class RiskAction(Record):
     due: UKDate | None = None
     due_text: str | None = None
     revised_due: UKDate | None = None
-    progress: RiskActionProgress = "unknown"
+    progress: RiskActionProgress = Field(
+        default="unknown",
+        description="progress rating; 'blank' when the source's rating cell is empty, 'unknown' when no rating was read",
+    )
     note: str | None = None
+
+
+class ReportedActionCounts(Record):
+    """How many of one risk's actions the framework's own narrative says carry a rating (issue 19).
+
+    The report states totals ("There are in total 3 actions that are 'Delayed'; within SBAF 1, SBAF 3
+    and SBAF 4"); a rating it does not count is empty, never 0, so a rule cannot compare what was not said.
+    """
+
+    complete: int | None = Field(default=None, ge=0)
+    on_track: int | None = Field(default=None, ge=0)
+    at_risk: int | None = Field(default=None, ge=0, description="'Problematic' in the SSOT key")
+    delayed: int | None = Field(default=None, ge=0)
+    source: Source | None = None
 
 
 class Risk(Record):
@@ -81,6 +102,8 @@ class Risk(Record):
     assurance: str | None = None
     movement: str | None = None
     actions: list[RiskAction] = Field(default_factory=list)
+    reported_actions: ReportedActionCounts | None = Field(
+        default=None, description="the action counts by rating that the framework's narrative states for this risk")
     linked_risks: list[str] = Field(default_factory=list)
     source: Source | None = None
     note: str | None = None

@@ -230,3 +230,25 @@ def _compile_capture(raw: dict[str, Any], options: set[str], path: str, field_ty
         return m.group(group) if m and m.group(group) is not None else None
 
     return run, "str", inputs
+
+
+# --- issue 19 (rules19): partial dates as the registers write them --------------------------
+
+def _earliest_day(_: dict[str, Any], v: Any) -> Any:
+    """The first day a partial date written YYYY, YYYY-MM or YYYY-MM-DD can mean (2024-05 -> 1 May 2024);
+    nothing for any other text. A register's interest periods are partial dates, and a rule that asks
+    whether something certainly happened after a day needs the earliest reading, not only the latest."""
+    from ..model.dates import partial_bounds  # appended function: keeps the module's imports unchanged
+
+    t = _text(v)
+    if t is None:
+        return None
+    try:
+        return partial_bounds(t.strip())[0].toordinal()
+    except ValueError:
+        return None
+
+
+FUNCTIONS["earliest_day"] = Function(
+    _earliest_day, 1, "day", "the first day a partial date (YYYY, YYYY-MM or YYYY-MM-DD text) can mean",
+    "{earliest_day: interest.end}")

@@ -44,6 +44,7 @@ class ActionRow:
     status: str
     completed_on: dt.date | None
     notes: list[str] = field(default_factory=list)
+    log_date: dt.date | None = None  # the 'Date of Meeting' of the log the row is on
 
 
 @dataclass
@@ -52,6 +53,8 @@ class ActionLog:
     title: str | None
     rows: list[ActionRow] = field(default_factory=list)
     end_line: int = 0
+    date: dt.date | None = None  # the log's own 'Date of Meeting' (a stale one is a finding, so it is kept)
+    date_line: int | None = None
 
 
 def is_action_header(cells: list[str]) -> bool:
@@ -110,6 +113,7 @@ def parse_action_log(pack: Pack, header: int, report: ImportReport) -> ActionLog
             title = pack.line(n).strip()
             break
     log = ActionLog(header, title)
+    log.date, log.date_line = _log_date(pack, header, report)
     cols = _columns(pack.cells(header))
     n = header + 1
     while n <= len(pack):
@@ -137,9 +141,25 @@ def parse_action_log(pack: Pack, header: int, report: ImportReport) -> ActionLog
             n += 1
             continue
         log.rows.append(_row(n, cells, cols, section, report))
+        log.rows[-1].log_date = log.date
         n += 1
     log.end_line = n - 1
     return log
+
+
+_LOG_DATE = re.compile(r"^date of meeting:?\s*(\S.*)$", re.I)
+
+
+def _log_date(pack: Pack, header: int, report: ImportReport) -> tuple[dt.date | None, int | None]:
+    """The 'Date of Meeting DD/MM/YYYY' line the log prints above its header (within ten lines)."""
+    for n in range(header - 1, max(header - 10, 0), -1):
+        if m := _LOG_DATE.match(pack.line(n).strip()):
+            try:
+                return parse_date(m.group(1).strip()), n
+            except ValueError:
+                report.add(n, "actions", "the log's 'Date of Meeting' as a date such as 17/10/2024", m.group(1).strip())
+                return None, n
+    return None, None
 
 
 def _columns(header: list[str]) -> dict[str, int]:

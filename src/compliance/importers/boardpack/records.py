@@ -56,6 +56,8 @@ def build_action(row, body_id: str, src) -> dict[str, Any]:
     record.update(status=row.status, update=row.update, section=row.section, source=src(row.line))
     if row.completed_on:
         record["completed_on"] = row.completed_on.isoformat()
+    if getattr(row, "log_date", None):  # issue 19 (rules19): the log's own meeting date
+        record["log_date"] = row.log_date.isoformat()
     if row.notes:
         record["note"] = " ".join(row.notes)
     return {k: v for k, v in record.items() if v is not None}
@@ -143,6 +145,8 @@ def build_risks(pack, summary_line, fy_start, mapping, out, report) -> None:
         details.append(sbaf_mod.parse_detail(pack, line, stop, rid, heading, report))
     sbaf_mod.split_committees(details, report)
     by_id = {d.risk_id: d for d in details}
+    # issue 19 (rules19): the counts the report's narrative states, from the text before the summary table
+    stated, stated_line = sbaf_mod.reported_counts(pack, max(1, summary_line - 150), summary_line, report)
     fy = f"{fy_start.year}/{(fy_start.year + 1) % 100:02d}" if fy_start else None
     for row in rows:
         d = by_id.get(row.risk_id)
@@ -154,7 +158,7 @@ def build_risks(pack, summary_line, fy_start, mapping, out, report) -> None:
             for q, s in enumerate(row.scores, start=1)
         ]
         if row.target:
-            record["target"] = {"likelihood": row.target.likelihood, "consequence": row.target.consequence, "score": row.target.score, "date": row.target_date.isoformat() if row.target_date else None}
+            record["target"] = {"likelihood": row.target.likelihood, "consequence": row.target.consequence, "score": row.target.score, "band": row.target.band, "date": row.target_date.isoformat() if row.target_date else None}
         tolerance: dict[str, Any] = {}
         if mapping.risks.tolerance_is_target and row.target:
             tolerance["score"] = row.target.score
@@ -165,6 +169,9 @@ def build_risks(pack, summary_line, fy_start, mapping, out, report) -> None:
         if tolerance:
             record["tolerance"] = tolerance
         record.update(assurance=row.assurance, movement=row.movement)
+        if stated:
+            record["reported_actions"] = {**{rating: split.get(row.risk_id, 0) for rating, split in stated.items()},
+                                          "source": {"file": pack.name, "line": stated_line}}
         if d:
             record["linked_risks"] = d.linked_risks
             record["actions"] = [_risk_action(row.risk_id, a) for a in d.actions]

@@ -206,7 +206,9 @@ def _action_row(n: int, cells: list[str], detail: Detail, report: ImportReport) 
         return
     get = lambda i: plain(cells[i]) if i < len(cells) else ""  # noqa: E731
     brag = get(6)
-    progress = PROGRESS.get(brag.lower(), "unknown")
+    # An empty BRAG cell the row holds is a value ("blank": not rated); a row without the column
+    # was not read for a rating ("unknown"). Rules fail the first and cannot decide the second.
+    progress = PROGRESS.get(brag.lower(), "unknown") if brag else ("blank" if len(cells) > 6 else "unknown")
     if brag and progress == "unknown":
         report.add(n, "sbaf", "a BRAG rating: Complete/BAU, On Track, Delayed or Problematic", brag)
     due = date_chain(get(4))
@@ -230,3 +232,34 @@ def split_committees(details: list[Detail], report: ImportReport) -> None:
             report.add(d.line, "sbaf", "the 'Committee | Lead' line under the heading", "heading, committee and lead on one line; split at a committee named elsewhere", "info")
         else:
             report.add(d.line, "sbaf", "a committee name known from another section before ' | lead'", d.title)
+
+
+_TOTAL = re.compile(r"There are in total (\d+) actions? (?:which|that) (?:are|is) '([^']+)'(.*?)(?=There are in total|$)", re.I)
+_NAMED = re.compile(r"\b(S?BAF)\s?(\d+)\b")
+
+
+def reported_counts(pack: Pack, start: int, stop: int, report: ImportReport) -> tuple[dict[str, dict[str, int]], int | None]:
+    """Action counts by rating the report's narrative states, per risk, from the last paragraph in
+    lines ``start``..``stop`` - 1 that says "There are in total N actions that are 'Rating' ... within
+    SBAF a, SBAF b ...". Risks it does not name get 0 for that rating (the sentence gives the total);
+    N spread over several named risks is read only when it is one each (N equal to the number named)
+    or all in one; any other split is reported and that rating is left unread."""
+    for n in range(stop - 1, start - 1, -1):
+        matches = list(_TOTAL.finditer(pack.line(n)))
+        if not matches:
+            continue
+        counts: dict[str, dict[str, int]] = {}
+        for m in matches:
+            total, rating = int(m.group(1)), PROGRESS.get(m.group(2).strip().lower())
+            if rating is None:
+                report.add(n, "sbaf", "a rating of the key: Complete/BAU, On Track, Delayed or Problematic", m.group(2))
+                continue
+            named = list(dict.fromkeys(f"{a}{b}" for a, b in _NAMED.findall(m.group(3))))
+            if len(named) == total or len(named) == 1:
+                split = {r: (1 if len(named) == total else total) for r in named}
+            else:
+                report.add(n, "sbaf", f"{total} '{m.group(2)}' actions one per named risk, or all in one", ", ".join(named) or "no risk named")
+                continue
+            counts[rating] = split
+        return counts, n
+    return {}, None
