@@ -520,7 +520,8 @@ def test_a_rule_whose_every_record_failed_to_load_is_not_shown_as_checked(tmp_pa
     path = synthetic(tmp_path, risks=bad)
     run = run_check(path, RULESET, AS_OF, engine="reference", keep_going=True)
     rows = {r["rule_id"]: r for r in finalise(run, RULESET)["coverage"]["rules"]}
-    risk_rules = [r for r in rows.values() if "risks" in r["registers"] and r["subjects"]]
+    on_risks = {r.id for r in RULESET.rules if r.applies_to in ("risk", "risk_action")}
+    risk_rules = [r for r in rows.values() if r["rule_id"] in on_risks and r["subjects"]]
     assert risk_rules
     for row in risk_rules:
         assert row["status"] == "not_checked", row

@@ -431,3 +431,16 @@ def test_a_bad_value_the_validator_already_quotes_is_not_repeated(dataset):
     _edit(dataset / "actions.yaml", "due: '2023-09-21'", "due: not-a-date")
     issue = next(i for i in _issues(dataset) if "not-a-date" in i)
     assert issue.count("not-a-date") == 1, issue
+
+
+def test_a_bad_action_among_three_sharing_a_reference_leaves_the_numbered_two_undecided(dataset):
+    actions = yaml.safe_load((dataset / "actions.yaml").read_text(encoding="utf-8"))
+    first = dict(actions["actions"][0])
+    actions["actions"] += [{**first, "description": "a second action"}, {**first, "due": "not-a-date"}]
+    (dataset / "actions.yaml").write_text(yaml.safe_dump(actions, sort_keys=False), encoding="utf-8")
+    run = run_check(dataset, load_rules(["nhs-icb", "nhs-performance"]), AS_OF, keep_going=True)
+    numbered = [f for f in run.findings if f.subject.id.startswith(first["ref"] + "#")]
+    assert numbered and {f.outcome for f in numbered} == {"error"}
+    assert all("shares its reference" in f.message for f in numbered)
+    others = [f for f in run.findings if f.subject.kind == "action" and "#" not in f.subject.id]
+    assert {f.outcome for f in others} & {"pass", "fail"}

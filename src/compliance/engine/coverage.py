@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
+from ..facts.derive import id_part
 from ..facts.kinds import FACT_MODELS, kind_fields
 from ..facts.records import record_kinds, sources
 from ..model import REGISTERS
@@ -228,6 +229,15 @@ def _dropped_for(rule: Rule, finding: Finding, by_kind: dict[str, list[dict[str,
     subject = next((s for s in by_kind.get(rule.applies_to, []) if s["id"] == finding.subject.id), None)
     if subject is None:
         return None
+    register = SUBJECT_REGISTERS.get(rule.applies_to)
+    if register and dropped.get(register):
+        # records sharing an id are numbered id#1, id#2 among those loaded: with one of them left out
+        # the numbers shift (a waiver or baseline entry on id#2 would land on another record), so no
+        # numbered subject of that id is decided; a lone survivor keeps the plain id and is decided
+        base, numbered, _ = finding.subject.id.partition("#")
+        if numbered and any(id_part(_record_key(raw), keep="/") == base for raw in dropped[register]):
+            return (f"shares its reference with {register} record {base}, which could not be loaded "
+                    "(see its load error); not decided")
     fields = FACT_MODELS[rule.applies_to].model_fields if rule.applies_to in FACT_MODELS else {}
     for cond in (rule.when_condition, rule.require_condition):
         for leaf in walk(cond) if cond is not None else ():
