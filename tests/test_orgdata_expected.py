@@ -10,7 +10,7 @@ from compliance.rules import load_rules
 
 from conftest import ROOT
 
-FIXTURES = ["vesuvius-2013", "southern-health-2017-04-25"]
+FIXTURES = ["vesuvius-2013", "southern-health-2017-04-25", "hey-2012-07-04", "eeast-2023-11-08"]
 
 
 def _expected(name):
