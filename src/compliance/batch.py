@@ -83,6 +83,7 @@ class Task:
     output: str | None = None  # write the document here and return only its summary
     render: str | None = None  # "json" / "table": return the rendered text instead of the document
     show_all: bool = False
+    width: int | None = None  # of the table: the terminal's where the report is shown, not the worker's
     selection: Selection = Selection()
     profile: str | None = None
 
@@ -189,7 +190,7 @@ def check_one(task: Task) -> DatasetOutcome:
     if task.render == "table":
         from .report import render_table as render_one
 
-        return replace(outcome, text=render_one(document, task.show_all))
+        return replace(outcome, text=render_one(document, task.show_all, width=task.width))
     return replace(outcome, document=document)
 
 
@@ -248,8 +249,11 @@ def check_streamed(datasets: list[Path], rules_paths: list[str] | None, as_of: d
     document (``render="json"``) or table (``"table"``) waits in the returned ``Spool`` (nothing with
     ``out_dir``: the documents are in files), and the shared rule digest. Write the report with
     ``batch_report.iter_json`` / ``iter_table``."""
+    from .report.render import terminal_width
+
     items, digest = _plan(datasets, rules_paths, as_of, selection, keep_going, engine, use_waivers, out_dir,
-                          render=None if out_dir else render, show_all=show_all)
+                          render=None if out_dir else render, show_all=show_all,
+                          width=terminal_width() if render == "table" else None)
     outcomes: list[DatasetOutcome | None] = [None] * len(items)
     spool = Spool()
     for i, outcome in run_planned(items, **executor):

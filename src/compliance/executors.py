@@ -6,9 +6,8 @@ caller holds one result at a time, not all of them. No task is ever lost: a task
 whose worker died and could not be rerun, yields a ``TaskFailure`` saying why, in its place.
 
 - ``serial``: this process, in order.
-- ``processes``: a ``concurrent.futures.ProcessPoolExecutor``; if a worker process dies (the pool
-  breaks) the unfinished tasks are resubmitted to a fresh pool, up to ``retries`` times, then each
-  is reported as lost with its worker.
+- ``processes``: ``jobs`` worker processes (``concurrent.futures``); a task whose process died is
+  rerun in a new one, up to ``retries`` times, then reported as lost with its worker.
 - ``dask``: Dask distributed, either a ``LocalCluster`` of ``workers`` processes or an existing
   cluster at ``scheduler`` (``tcp://host:8786``). Dask reruns a task whose worker died (up to the
   scheduler's ``distributed.scheduler.allowed-failures``, then ``KilledWorker``) and a task that
@@ -18,6 +17,8 @@ whose worker died and could not be rerun, yields a ``TaskFailure`` saying why, i
 from __future__ import annotations
 
 import os
+import uuid
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -39,7 +40,7 @@ class TaskFailure:
 def _failure(exc: BaseException) -> TaskFailure:
     name = type(exc).__name__
     if name == "KilledWorker":  # distributed's: the task's worker died allowed-failures + 1 times
-        return TaskFailure("worker", f"its worker died each time it ran it ({exc})")
+        return TaskFailure("worker", f"its worker died each time it ran it ({name}: {exc})")
     return TaskFailure("error", f"{name}: {exc}")
 
 
@@ -55,28 +56,44 @@ def run_serial(fn: Callable, tasks: list) -> Iterator[tuple[int, Any]]:
 def run_processes(fn: Callable, tasks: list, jobs: int, retries: int = 2) -> Iterator[tuple[int, Any]]:
     """Tasks in ``jobs`` worker processes, yielded as they finish.
 
-    A dead worker breaks the whole pool and fails every unfinished task with ``BrokenProcessPool``
-    (which task killed it is not known), so those are resubmitted to a new pool; after ``retries``
-    broken pools, the still unfinished tasks are reported as lost with their worker.
+    Each worker process is a pool of its own, given one task at a time: when a process dies, the
+    one task it was running is known (a shared pool would fail every unfinished task with
+    ``BrokenProcessPool``), so that task alone is rerun in a new process, up to ``retries`` times,
+    and then reported. A process that lives keeps its loaded rules for the next task.
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: PLC0415 - only a parallel run pays
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # noqa: PLC0415 - only a parallel run pays
     from concurrent.futures.process import BrokenProcessPool
 
-    pending = dict(enumerate(tasks))
-    for attempt in range(retries + 1):
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
-            futures = {pool.submit(fn, task): i for i, task in pending.items()}
-            for future in as_completed(futures):
-                i = futures.pop(future)
+    queue, deaths = deque(range(len(tasks))), [0] * len(tasks)
+    slots: list[ProcessPoolExecutor | None] = [None] * min(jobs, len(tasks))
+    running: dict = {}  # future -> (slot, task index)
+    try:
+        while queue or running:
+            busy = {slot for slot, _ in running.values()}
+            for slot in range(len(slots)):
+                if queue and slot not in busy:
+                    slots[slot] = slots[slot] or ProcessPoolExecutor(max_workers=1)
+                    i = queue.popleft()
+                    running[slots[slot].submit(fn, tasks[i])] = (slot, i)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                slot, i = running.pop(future)
                 exc = future.exception()
-                if isinstance(exc, BrokenProcessPool):
-                    continue  # stays pending: run again in the next pool
-                del pending[i]
+                if isinstance(exc, BrokenProcessPool):  # its process died running task i
+                    slots[slot].shutdown(wait=False)
+                    slots[slot] = None
+                    deaths[i] += 1
+                    if deaths[i] <= retries:
+                        queue.append(i)
+                        continue
+                    yield i, TaskFailure("worker", f"its worker process died each time it ran it ({deaths[i]} times)")
+                    continue
                 yield i, _failure(exc) if exc is not None else future.result()
-        if not pending:
-            return
-    for i in sorted(pending):
-        yield i, TaskFailure("worker", f"a worker process died while it was pending or running, {retries + 1} times")
+    finally:
+        for pool in slots:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def dask_client(scheduler: str | None, workers: int):
@@ -89,7 +106,9 @@ def dask_client(scheduler: str | None, workers: int):
                                   f"(or pip install distributed) ({exc})") from None
     try:
         if scheduler:
-            return distributed.Client(scheduler, timeout="20s")
+            import dask  # noqa: PLC0415
+
+            return distributed.Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
         import logging
 
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -110,7 +129,9 @@ def run_dask(fn: Callable, tasks: list, *, client=None, scheduler: str | None = 
     if own:
         client = dask_client(scheduler, workers)
     try:
-        futures = client.map(fn, tasks, retries=retries, pure=False)
+        run_id = uuid.uuid4().hex[:8]  # keys unique to this run: a reused client never hands back an old result
+        keys = [f"compliance-{run_id}-{i}-{Path(str(getattr(t, 'dataset', ''))).name}" for i, t in enumerate(tasks)]
+        futures = client.map(fn, tasks, key=keys, retries=retries)
         index = {f.key: i for i, f in enumerate(futures)}
         for future in as_completed(futures):
             i = index[future.key]
