@@ -149,3 +149,15 @@ def test_an_unreachable_scheduler_is_a_clear_error(sets):
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
         result = CliRunner().invoke(main, ["check", *map(str, sets), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == 2 and "--scheduler tcp://127.0.0.1:1: cannot connect" in result.output, result.output[-500:]
+
+
+def test_cli_an_internal_error_in_one_data_set_exits_3_naming_it(sets, monkeypatch):
+    import compliance.batch
+
+    monkeypatch.setattr(compliance.batch, "check_one", functools.partial(batch_faults.raise_for, ("a-real",)))
+    result = CliRunner().invoke(main, ["check", *map(str, sets[:2]), "--as-of", AS_OF.isoformat(), "--format", "json"])
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert "a-real: 1 problem(s) evaluating the data set" in result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["datasets"][0]["problems"] == ["not evaluated because of an internal error: RuntimeError: simulated bug on a-real"]
+    assert doc["datasets"][1]["document"]["summary"]["total"] > 0

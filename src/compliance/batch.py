@@ -201,11 +201,13 @@ def _lost(task: Task, failure) -> DatasetOutcome:
                           profile=task.profile, rules=list(task.rules), error=True)
 
 
-def run_planned(items: list[Task | DatasetOutcome], *, fn=check_one, **executor) -> Iterator[tuple[int, DatasetOutcome]]:
-    """Every item's outcome as (index, outcome), as they finish; tasks run on the executor named by
-    ``executor`` (``compliance.executors.run``'s options); a failed task gives a ``_lost`` outcome."""
+def run_planned(items: list[Task | DatasetOutcome], *, fn=None, **executor) -> Iterator[tuple[int, DatasetOutcome]]:
+    """Every item's outcome as (index, outcome), as they finish; tasks run ``fn`` (default
+    ``check_one``; tests wrap it to inject faults) on the executor named by ``executor``
+    (``compliance.executors.run``'s options); a failed task gives a ``_lost`` outcome."""
     from .executors import TaskFailure, run
 
+    fn = fn or check_one
     tasks = [(i, item) for i, item in enumerate(items) if isinstance(item, Task)]
     for i, item in enumerate(items):
         if not isinstance(item, Task):
