@@ -71,7 +71,7 @@ def test_the_streamed_report_has_the_bytes_of_the_whole_one(client, sets, serial
     for fmt, whole, where in (("json", _bytes(serial), dict(executor="dask", client=client)),
                               ("table", render_table(combine(serial, AS_OF, "d")), dict(jobs=2))):
         outcomes, spool, _ = check_streamed(sets, RULES, AS_OF, render=fmt, **where)
-        assert all(o.document is None for o in outcomes)  # the parent kept summaries only
+        assert all(o.document is None and o.text is None for o in outcomes)  # the parent kept summaries only
         combined = combine(outcomes, AS_OF, "d")
         pieces = iter_json(combined, spool) if fmt == "json" else iter_table(combined, [o.summary for o in outcomes], spool.get)
         assert "".join(pieces) == whole

@@ -23,8 +23,8 @@ INDEX_NAME = "batch.json"  # beside the documents in ``out_dir``: the batch repo
 class DatasetOutcome:
     """One data set's result: its document (or where it went), or the problems that stopped it.
 
-    ``failing`` is the severity and outcome of each finding that can fail the run (``outcomes.gate``),
-    so the exit code never needs the findings; ``text`` is the rendered document or table when the
+    ``failing`` holds each distinct severity and outcome of the findings that can fail the run
+    (``outcomes.gate``), so the exit code never needs the findings; ``text`` is the rendered document or table when the
     worker rendered it (the CLI spools it); ``error`` is set when the data set was not evaluated
     because of an internal error or a lost worker, rather than its own data.
     """
