@@ -15,11 +15,9 @@ def _run(*args):
     return subprocess.run([sys.executable, "-m", "compliance", *args], capture_output=True, text=True, cwd=ROOT)
 
 
-@pytest.fixture
-def many(tmp_path):
+def make_many(root):
     """A directory of three data sets: the real pack, a copy with a missing declaration, and one
-    with an unknown person in a meeting (does not load)."""
-    root = tmp_path / "sets"
+    with an unknown person in a meeting (does not load); and a directory holding no data set."""
     shutil.copytree(REAL, root / "a-real")
     shutil.copytree(REAL, root / "b-changed")
     decl = root / "b-changed" / "declarations.yaml"
@@ -28,6 +26,12 @@ def many(tmp_path):
     (root / "c-broken" / "people.yaml").write_text("people:\n  - id: x\n")
     (root / "not-a-data-set").mkdir()
     return root
+
+
+@pytest.fixture
+def many(tmp_path):
+    """``make_many`` in a temporary directory."""
+    return make_many(tmp_path / "sets")
 
 
 def test_parallel_and_serial_give_the_same_combined_report(many):

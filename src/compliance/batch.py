@@ -1,35 +1,32 @@
 """Several data sets in one `compliance check`: each data set is one unit of work.
 
 Data sets are independent (no rule reads across organisations), so each is evaluated alone by
-``compliance.pipeline.run_check`` — in this process, or in ``jobs`` worker processes — and the
-per-data-set documents are combined, in the order the data sets were named, into one report.
-A worker process keeps its compiled rulesets between data sets (the engine reuses them), so
-memory stays flat however many data sets a worker is given. Results do not depend on ``jobs``.
+``compliance.pipeline.run_check``, with its own rules: ``--rules`` when given, else the profile and
+packs of its own ``compliance.yaml`` (``plan``). The work runs on an executor (``compliance.executors``:
+this process, ``--jobs`` processes, or a Dask cluster) and results are combined, in the order the data
+sets were named, into one report (``compliance.batch_report``). A worker keeps its compiled rulesets
+between data sets (the engine reuses them), so its memory stays flat however many data sets it is
+given; the parent keeps summaries only (``check_streamed``). Results do not depend on the executor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+from .batch_report import (INDEX_NAME, CombineError, DatasetOutcome, Spool, combine, combine_files,  # noqa: F401 - the batch API
+                           render_table, shared_digest)
+from .selection import Selection, select, unmatched
 
 DATASET_MARKERS = ("organisation.yaml", "organisation.yml", "organisation.json")
 
 
 class BatchError(ValueError):
-    """A path that is neither a data set nor a directory holding data sets."""
-
-
-@dataclass
-class DatasetOutcome:
-    """One data set's document, or the problems that stopped it from being evaluated."""
-
-    path: str
-    document: dict[str, Any] | None = None
-    problems: list[str] = field(default_factory=list)
-    summary: dict[str, Any] | None = None
-    output: str | None = None  # where the document was written (``out_dir``), instead of kept
+    """A path that is neither a data set nor a directory holding data sets, or a rule selection
+    that matches nothing in any data set's rules."""
 
 
 def is_dataset(path: Path) -> bool:
@@ -57,18 +54,38 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 _rulesets: dict[tuple[str, ...], Any] = {}
+_selected: dict[tuple[tuple[str, ...], Selection], Any] = {}
 
 
-def _ruleset(rules_paths: tuple[str, ...]):
-    """Rules are loaded once per process (a worker then serves many data sets with them)."""
+def _ruleset(rules_paths: tuple[str, ...], selection: Selection = Selection()):
+    """Rules are loaded (and selected) once per process: a worker then serves many data sets with
+    the same objects, so the engine's compiled rulesets are reused too."""
     from .rules import load_rules
 
     if rules_paths not in _rulesets:
         _rulesets[rules_paths] = load_rules(list(rules_paths))
-    return _rulesets[rules_paths]
+    key = (rules_paths, selection)
+    if key not in _selected:
+        _selected[key] = select(_rulesets[rules_paths], selection)
+    return _selected[key]
 
 
-INDEX_NAME = "batch.json"  # beside the documents in ``out_dir``: the batch report, for ``combine_files``
+@dataclass(frozen=True)
+class Task:
+    """One data set's unit of work: a plain value, so it travels to any worker."""
+
+    dataset: str
+    rules: tuple[str, ...]
+    as_of: dt.date
+    keep_going: bool = False
+    engine: str = "durable"
+    use_waivers: bool = True
+    output: str | None = None  # write the document here and return only its summary
+    render: str | None = None  # "json" / "table": return the rendered text instead of the document
+    show_all: bool = False
+    width: int | None = None  # of the table: the terminal's where the report is shown, not the worker's
+    selection: Selection = Selection()
+    profile: str | None = None
 
 
 def output_name(dataset: Path, index: int) -> str:
@@ -76,11 +93,71 @@ def output_name(dataset: Path, index: int) -> str:
     return f"{index:04d}-{dataset.name}.json"
 
 
-def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool, str | None]) -> DatasetOutcome:
-    """Evaluate one data set and build its document (runs in a worker process).
+def data_set_rules(dataset: Path, rules_paths: list[str] | None) -> tuple[tuple[str, ...], str | None]:
+    """The rules a data set is checked with and the profile they come from: ``rules_paths`` as given
+    (no profile), else its ``compliance.yaml``'s profile and packs, else the default profile.
+    Raises ``DatasetError`` for a bad ``compliance.yaml``, ``PackError`` for an unknown profile."""
+    from .io.config import config_rules, read_config
+    from .rules.packs import DEFAULT_PROFILE, profile_packs
 
-    With an output file the document is written there and only its summary comes back, so the
-    parent holds summaries, not findings, however many data sets there are.
+    if rules_paths:
+        return tuple(rules_paths), None
+    config = read_config(dataset)
+    chosen = config_rules(dataset, config)
+    if chosen:
+        return tuple(chosen), config.profile
+    return tuple(profile_packs(DEFAULT_PROFILE)), DEFAULT_PROFILE
+
+
+def plan(datasets: list[Path], rules_paths: list[str] | None, as_of: dt.date, selection: Selection = Selection(),
+         **options) -> tuple[list[Task | DatasetOutcome], str | None]:
+    """Each data set's task, or the outcome that says why it cannot be evaluated (a bad
+    ``compliance.yaml``, its rules do not load, the selection leaves none of them), and the rule
+    digest every data set shares (None when their rules differ). ``options`` are ``Task`` fields.
+
+    The rule sets are loaded here, once each, so a selection pattern that matches no rule of any
+    data set is refused (``BatchError``) before any work starts.
+    """
+    from .io import DatasetError
+    from .rules import RuleSetError
+    from .rules.packs import PackError
+
+    items: list[Task | DatasetOutcome] = []
+    loaded: dict[tuple[str, ...], Any] = {}
+    for path in datasets:
+        try:
+            rules, profile = data_set_rules(path, rules_paths)
+        except DatasetError as exc:
+            items.append(DatasetOutcome(str(path), problems=[f"compliance.yaml: {i}" for i in exc.issues]))
+            continue
+        except PackError as exc:
+            items.append(DatasetOutcome(str(path), problems=[str(exc)]))
+            continue
+        try:
+            if rules not in loaded:
+                loaded[rules] = _ruleset(rules)
+        except RuleSetError as exc:
+            items.append(DatasetOutcome(str(path), problems=[f"rules: {i}" for i in exc.issues], profile=profile, rules=list(rules)))
+            continue
+        if selection and not select(loaded[rules], selection).rules:
+            items.append(DatasetOutcome(str(path), problems=[f"the rule selection leaves none of its rules ({', '.join(rules)}) to evaluate"],
+                                        profile=profile, rules=list(rules), rules_digest=loaded[rules].digest))
+            continue
+        items.append(Task(str(path), rules, as_of, selection=selection, profile=profile, **options))
+    problems = unmatched(list(loaded.values()), selection) if selection and loaded else []
+    if problems:
+        raise BatchError(f"{len(problems)} problem(s) selecting rules: " + "; ".join(problems))
+    return items, shared_digest(rs.digest for rs in loaded.values())
+
+
+_engine_lock = threading.Lock()  # a worker with several threads (Dask) must not run two sessions at once
+
+
+def check_one(task: Task) -> DatasetOutcome:
+    """Evaluate one data set and build its document (runs in a worker).
+
+    With ``task.output`` the document is written there, and with ``task.render`` it comes back as
+    text; either way the caller holds a summary (and ``failing``), not the findings' objects.
     """
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
@@ -88,164 +165,105 @@ def check_one(task: tuple[str, tuple[str, ...], dt.date, bool, str, bool, str | 
     from .outcomes.gate import gating
     from .pipeline import run_check
 
-    dataset, rules_paths, as_of, keep_going, engine, use_waivers, output = task
+    ruleset = _ruleset(task.rules, task.selection)
+    described = dict(profile=task.profile, rules=list(task.rules), rules_digest=ruleset.digest)
     try:
-        run = run_check(Path(dataset), _ruleset(rules_paths), as_of, keep_going=keep_going, engine=engine)
+        with _engine_lock:
+            run = run_check(Path(task.dataset), ruleset, task.as_of, keep_going=task.keep_going, engine=task.engine)
     except DatasetError as exc:
-        return DatasetOutcome(dataset, None, [str(i) for i in exc.issues])
+        return DatasetOutcome(task.dataset, None, [str(i) for i in exc.issues], **described)
     except EngineUnavailable as exc:
-        return DatasetOutcome(dataset, None, [str(exc)])
-    document = finalise(run, _ruleset(rules_paths), use_waivers=use_waivers)
-    if output is None:
-        return DatasetOutcome(dataset, document, summary=document["summary"])
-    from .io.writer import write_atomic
-    from .report import render_json
+        return DatasetOutcome(task.dataset, None, [str(exc)], **described)
+    document = finalise(run, ruleset, use_waivers=task.use_waivers)
+    # one of each (severity, outcome) that can fail the run is all --fail-on asks ("any finding at or
+    # above"), so a data set's memory in the parent does not grow with its failures
+    failing = [{"severity": s, "outcome": o} for s, o in
+               sorted({(f["severity"], f["outcome"]) for f in document["findings"] if gating(f["outcome"])})]
+    outcome = DatasetOutcome(task.dataset, summary=document["summary"], failing=failing, **described)
+    if task.output is not None:
+        from .io.writer import write_atomic
+        from .report import render_json
 
-    write_atomic(Path(output), render_json(document))
-    failing = [{"severity": f["severity"], "outcome": f["outcome"]} for f in document["findings"] if gating(f["outcome"])]
-    return DatasetOutcome(dataset, None, summary={**document["summary"], "failing": failing}, output=output)
+        write_atomic(Path(task.output), render_json(document))
+        return replace(outcome, output=task.output)
+    if task.render == "json":
+        from .report import render_json
+
+        return replace(outcome, text=render_json(document).removesuffix("\n"))
+    if task.render == "table":
+        from .report import render_table as render_one
+
+        return replace(outcome, text=render_one(document, task.show_all, width=task.width))
+    return replace(outcome, document=document)
 
 
-def check_many(datasets: list[Path], rules_paths: list[str], as_of: dt.date, *, jobs: int = 1,
+def _lost(task: Task, failure) -> DatasetOutcome:
+    """The outcome of a data set whose task failed (an internal error, or its worker died): reported, never dropped."""
+    what = "an internal error" if failure.kind == "error" else "a lost worker"
+    return DatasetOutcome(task.dataset, problems=[f"not evaluated because of {what}: {failure.message}"],
+                          profile=task.profile, rules=list(task.rules), error=True)
+
+
+def run_planned(items: list[Task | DatasetOutcome], *, fn=None, **executor) -> Iterator[tuple[int, DatasetOutcome]]:
+    """Every item's outcome as (index, outcome), as they finish; tasks run ``fn`` (default
+    ``check_one``; tests wrap it to inject faults) on the executor named by ``executor``
+    (``compliance.executors.run``'s options); a failed task gives a ``_lost`` outcome."""
+    from .executors import TaskFailure, run
+
+    fn = fn or check_one
+    tasks = [(i, item) for i, item in enumerate(items) if isinstance(item, Task)]
+    for i, item in enumerate(items):
+        if not isinstance(item, Task):
+            yield i, item
+    if tasks:
+        for j, result in run(fn, [t for _, t in tasks], **executor):
+            i, task = tasks[j]
+            yield i, _lost(task, result) if isinstance(result, TaskFailure) else result
+
+
+def check_many(datasets: list[Path], rules_paths: list[str] | None, as_of: dt.date, *, jobs: int = 1,
                keep_going: bool = False, engine: str = "durable", use_waivers: bool = True,
-               out_dir: Path | None = None) -> list[DatasetOutcome]:
-    """Every data set's outcome, in the order given; ``jobs`` > 1 uses that many processes.
+               out_dir: Path | None = None, selection: Selection = Selection(), **executor) -> list[DatasetOutcome]:
+    """Every data set's outcome, in the order given, with its document (or, with ``out_dir``, its
+    summary and the file its document was written to, see ``output_name``). ``rules_paths`` None or
+    empty: each data set's own ``compliance.yaml``. ``executor``: ``executor="dask"``, ``scheduler``,
+    ``workers``, ``client`` (``compliance.executors.run``); ``jobs`` > 1 uses that many processes."""
+    items, _ = _plan(datasets, rules_paths, as_of, selection, keep_going, engine, use_waivers, out_dir)
+    outcomes: list[DatasetOutcome | None] = [None] * len(items)
+    for i, outcome in run_planned(items, jobs=jobs, **executor):
+        outcomes[i] = outcome
+    return outcomes  # type: ignore[return-value]
 
-    With ``out_dir`` each data set's JSON document is written there (see ``output_name``) and
-    only summaries are returned: memory then holds one data set per process, not all of them.
-    """
+
+def _plan(datasets, rules_paths, as_of, selection, keep_going, engine, use_waivers, out_dir, **options):
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    tasks = [(str(d), tuple(str(p) for p in rules_paths), as_of, keep_going, engine, use_waivers,
-              str(out_dir / output_name(d, i)) if out_dir is not None else None) for i, d in enumerate(datasets)]
-    if jobs <= 1 or len(tasks) <= 1:
-        return [check_one(t) for t in tasks]
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - only a parallel run pays for it
-
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        return list(pool.map(check_one, tasks, chunksize=1))
+    items, digest = plan(datasets, [str(p) for p in rules_paths or []] or None, as_of, selection,
+                         keep_going=keep_going, engine=engine, use_waivers=use_waivers, **options)
+    if out_dir is not None:
+        items = [replace(t, output=str(out_dir / output_name(Path(t.dataset), i))) if isinstance(t, Task) else t
+                 for i, t in enumerate(items)]
+    return items, digest
 
 
-def combine(outcomes: list[DatasetOutcome], as_of: dt.date, rules_digest: str) -> dict[str, Any]:
-    """One report over all data sets: totals, and each data set's own document."""
-    from .report.document import SCHEMA_VERSION
-    from . import __version__
+def check_streamed(datasets: list[Path], rules_paths: list[str] | None, as_of: dt.date, *, render: str,
+                   show_all: bool = False, keep_going: bool = False, engine: str = "durable", use_waivers: bool = True,
+                   out_dir: Path | None = None, selection: Selection = Selection(), **executor
+                   ) -> tuple[list[DatasetOutcome], Spool, str | None]:
+    """``check_many`` for a batch of any size: the outcomes keep summaries only, each data set's
+    document (``render="json"``) or table (``"table"``) waits in the returned ``Spool`` (nothing with
+    ``out_dir``: the documents are in files), and the shared rule digest. Write the report with
+    ``batch_report.iter_json`` / ``iter_table``."""
+    from .report.render import terminal_width
 
-    by_outcome: dict[str, int] = {}
-    by_severity: dict[str, int] = {}
-    total = 0
-    for o in outcomes:
-        if o.summary is None:
-            continue
-        summary = o.summary
-        total += summary["total"]
-        for key, n in summary["by_outcome"].items():
-            by_outcome[key] = by_outcome.get(key, 0) + n
-        for key, n in summary["failures_by_severity"].items():
-            by_severity[key] = by_severity.get(key, 0) + n
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool_version": __version__,
-        "kind": "batch",
-        "as_of": as_of.isoformat(),
-        "rules_digest": rules_digest,
-        "summary": {"datasets": len(outcomes), "not_evaluated": sum(o.summary is None for o in outcomes),
-                    "total": total, "by_outcome": by_outcome, "failures_by_severity": dict(sorted(by_severity.items()))},
-        "datasets": [{"path": o.path, "document": o.document, "problems": o.problems}
-                     | ({"output": Path(o.output).name, "summary": {k: v for k, v in o.summary.items() if k != "failing"}}
-                        if o.output else {}) for o in outcomes],
-    }
-
-
-class CombineError(ValueError):
-    """Inputs to ``combine_files`` that cannot be merged into one report; ``problems`` lists each."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-def _read_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
-    import json
-
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
-        return None
-    except json.JSONDecodeError as exc:
-        problems.append(f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}; expected a JSON document written by compliance check")
-        return None
-    if not isinstance(doc, dict) or not (doc.get("kind") == "batch" or {"findings", "summary", "as_of", "rules_digest"} <= doc.keys()):
-        problems.append(f"{path}: not a report of compliance check; expected a data set's --format json document or {INDEX_NAME}")
-        return None
-    return doc
-
-
-def combine_files(paths: list[Path]) -> dict[str, Any]:
-    """The report ``check D1 D2 ...`` writes, rebuilt from the files ``check D1 D2 ... --out-dir DIR``
-    wrote: each data set's document (``NNNN-name.json``) and, optionally, ``DIR/batch.json``.
-
-    With ``batch.json`` among the inputs, it gives the data sets' order, their paths as named on the
-    command line and the problems of those that did not load; each document it names must be given.
-    Without it, the documents are taken in the order given, each under its data set's name. Every
-    input must share one ``as_of`` and rules digest. Raises ``CombineError`` listing every problem.
-    """
-    problems: list[str] = []
-    read = [(Path(p), _read_json(Path(p), problems)) for p in paths]
-    indexes = [(p, d) for p, d in read if d is not None and d.get("kind") == "batch"]
-    documents = {p.name: (p, d) for p, d in read if d is not None and d.get("kind") != "batch"}
-    if len(indexes) > 1:
-        problems.append(f"{len(indexes)} batch reports given ({', '.join(str(p) for p, _ in indexes)}); expected at most one")
-    if problems:
-        raise CombineError(problems)
-    outcomes: list[DatasetOutcome] = []
-    if indexes:
-        index_path, index = indexes[0]
-        named = set()
-        for entry in index["datasets"]:
-            document = entry.get("document")
-            if entry.get("output"):
-                named.add(entry["output"])
-                if entry["output"] not in documents:
-                    problems.append(f"{index_path}: data set {entry['path']} was written to {entry['output']}, which is not among the inputs")
-                    continue
-                document = documents[entry["output"]][1]
-            outcomes.append(DatasetOutcome(entry["path"], document, list(entry["problems"]),
-                                           summary=document["summary"] if document else None))
-        problems += [f"{p}: not named in {index_path}; expected only the documents of that run" for name, (p, _) in documents.items() if name not in named]
-        as_of, digest = index["as_of"], index["rules_digest"]
-    else:
-        outcomes = [DatasetOutcome(d["dataset"], d, summary=d["summary"]) for _, d in documents.values()]
-        first = next(iter(documents.values()))[1] if documents else None
-        as_of, digest = (first["as_of"], first["rules_digest"]) if first else ("", "")
-    for p, d in documents.values():
-        if (d["as_of"], d["rules_digest"]) != (as_of, digest):
-            problems.append(f"{p}: as of {d['as_of']} with rules {d['rules_digest']}; expected as of {as_of} with rules {digest} like the others")
-    if problems:
-        raise CombineError(problems)
-    return combine(outcomes, dt.date.fromisoformat(as_of), digest)
-
-
-def render_table(combined: dict[str, Any], show_all: bool = False) -> str:
-    """Totals and one row per data set, then each data set's own table."""
-    from tabulate import tabulate
-
-    from .report import render_table as render_one
-
-    outcomes = list(combined["summary"]["by_outcome"])
-    rows = []
-    for entry in combined["datasets"]:
-        summary = entry["document"]["summary"] if entry["document"] else entry.get("summary")
-        counts = [summary["by_outcome"].get(o, 0) for o in outcomes] if summary else ["-"] * len(outcomes)
-        note = f"written to {entry['output']}" if entry.get("output") else "" if summary else f"not evaluated: {len(entry['problems'])} problem(s)"
-        rows.append([entry["path"], *counts, note])
-    rows.append(["total", *[combined["summary"]["by_outcome"][o] for o in outcomes], ""])
-    parts = [f"{combined['summary']['datasets']} data sets as of {combined['as_of']} ({combined['rules_digest']})", "",
-             tabulate(rows, headers=["data set", *outcomes, "note"])]
-    for entry in combined["datasets"]:
-        if entry["problems"]:
-            parts += ["", f"{entry['path']}: {len(entry['problems'])} problem(s) loading the data set:"] + [f"  {p}" for p in entry["problems"]]
-        elif entry["document"] is not None:
-            parts += ["", "=" * 100, "", render_one(entry["document"], show_all).rstrip("\n")]
-    return "\n".join(parts) + "\n"
+    items, digest = _plan(datasets, rules_paths, as_of, selection, keep_going, engine, use_waivers, out_dir,
+                          render=None if out_dir else render, show_all=show_all,
+                          width=terminal_width() if render == "table" else None)
+    outcomes: list[DatasetOutcome | None] = [None] * len(items)
+    spool = Spool()
+    for i, outcome in run_planned(items, **executor):
+        if outcome.text is not None:
+            spool.put(i, outcome.text)
+            outcome.text = None
+        outcomes[i] = outcome
+    return outcomes, spool, digest  # type: ignore[return-value]

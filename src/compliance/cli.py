@@ -74,23 +74,29 @@ def main(debug: bool) -> None:
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="a previous --format json output: mark failures new / persisting / resolved")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="with several data sets: evaluate them in this many processes")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="with several data sets: write each one's JSON document here; the report keeps only summaries")
+@click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes", show_default=True, help="with several data sets: processes: --jobs processes on this machine; dask: Dask distributed (--workers, --scheduler; pip install 'compliance[dask]')")
+@click.option("--workers", type=click.IntRange(min=1), help="with --executor dask and no --scheduler: a local cluster of this many worker processes [default: --jobs]")
+@click.option("--scheduler", metavar="ADDRESS", help="with --executor dask: an existing cluster's scheduler, e.g. tcp://host:8786 (data sets and --out-dir on storage every worker reads at the same path)")
 def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, skip_rules, families, min_severity, fail_on,
-          pass_unchecked, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir):
+          pass_unchecked, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir, **distributed):
     """Evaluate DATASET against the rules and print one finding per (rule, subject).
 
-    Several data sets (DATASET... or a directory of data sets) are evaluated independently,
-    in parallel with --jobs, and combined into one report.
+    Several data sets (DATASET... or a directory of data sets) are evaluated independently, each
+    with its own compliance.yaml unless --rules is given, in parallel with --jobs or on a Dask
+    cluster with --executor dask, and combined into one report.
     """
     from .batch import is_dataset
+    from .selection import Selection
 
     if len(datasets) > 1 or (datasets[0].is_dir() and not is_dataset(datasets[0])
                              and any(is_dataset(p) for p in datasets[0].iterdir() if p.is_dir())):
-        if len(outs) > 1 or only_rules or skip_rules or families or min_severity:
-            _fail("--out (more than once) and rule selection work on one data set at a time", [])
+        if len(outs) > 1:
+            _fail("--out (more than once) works on one data set at a time", [])
+        selection = Selection(tuple(only_rules), tuple(skip_rules), tuple(families), min_severity)
         _check_many(datasets, rules_paths, as_of, fmt, outs[0] if outs else None, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir,
-                    not pass_unchecked)
-    if out_dir:
-        _fail("--out-dir is for several data sets; with one, use --out", [])
+                    not pass_unchecked, selection, **distributed)
+    if out_dir or distributed["executor"] != "processes" or distributed["workers"] or distributed["scheduler"]:
+        _fail("--out-dir, --executor, --workers and --scheduler are for several data sets; with one, use --out", [])
     dataset = datasets[0]
     from .outcomes import BaselineError, finalise, load_baseline
     from .report.render import summary_line
@@ -151,29 +157,20 @@ def _use_colour(mode: str, is_tty: bool, env) -> bool:
 
 
 def _select_rules(ruleset, only, skip, families, min_severity):
-    """The rules chosen by --rule / --skip-rule / --family / --min-severity; exit 2 when a
-    pattern or family matches no rule, or nothing is left to evaluate."""
-    import dataclasses
-    from fnmatch import fnmatchcase
+    """The rules chosen by --rule / --skip-rule / --family / --min-severity (``compliance.selection``);
+    exit 2 when a pattern or family matches no rule, or nothing is left to evaluate."""
+    from .selection import Selection, select, unmatched
 
-    from .rules import SEVERITY_ORDER
-
-    if not (only or skip or families or min_severity):
+    selection = Selection(tuple(only), tuple(skip), tuple(families), min_severity)
+    if not selection:
         return ruleset
-    problems = [f"{opt} {pat!r} matches no rule" for opt, pats in (("--rule", only), ("--skip-rule", skip))
-                for pat in pats if not any(fnmatchcase(r.id, pat) for r in ruleset.rules)]
-    known = sorted({r.family_name for r in ruleset.rules})
-    problems += [f"--family {f!r} is not a family of these rules; expected one of: {', '.join(known)}" for f in families if f not in known]
-    chosen = [r for r in ruleset.rules
-              if (not only or any(fnmatchcase(r.id, p) for p in only))
-              and not any(fnmatchcase(r.id, p) for p in skip)
-              and (not families or r.family_name in families)
-              and (not min_severity or SEVERITY_ORDER.get(r.severity, 0) >= SEVERITY_ORDER[min_severity])]
-    if not chosen and not problems:
+    problems = unmatched([ruleset], selection)
+    chosen = select(ruleset, selection)
+    if not chosen.rules and not problems:
         problems.append("the rule selection leaves no rule to evaluate")
     if problems:
         _fail(f"{len(problems)} problem(s) selecting rules:", problems)
-    return dataclasses.replace(ruleset, rules=chosen)
+    return chosen
 
 
 def _write_out(path: Path, text) -> None:
@@ -194,40 +191,66 @@ def _write_out(path: Path, text) -> None:
 
 
 def _check_many(datasets, rules_paths, as_of, fmt, out, fail_on, keep_going, engine, show_all, no_waivers, baseline, jobs, out_dir,
-                count_unchecked=True):
-    """Several data sets: one combined report (compliance.batch); exit 2 if any could not be loaded."""
-    from .batch import BatchError, check_many, combine, expand, render_table as render_batch
+                count_unchecked=True, selection=None, executor="processes", workers=None, scheduler=None):
+    """Several data sets: one combined report (compliance.batch), written piece by piece so memory
+    holds summaries only; exit 2 if any could not be loaded, 3 if one was lost to an internal error."""
+    from .batch import INDEX_NAME, BatchError, check_streamed, combine, expand
+    from .batch_report import iter_json, iter_table
+    from .executors import ExecutorUnavailable
     from .report import render_json
 
-    if baseline or fmt in ("junit", "csv", "jsonl"):
+    if baseline or fmt in ("junit", "csv", "jsonl", "sarif"):
         _fail(f"{'--baseline' if baseline else '--format ' + fmt} works on one data set at a time; with several use --format table or json", [])
+    if executor != "dask" and (workers or scheduler):
+        _fail(f"{'--workers' if workers else '--scheduler'} is for --executor dask", [])
+    if workers and scheduler:
+        _fail("--workers starts a local cluster, --scheduler uses an existing one; give one of them", [])
     as_of = as_of or dt.date.today()  # the CLI is the one place the clock is read
-    rules_paths = list(rules_paths) or _default_rules()  # several data sets share one rule set
-    ruleset = _load_rules(rules_paths)
+    if rules_paths:  # one rule set for every data set: its problems stop the run, as with one data set
+        _load_rules(rules_paths)
     try:
         found = expand(list(datasets))
+        if scheduler:  # a remote worker's directory is not ours: it reads the paths as absolute ones
+            found, rules_paths = [p.resolve() for p in found], [_absolute_spec(r) for r in rules_paths]
+            out_dir = out_dir.resolve() if out_dir else None
+        results, spool, digest = check_streamed(
+            found, [str(p) for p in rules_paths], as_of, render=fmt, show_all=show_all, keep_going=keep_going, engine=engine,
+            use_waivers=not no_waivers, out_dir=out_dir, selection=selection, jobs=jobs, executor=executor,
+            workers=workers, scheduler=scheduler)
     except BatchError as exc:
         _fail(str(exc), [])
-    results = check_many(found, [str(p) for p in rules_paths], as_of, jobs=jobs,
-                         keep_going=keep_going, engine=engine, use_waivers=not no_waivers, out_dir=out_dir)
-    combined = combine(results, as_of, ruleset.digest)
+    except ExecutorUnavailable as exc:
+        _fail(str(exc), [])
+    combined = combine(results, as_of, digest)
     if out_dir:  # the index `compliance combine` rebuilds the full report from
-        from .batch import INDEX_NAME
-
         _write_out(Path(out_dir) / INDEX_NAME, render_json(combined))
-    text = render_json(combined) if fmt == "json" else render_batch(combined, show_all)
+    if fmt == "json":
+        pieces = iter_json(combined, spool)
+    else:
+        pieces = iter_table(combined, [r.summary for r in results], spool.get)
     if out:
-        _write_out(Path(out), text)
+        _write_out(Path(out), pieces)
         click.echo(f"wrote {out} ({len(results)} data sets, {combined['summary']['total']} findings)", err=True)
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
+    spool.close()
     for r in results:
         if r.problems:
-            click.echo(f"{r.path}: {len(r.problems)} problem(s) loading the data set (use --keep-going to report them as findings)", err=True)
+            kind = "problem(s) evaluating the data set" if r.error else "problem(s) loading the data set (use --keep-going to report them as findings)"
+            click.echo(f"{r.path}: {len(r.problems)} {kind}", err=True)
+    if any(r.error for r in results):
+        sys.exit(3)
     if any(r.problems for r in results):
         sys.exit(2)
-    sys.exit(max((_exit_code(r.document["findings"] if r.document else r.summary["failing"], fail_on, count_unchecked)
-                  for r in results), default=0))
+    sys.exit(max((_exit_code(r.failing, fail_on, count_unchecked) for r in results), default=0))
+
+
+def _absolute_spec(spec: str) -> str:
+    """A --rules entry as a remote worker can read it: a shipped pack's name as is, a path made absolute."""
+    from .rules.packs import is_pack_name
+
+    return str(Path(spec).resolve()) if Path(spec).exists() or not is_pack_name(spec) else spec
 
 
 def _exit_code(findings: list[dict], fail_on: str, count_unchecked: bool = True) -> int:
