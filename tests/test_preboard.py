@@ -181,7 +181,7 @@ def test_fix_heading_counts_the_items_it_lists_and_nouns_agree_with_numbers():
 
 
 def test_long_lines_wrap_at_spaces_so_no_word_is_cut():
-    from compliance.preboard import WIDTH, _clip, _wrapped
+    from compliance.report.preboard import WIDTH, _clip, _wrapped
     names = ", ".join(f"Person Number{i} Surname{i}" for i in range(12))
     wrapped = _wrapped("apologies: " + names).splitlines()
     assert len(wrapped) > 1 and all(len(l) <= WIDTH for l in wrapped)

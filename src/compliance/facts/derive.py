@@ -249,7 +249,7 @@ def _interests(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             declared = day(decl.declared_on) if decl.declared_on else None
             yield InterestFact(
                 kind="interest", id=join_id(decl.id, interest.category, number),
-                label=f"{ctx.name(decl.person)}: {interest.description[:60]}", as_of=ctx.as_of_day,
+                label=f"{ctx.name(decl.person)}: {interest.description}", as_of=ctx.as_of_day,
                 person=decl.person, declaration=decl.id, category=interest.category, declared_on=declared,
                 start_earliest=day(start[0]) if start else None, start_latest=day(start[1]) if start else None,
                 end_latest=day(end[1]) if end else None, ongoing=interest.ongoing, ended=end is not None,
@@ -287,7 +287,7 @@ def _risks(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         for action in risk.actions:
             effective = action.revised_due or action.due
             yield RiskActionFact(
-                kind="risk_action", id=join_id(risk.id, action.id), label=f"{risk.id}: {action.description[:60]}",
+                kind="risk_action", id=join_id(risk.id, action.id), label=f"{risk.id}: {action.description}",
                 as_of=ctx.as_of_day, risk=risk.id, due=day(action.due) if action.due else None,
                 revised_due=day(action.revised_due) if action.revised_due else None,
                 effective_due=day(effective) if effective else None,
@@ -306,7 +306,7 @@ def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
         yield ActionFact(
-            kind="action", id=f"{id_part(action.ref, keep='/')}{suffix}", label=f"{action.ref}: {action.description[:60]}",
+            kind="action", id=f"{id_part(action.ref, keep='/')}{suffix}", label=f"{action.ref}: {action.description}",
             as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section,
             status=None if action.status == "unknown" else action.status,
             open=None if action.status == "unknown" else action.status != "complete", owner=action.owner or None,

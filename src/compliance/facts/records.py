@@ -233,10 +233,10 @@ def sources(kind: str, derived: Iterable[str]) -> dict[str, type[BaseModel]]:
 
 
 def record_label(record: BaseModel) -> str:
-    """A record's name for people: its name or title, else its id."""
+    """A record's name for people: its name or title, else its id; whole (a display cuts it, at a word)."""
     for attr in ("name", "title", "label", "description", "duty", "measure", "text", "committee", "owner"):
         value = getattr(record, attr, None)
         if isinstance(value, str) and value:
-            return value[:80]
+            return value
     return str(getattr(record, "id", ""))
 
