@@ -60,7 +60,7 @@ def test_every_failing_subject_appears_under_its_family_heading(real, md):
         rule_block = family.split(f"Rule `{f['rule_id']}`.", 1)[1].split("\n#### ", 1)[0]
         subjects = [row[0] for row in _table(rule_block, "subject")]
         # a long name is cut with "…" in a board paper's row (the JSON has it whole)
-        label = markdown_text(shorten(f["subject"]["label"], 60))
+        label = markdown_text(shorten(f["subject"]["label"], 60, at_word=True))  # cut at a word
         assert any(s.startswith(label) for s in subjects), (f["rule_id"], f["subject"]["id"])
 
 

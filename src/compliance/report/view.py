@@ -74,6 +74,9 @@ def financial_year(day: dt.date, start: str) -> str:
     return f"{year}-{(year + 1) % 100:02d}" if (month, first) != (1, 1) else str(year)
 
 
+KEY_POINT_LABEL = 80  # a subject's name in the summary, cut at a word (the rule's section and the JSON have it whole)
+
+
 def _key_points(findings: list[dict]) -> list[dict[str, Any]]:
     """The high- and critical-severity failures, one point per rule, naming each subject."""
     by_rule: dict[str, list[dict]] = defaultdict(list)
@@ -81,7 +84,7 @@ def _key_points(findings: list[dict]) -> list[dict[str, Any]]:
         if f["outcome"] == "fail" and SEVERITY_ORDER.get(f["severity"], 0) >= SEVERITY_ORDER["high"]:
             by_rule[f["rule_id"]].append(f)
     points = [{"rule_id": rid, "title": fs[0]["title"], "severity": fs[0]["severity"], "family": fs[0]["family"],
-               "subjects": [f["subject"]["label"] for f in fs]} for rid, fs in by_rule.items()]
+               "subjects": [shorten(f["subject"]["label"], KEY_POINT_LABEL, at_word=True) for f in fs]} for rid, fs in by_rule.items()]
     return sorted(points, key=lambda p: (-SEVERITY_ORDER.get(p["severity"], 0), -len(p["subjects"]), p["rule_id"]))
 
 
