@@ -186,17 +186,17 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
     if not meeting.attendance:
         notes.append("no attendance or apologies recorded yet: the forecast assumes every member attends")
     return PreboardResult(meeting, body, run.as_of, fixes, waived, quorum, declarations, paper_section, actions, notes,
-                          _standards(data, findings, body), committees)
+                          _standards(data, findings, body, ruleset), committees)
 
 
-def _standards(data: GovernanceData, findings: list[dict[str, Any]], body: Body) -> dict[str, Any]:
+def _standards(data: GovernanceData, findings: list[dict[str, Any]], body: Body, ruleset: RuleSet) -> dict[str, Any]:
     """The standards off trajectory in their latest period, for a Board meeting (information, never a fix)."""
     if not data.metrics:
         return {"listed": False, "reason": "the data set has no metrics register", "off_trajectory": []}
     if body.kind != "board":
         return {"listed": False, "off_trajectory": [],
                 "reason": "the standards register names no committee: standards off trajectory are listed for Board meetings"}
-    rows = off_trajectory(standards_rows(data, findings))
+    rows = off_trajectory(standards_rows(data, findings, ruleset.rules))
     keep = ("metric", "name", "scope", "period", "value_text", "national_cell", "plan_cell", "verdict")
     return {"listed": True, "reason": "standards carry no committee: every standard is listed for the Board",
             "off_trajectory": [{k: r[k] for k in keep} for r in rows]}

@@ -138,15 +138,15 @@ def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData,
         "risks": _risks(data, facts),
         "attendance": _attendance(data, findings, facts, rules),
         "trend": _trend(list(history or []) + [document], families),
-        "standards": _standards(data, findings),
+        "standards": _standards(data, findings, rules),
     }
 
 
-def _standards(data: GovernanceData, findings: list[dict]) -> dict[str, Any] | None:
+def _standards(data: GovernanceData, findings: list[dict], rules: list[Any]) -> dict[str, Any] | None:
     """The standards table and the trend series (measures with two or more periods); None with no metrics."""
     if not data.metrics:
         return None
-    rows = standards_rows(data, findings)
+    rows = standards_rows(data, findings, rules)
     return {"rows": rows, "series": series(rows), "unchecked": len(data.metrics) - len(rows)}
 
 
