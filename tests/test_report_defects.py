@@ -37,22 +37,14 @@ Conventions
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
 from compliance.report.svg import STATUS_FILL
 from compliance.rules.schema import SEVERITY_ORDER
-from report_fixture import ROOT, real_run, report
+from report_fixture import ROOT, md, real, report, shipped_rules  # noqa: F401 (fixtures)
 
-PACKS = ROOT / "src" / "compliance" / "packs"
-
-
-@pytest.fixture(scope="module")
-def real():
-    return real_run()
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +52,6 @@ def soup(tmp_path_factory):
     code, text, output = report(tmp_path_factory.mktemp("html"))
     assert code == 0, output
     return BeautifulSoup(text, "html.parser")
-
-
-@pytest.fixture(scope="module")
-def md(tmp_path_factory):
-    code, text, output = report(tmp_path_factory.mktemp("md"), fmt="markdown")
-    assert code == 0, output
-    return text
 
 
 def _worst(document) -> dict[str, int]:
@@ -121,14 +106,11 @@ def test_attendance_legend_explains_every_mark_and_no_two_fills_are_alike(soup):
 
 def test_every_pack_citation_resolves_to_a_shipped_file_and_line():
     local = []
-    for path in sorted(PACKS.rglob("*.yaml")):
-        if "tests" in path.parts:
-            continue
-        for rule in (yaml.safe_load(path.read_text()) or {}).get("rules", []) or []:
-            for ref in rule.get("references", []) or []:
-                url = ref.get("url") or ""
-                if url and not re.match(r"https?://", url):
-                    local.append((rule["id"], url))
+    for _, rule in shipped_rules():
+        for ref in rule.get("references", []) or []:
+            url = ref.get("url") or ""
+            if url and not re.match(r"https?://", url):
+                local.append((rule["id"], url))
     assert local, "the shipped packs cite their source pack by line"
     for rule_id, url in local:
         assert not url.startswith(".."), (rule_id, url)

@@ -9,19 +9,7 @@ import pytest
 
 from compliance.report.markdown import table
 from compliance.report.text import markdown_text, shorten
-from report_fixture import real_run, report
-
-
-@pytest.fixture(scope="module")
-def real():
-    return real_run()
-
-
-@pytest.fixture(scope="module")
-def md(tmp_path_factory):
-    code, text, output = report(tmp_path_factory.mktemp("md"), fmt="markdown")
-    assert code == 0, output
-    return text
+from report_fixture import md, real, report  # noqa: F401 (fixtures)
 
 
 def _sections(md: str, level: str = "## ") -> dict[str, str]:

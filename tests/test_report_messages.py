@@ -19,6 +19,7 @@ from compliance.model import GovernanceData
 from compliance.rules import RuleSetError, load_rules
 from compliance.rules.loader import fields_needed
 from compliance.rules.messages import plural, render
+from report_fixture import shipped_rules
 
 AS_OF = dt.date(2024, 10, 17)
 PACKS = Path(__file__).resolve().parents[1] / "src" / "compliance" / "packs"
@@ -92,11 +93,8 @@ COUNTED = re.compile(r"\{[a-z_.]+\} (days|months|members|voting members|weeks|ye
 
 def test_no_shipped_message_writes_a_count_before_a_plural_noun_by_hand():
     found = []
-    for path in sorted(PACKS.rglob("*.yaml")):
-        if "tests" in path.parts:
-            continue
-        for rule in (yaml.safe_load(path.read_text()) or {}).get("rules", []) or []:
-            for key in ("message", "pass_message"):
-                if COUNTED.search(str(rule.get(key, ""))):
-                    found.append(f"{path.name}: {rule['id']} {key}")
+    for path, rule in shipped_rules():
+        for key in ("message", "pass_message"):
+            if COUNTED.search(str(rule.get(key, ""))):
+                found.append(f"{path.name}: {rule['id']} {key}")
     assert found == []

@@ -4,7 +4,6 @@ with their subjects named (names and texts, not ids), and labels never cut silen
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -13,23 +12,11 @@ from compliance.facts import derive_facts
 from compliance.io import load_dataset
 from compliance.report.render import render_table
 from compliance.report.text import markdown_text
-from report_fixture import AS_OF, REAL, real_run, report
+from report_fixture import AS_OF, REAL, md, real, report  # noqa: F401 (fixtures)
 
 RECORD_KINDS = ("agenda_item", "committee_report", "committee_meeting", "committee_decision", "committee_escalation",
                 "minute_item", "minuted_action", "minuted_apology", "minute_speaker")
 FAMILIES = {"agenda": "Agenda", "committees": "Committees", "minutes": "Minutes"}
-
-
-@pytest.fixture(scope="module")
-def real():
-    return real_run()
-
-
-@pytest.fixture(scope="module")
-def md(tmp_path_factory):
-    code, text, output = report(tmp_path_factory.mktemp("md"), fmt="markdown")
-    assert code == 0, output
-    return text
 
 
 @pytest.fixture(scope="module")
