@@ -16,6 +16,7 @@ from typing import Any
 from ..engine.findings import OUTCOMES
 from ..model import GovernanceData
 from ..rules.conditions import fields_of
+from ..rules.messages import plural  # '1 failure', '7 failures': the rule language's own
 from ..rules.schema import SEVERITY_ORDER
 from .standards import series, standards_rows
 from .text import shorten
@@ -55,11 +56,6 @@ def rag_reason(summary: dict[str, Any]) -> str:
     if unchecked:
         return f"No failures, but {plural(unchecked, 'finding')} not checked: the data set does not supply a register a rule needs."
     return "No failures, and every rule could be decided for every subject."
-
-
-def plural(n: int, word: str) -> str:
-    """'1 failure', '7 failures'."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def long_date(day: dt.date) -> str:
