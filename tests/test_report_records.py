@@ -97,3 +97,16 @@ def test_markdown_cuts_a_long_label_only_at_a_word_with_an_ellipsis(md, real):
         assert shown.endswith(" …"), shown
         kept = shown[:-2].replace("\\", "")
         assert f["subject"]["label"].startswith(kept) and f["subject"]["label"][len(kept)] in " ,;"
+
+
+def test_minutes_messages_name_people_and_items_not_their_ids(real):
+    _, run, document = real
+    data = run.loaded.data
+    ids = {p.id for p in data.people} | {m.id for m in data.minute_items} | {m.id for m in data.meetings}
+    fails = [f for f in document["findings"] if f["family"] == "minutes" and f["outcome"] == "fail"]
+    assert fails
+    for f in fails:
+        words = set(re.findall(r"[a-z0-9][a-z0-9-]+", f["message"]))
+        assert not words & ids, (f["rule_id"], f["message"])
+    speaker = next(f for f in fails if f["rule_id"] == "nhs-icb.minutes.speaker-attended")
+    assert "PG (Pauline Grant)" in speaker["message"]  # seed line 305: the AGM minutes name PG
