@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
 
 from click.testing import CliRunner
 
@@ -45,3 +49,25 @@ def check_json(tmp_path: Path, as_of: str, name: str, dataset: Path = REAL) -> P
     assert result.exit_code == 0, result.output
     json.loads(out.read_text(encoding="utf-8"))
     return out
+
+
+def shipped_rules() -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(file, raw rule mapping) for every rule of the shipped packs, their test cases left out."""
+    for path in sorted((ROOT / "src" / "compliance" / "packs").rglob("*.yaml")):
+        if "tests" not in path.parts:
+            for rule in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", []) or []:
+                yield path, rule
+
+
+@pytest.fixture(scope="module")
+def real():
+    """The real pack's (ruleset, run, document), once per test module."""
+    return real_run()
+
+
+@pytest.fixture(scope="module")
+def md(tmp_path_factory):
+    """The real pack's Markdown report, once per test module."""
+    code, text, output = report(tmp_path_factory.mktemp("md"), fmt="markdown")
+    assert code == 0, output
+    return text

@@ -1,6 +1,7 @@
 """Pre-board check: quorum forecast with apologies, who must attend, declarations, papers, actions."""
 
 import json
+import re
 
 import pytest
 import yaml
@@ -8,6 +9,7 @@ from click.testing import CliRunner
 
 from compliance.cli import main
 from compliance.io import load_dataset
+from compliance.report.text import markdown_text
 from conftest import REAL
 from outcome_helpers import waiver_yaml
 
@@ -181,7 +183,7 @@ def test_fix_heading_counts_the_items_it_lists_and_nouns_agree_with_numbers():
 
 
 def test_long_lines_wrap_at_spaces_so_no_word_is_cut():
-    from compliance.preboard import WIDTH, _clip, _wrapped
+    from compliance.report.preboard import WIDTH, _clip, _wrapped
     names = ", ".join(f"Person Number{i} Surname{i}" for i in range(12))
     wrapped = _wrapped("apologies: " + names).splitlines()
     assert len(wrapped) > 1 and all(len(l) <= WIDTH for l in wrapped)
@@ -228,3 +230,125 @@ def test_a_data_set_without_metrics_lists_no_standards(dataset):
     (dataset / "metrics.yaml").unlink()
     std = _json(dataset)["standards"]
     assert std == {"listed": False, "reason": "the data set has no metrics register", "off_trajectory": []}
+
+
+# ---- committees' business: items awaiting ratification, committee reports due (issue 18, item 4) ----------
+
+
+def test_real_pack_lists_the_decisions_awaiting_ratification_and_whether_coded_r():
+    doc = _json(REAL)
+    rat = {r["decision"]: r for r in doc["committees"]["ratification"]}
+    assert set(rat) == {"fpc-2024-10-01-nhs111-governance", "senate-2024-09-12-malnutrition-policy", "senate-2024-09-12-imog"}
+    nhs111 = rat["fpc-2024-10-01-nhs111-governance"]
+    # the F&PC report is Enc 11 under item 13b, coded I/S (seed lines 2787, 2841): on the agenda, not for ratification
+    assert nhs111["on_agenda"] and nhs111["coded_r"] is False and nhs111["agenda_item"]["enclosure"] == "Enc 11"
+    assert nhs111["committee"].startswith("Finance & Performance Committee") and "NHS111 Midlands Governance Framework" in nhs111["text"]
+    assert all(rat[d]["coded_r"] is True for d in ("senate-2024-09-12-malnutrition-policy", "senate-2024-09-12-imog"))  # item 16, I/R
+    # the verdict is the run's finding, among the fixes, named by the decision's text
+    (fix,) = [f for f in doc["fixes"] if f["rule_id"] == "nhs-icb.committees.ratification-on-agenda"]
+    assert fix["area"] == "committees" and fix["severity"] == "high" and fix["subject"] == nhs111["text"]
+
+
+def test_real_pack_lists_the_committee_reports_due_with_their_agenda_items():
+    doc = _json(REAL)
+    c = doc["committees"]
+    assert c["previous_meeting"] == "2024-09-26"
+    due = {r["report"]: r for r in c["reports_due"]}
+    assert set(due) == {"fpc-report-2024-10", "senate-report-2024-10", "remcom-report-2024-10"}
+    assert all(r["addressed_to_meeting"] and r["on_agenda"] for r in due.values())
+    assert [m["met_since_previous"] for m in due["fpc-report-2024-10"]["meetings"]] == [True]  # 1 October 2024
+    assert [m["met_since_previous"] for m in due["senate-report-2024-10"]["meetings"]] == [False]  # 12 September
+    text = _preboard(REAL, "--fail-on", "never").output
+    assert "Awaiting Board ratification: 3 decisions, 1 not on this meeting's agenda coded R" in text
+    assert "Committee reports due: 3 reports, 0 not on this meeting's agenda; 1 committee met since the last meeting (2024-09-26)" in text
+    assert "NHS111 Midlands" in text and "agenda, Enc 11, coded I/S, not R" in text
+    assert "fpc-report-2024-10" not in text and "senate-2024-09-12-imog" not in text  # names, not ids
+
+
+def _committee_registers(dataset, reports, meetings, decisions):
+    """Replace the committee registers of the copy with small synthetic ones (no escalations)."""
+    for name, rows in (("committee_reports", reports), ("committee_meetings", meetings), ("committee_decisions", decisions),
+                       ("committee_escalations", [])):
+        (dataset / f"{name}.yaml").write_text(yaml.safe_dump({name: rows}, sort_keys=False))
+
+
+def test_synthetic_committees_each_case_of_ratification_and_reports_due(dataset):
+    _committee_registers(dataset, reports=[
+        {"id": "r-coded-r", "meeting": MEETING, "agenda_item": "board-2024-10-17-item-16", "committee": "Audit Committee", "title": "Audit report"},
+        {"id": "r-not-r", "meeting": MEETING, "agenda_item": "board-2024-10-17-item-13b", "committee": "Quality Committee", "title": "Quality report"},
+        {"id": "r-off-agenda", "meeting": MEETING, "committee": "People Committee", "title": "People report"},
+        {"id": "r-next", "meeting": "board-2024-09-26", "committee": "Digital Committee", "title": "Digital report"},
+        {"id": "r-old", "meeting": "board-2024-09-26", "committee": "Estates Committee", "title": "Estates report"},
+    ], meetings=[
+        {"id": "m-audit", "report": "r-coded-r", "committee": "Audit Committee", "date": "2024-10-02", "quorate": "yes"},
+        {"id": "m-quality", "report": "r-not-r", "committee": "Quality Committee", "date": "2024-09-10", "quorate": "no"},
+        {"id": "m-digital", "report": "r-next", "committee": "Digital Committee", "date": "2024-10-08", "quorate": "yes"},
+        {"id": "m-estates", "report": "r-old", "committee": "Estates Committee", "date": "2024-09-01", "quorate": "yes"},
+    ], decisions=[
+        {"id": "d-audit", "report": "r-coded-r", "text": "Approved the counter-fraud plan", "for_ratification": True},
+        {"id": "d-quality", "report": "r-not-r", "text": "Approved the falls policy", "for_ratification": True},
+        {"id": "d-people", "report": "r-off-agenda", "text": "Approved the flexible working policy", "for_ratification": True},
+        {"id": "d-noted", "report": "r-coded-r", "text": "Noted the internal audit plan"},
+        {"id": "d-old", "report": "r-old", "text": "Approved the estates strategy", "for_ratification": True},
+    ])
+    c = _json(dataset)["committees"]
+    rat = {r["decision"]: (r["on_agenda"], r["coded_r"]) for r in c["ratification"]}
+    assert rat == {"d-audit": (True, True), "d-quality": (True, False), "d-people": (False, None)}  # not d-noted, not d-old
+    due = {r["report"]: (r["addressed_to_meeting"], r["on_agenda"]) for r in c["reports_due"]}
+    # the Digital Committee met after the last Board (8 October) though its report went elsewhere; Estates did not
+    assert due == {"r-coded-r": (True, True), "r-not-r": (True, True), "r-off-agenda": (True, False), "r-next": (False, False)}
+    text = _preboard(dataset, "--fail-on", "never").output
+    assert "Awaiting Board ratification: 3 decisions, 2 not on this meeting's agenda coded R" in text
+    assert "  - Approved the flexible working policy: not on this meeting's agenda" in text
+    assert "  - Approved the falls policy: agenda, Enc 11, coded I/S, not R" in text
+    assert "Committee reports due: 4 reports, 2 not on this meeting's agenda; 2 committees met since the last meeting (2024-09-26)" in text
+    assert "  - Digital Committee: met 2024-10-08, after the last meeting (quorate); its report is addressed to another meeting" in text
+    assert "  - Quality Committee: met 2024-09-10 (inquorate); agenda, Enc 11, coded I/S" in text
+
+
+def test_a_data_set_without_committee_registers_lists_none(dataset):
+    for name in ("committee_reports", "committee_meetings", "committee_decisions", "committee_escalations"):
+        (dataset / f"{name}.yaml").unlink()
+    c = _json(dataset)["committees"]
+    assert c["ratification"] == [] and c["reports_due"] == []
+    assert "Awaiting Board ratification: 0 decisions, 0 not on this meeting's agenda coded R" in _preboard(dataset, "--fail-on", "never").output
+
+
+# ---- --format markdown --------------------------------------------------------------------------------------
+
+
+def test_markdown_lists_every_fix_and_item_in_full_with_counted_headings():
+    md = _preboard(REAL, "--format", "markdown", "--fail-on", "never").output
+    doc = _json(REAL)
+    lines = md.splitlines()
+    assert lines[0] == "# Pre-board check: Integrated Care Board public meeting 2024-10-17 (board-2024-10-17)"
+    heading = next(l for l in lines if l.startswith("## Fix before the meeting ("))
+    items, findings = map(int, re.match(r"## Fix before the meeting \((\d+) items?, (\d+) findings?\)", heading).groups())
+    numbered = [l for l in lines if re.match(r"^\d+\. \*\*", l)]
+    assert items == len(numbered) and findings == len(doc["fixes"])  # nothing left out, unlike the one-screen text
+    for section in ("## Quorum", "## Declarations", "## Papers", "## Actions", "## Awaiting Board ratification",
+                    "## Committee reports due", "## Standards off trajectory (latest period, for information)"):
+        assert section in lines
+    nhs111 = next(r for r in doc["committees"]["ratification"] if r["decision"] == "fpc-2024-10-01-nhs111-governance")
+    assert markdown_text(nhs111["text"]) in md  # the whole decision, no ellipsis
+    standards = md.split("## Standards off trajectory")[1].split("\n## ")[0]
+    assert len([l for l in standards.splitlines() if l.startswith("- ")]) == 15
+    assert "…" not in md and "lists all" not in md
+    assert not re.search(r"\b1 (findings|items|days|decisions|reports)\b", md)
+
+
+def test_markdown_escapes_register_text(dataset):
+    path = dataset / "committee_decisions.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["committee_decisions"][1]["text"] = "Approved <b>the</b> *plan*\n# not a heading"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    md = _preboard(dataset, "--format", "markdown", "--fail-on", "never").output
+    assert "Approved &lt;b&gt;the&lt;/b&gt; \\*plan\\* \\# not a heading" in md
+    assert "\n# not a heading" not in md
+
+
+def test_markdown_out_writes_the_file(tmp_path):
+    target = tmp_path / "pre.md"
+    result = _preboard(REAL, "--format", "markdown", "--out", str(target), "--fail-on", "never")
+    assert result.exit_code == 0 and target.read_text(encoding="utf-8").startswith("# Pre-board check: ")
+    assert "(markdown, " in result.stderr

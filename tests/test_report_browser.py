@@ -149,3 +149,45 @@ def test_printed_a4_has_page_numbers_and_no_half_blank_page(browser, report_path
         body = [y for y in ys if 20 * 2.83 < y < height - 20 * 2.83]  # leave out the margin boxes
         lowest = min(body) if body else height
         assert lowest < height / 2, f"page {number} is more than half blank (content ends {lowest:.0f} pt from the bottom of {height:.0f})"
+
+
+PRINT_JS = """() => {
+  const clipped = [...document.querySelectorAll('th')].filter(th => th.offsetParent && th.scrollWidth > th.clientWidth + 1)
+                   .map(th => th.textContent.trim());
+  const loose = [...document.querySelectorAll('h2, h3, .rule-head')].filter(h => h.offsetParent)
+                 .filter(h => !['avoid', 'avoid-page'].includes(getComputedStyle(h).breakAfter)).map(h => h.textContent.trim().slice(0, 40));
+  const heads = [...document.querySelectorAll('thead')].filter(t => t.offsetParent)
+                 .filter(t => getComputedStyle(t).display !== 'table-header-group').length;
+  const passes = document.querySelector('#passes');
+  return {clipped, loose, heads, passes: passes ? passes.getBoundingClientRect().height : 0,
+          details: document.querySelectorAll('details').length};
+}"""
+
+
+def test_printed_headings_stay_with_their_content_headers_repeat_and_nothing_is_clipped(browser, report_path):
+    """Issue 16: orphaned headings, the clipped waived column header, collapsed passes that did not print."""
+    page = browser.new_page(viewport={"width": 718, "height": 1000})  # A4 less its margins, at 96 dpi
+    page.goto(report_path.as_uri())
+    page.emulate_media(media="print")
+    found = page.evaluate(PRINT_JS)
+    page.close()
+    assert found["clipped"] == [], f"table headers clipped in print: {found['clipped']}"
+    assert found["loose"] == [], f"headings that may end a page: {found['loose'][:5]}"
+    assert found["heads"] == 0  # every table's header row repeats on each printed page
+    assert found["passes"] > 100 and found["details"] == 0  # the passes print, in their appendix, not collapsed
+
+
+def test_no_printed_page_ends_with_a_heading(browser, report_path):
+    from pypdf import PdfReader
+
+    page = browser.new_page()
+    page.goto(report_path.as_uri())
+    headings = [h.strip() for h in page.evaluate("[...document.querySelectorAll('h2, h3')].map(h => h.textContent)") if h.strip()]
+    pdf = BUILD / "report-headings.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    page.close()
+    pages = PdfReader(str(pdf)).pages
+    for number, p in enumerate(pages[:-1], start=1):
+        lines = [l.strip() for l in p.extract_text().splitlines() if l.strip()]
+        body = [l for l in lines if not l.startswith("Page ") and "compliance report as of" not in l]
+        assert body and body[-1] not in headings, f"page {number} ends with the heading {body[-1]!r}"

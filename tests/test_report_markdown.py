@@ -9,19 +9,7 @@ import pytest
 
 from compliance.report.markdown import table
 from compliance.report.text import markdown_text, shorten
-from report_fixture import real_run, report
-
-
-@pytest.fixture(scope="module")
-def real():
-    return real_run()
-
-
-@pytest.fixture(scope="module")
-def md(tmp_path_factory):
-    code, text, output = report(tmp_path_factory.mktemp("md"), fmt="markdown")
-    assert code == 0, output
-    return text
+from report_fixture import md, real, report  # noqa: F401 (fixtures)
 
 
 def _sections(md: str, level: str = "## ") -> dict[str, str]:
@@ -60,7 +48,7 @@ def test_every_failing_subject_appears_under_its_family_heading(real, md):
         rule_block = family.split(f"Rule `{f['rule_id']}`.", 1)[1].split("\n#### ", 1)[0]
         subjects = [row[0] for row in _table(rule_block, "subject")]
         # a long name is cut with "…" in a board paper's row (the JSON has it whole)
-        label = markdown_text(shorten(f["subject"]["label"], 60))
+        label = markdown_text(shorten(f["subject"]["label"], 60, at_word=True))  # cut at a word
         assert any(s.startswith(label) for s in subjects), (f["rule_id"], f["subject"]["id"])
 
 

@@ -164,3 +164,64 @@ def test_off_trajectory_is_each_measures_latest_failing_outturn(pack):
     # 62-day: July failed its trajectory, August met it: the latest period is not off trajectory
     assert "cancer-62-day-uhnm-2024-07" not in {r["metric"] for r in off}
     assert len(off) == 15
+
+
+# ---- the table reads the pack's tags and the findings' evidence, not rule ids or criteria in Python ---------
+
+
+def test_every_standards_rule_tags_its_column_and_every_tag_names_a_column():
+    from compliance.report.standards import COLUMN_TAG, COLUMNS, columns_of
+    from compliance.rules import load_rules
+
+    rules = load_rules(["nhs-performance"]).rules
+    tagged = [(r.id, t) for r in rules for t in r.tags if t.startswith(COLUMN_TAG)]
+    assert all(t[len(COLUMN_TAG):] in COLUMNS for _, t in tagged), tagged  # a misspelt column would be ignored
+    metric_rules = {r.id for r in rules if r.applies_to == "metric" and r.id.startswith("nhs-performance.standards.")}
+    assert set(columns_of(rules)) == metric_rules
+
+
+def test_the_national_column_shows_the_standards_the_findings_evidence_chose(pack):
+    run, document, _ = pack
+    from compliance.report.standards import standards_rows
+    from compliance.rules import load_rules
+
+    rules = load_rules(["nhs-icb", "nhs-performance"]).rules
+    rows = {r["metric"]: r for r in standards_rows(run.loaded.data, document["findings"], rules)}
+    national = next(f for f in document["findings"] if f["rule_id"] == "nhs-performance.standards.national" and f["outcome"] == "fail")
+    chosen = {i for e in national["evidence"] for i in e.get("related") or []}
+    assert chosen and {s["id"] for s in rows[national["subject"]["id"]]["national"]} == chosen
+    # without the evidence's record of what was chosen, the table cannot say which standard was in force
+    stripped = [{**f, "evidence": [{k: v for k, v in e.items() if k != "related"} for e in f["evidence"]]} for f in document["findings"]]
+    again = {r["metric"]: r for r in standards_rows(run.loaded.data, stripped, rules)}
+    assert again[national["subject"]["id"]]["national"] == [] and again[national["subject"]["id"]]["national_outcome"] == "fail"
+    # and without the tags, no rule fills a column: nothing here knows the rule ids
+    untagged = [r.model_copy(update={"tags": []}) for r in rules]
+    assert standards_rows(run.loaded.data, document["findings"], untagged) == []
+
+
+def test_a_relations_evidence_names_exactly_the_records_its_where_kept(tmp_path):
+    import datetime as dt
+
+    from compliance.engine.evaluate import evaluate
+    from compliance.facts import derive_facts
+    from compliance.model import GovernanceData
+    from compliance.rules import load_rules
+    from compliance.rules.loader import fields_needed
+
+    rule = {"id": "t.declarations.current", "family": "test", "title": "a current declaration", "severity": "low",
+            "applies_to": "person", "message": "{label} has none",
+            "require": {"related": "declaration", "on": {"declaration.person": "id"},
+                        "where": {"field": "declaration.on_register", "eq": "ICB 2024-25"}, "exists": True}}
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump({"rules": [rule]}))
+    ruleset = load_rules(path)
+    data = GovernanceData.model_validate({
+        "organisation": {"name": "Test ICB", "financial_year_start": "04-01"},
+        "people": [{"id": "p1", "name": "Ann"}, {"id": "p2", "name": "Bob"}],
+        "declarations": [{"id": "d-new", "person": "p1", "on_register": "ICB 2024-25"},
+                         {"id": "d-old", "person": "p1", "on_register": "ICB 2023-24"},
+                         {"id": "d-bob", "person": "p2", "on_register": "ICB 2023-24"}]})
+    as_of = dt.date(2024, 10, 17)
+    facts = derive_facts(data, as_of, fields_needed(ruleset.rules))
+    related = {f.subject.id: [e.get("related") for e in f.evidence] for f in evaluate(ruleset.rules, facts, as_of, {}, engine="reference")}
+    assert related == {"p1": [["d-new"]], "p2": [[]]}  # joined on the person, kept by the register; none for Bob

@@ -368,7 +368,8 @@ def report(dataset, rules_paths, as_of, fmt, out, baseline, history, no_waivers,
 @click.option("--meeting", "meeting_spec", required=True, help="the meeting id, or its date when it is the only meeting that day")
 @click.option("--rules", "rules_paths", multiple=True, help=RULES_HELP)
 @click.option("--as-of", callback=_date, help="the date of the check [default: the meeting date]")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="text: one screen; markdown: every item in full, for the meeting's papers; json: everything")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to a file (atomically) instead of stdout")
 @click.option("--fail-on", type=click.Choice(["info", "low", "medium", "high", "critical", "never"]), default="high", show_default=True, help="exit 1 when a fix is a failure at or above this severity")
 @click.option("--no-fail-on-unchecked", "pass_unchecked", is_flag=True, help=UNCHECKED_HELP)
@@ -378,7 +379,8 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, out, fail_on, pass_
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError, load_dataset
     from .pipeline import run_loaded
-    from .preboard import PreboardError, find_meeting, preboard as check_meeting, render_text
+    from .preboard import PreboardError, find_meeting, preboard as check_meeting
+    from .report.preboard import render_markdown as preboard_markdown, render_text as preboard_text
 
     ruleset = _load_rules(rules_paths, dataset)
     try:
@@ -394,7 +396,7 @@ def preboard(dataset, meeting_spec, rules_paths, as_of, fmt, out, fail_on, pass_
         _fail(str(exc), [])
     from .io.writer import dumps_json
 
-    text = dumps_json(result.to_dict()) + "\n" if fmt == "json" else render_text(result)
+    text = dumps_json(result.to_dict()) + "\n" if fmt == "json" else preboard_markdown(result) if fmt == "markdown" else preboard_text(result)
     if out:
         _write_out(out, text)
         click.echo(f"wrote {out} ({fmt}, {len(result.fixes)} fixes)", err=True)

@@ -24,7 +24,6 @@ Fixes come first, sorted by severity. Waivers apply here as in every other outpu
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,16 +36,14 @@ from .model.dates import parse_date
 from .outcomes import apply_waivers, finalise
 from .pipeline import CheckRun
 from .report.standards import off_trajectory, standards_rows
-from .report.text import shorten
 from .rules import SEVERITY_ORDER
 from .rules.conditions import fields_of
 from .rules.loader import RuleSet
 
 NOT_ATTENDING = {"apologies", "absent"}
 COUNTS = {"meeting": "present_voting", "quorum_part": "present"}  # subject kind -> its attendance count
-AREAS = ("quorum", "declarations", "papers", "actions")
+AREAS = ("quorum", "declarations", "papers", "agenda", "actions", "committees")
 FORECAST = "forecast"
-WIDTH = 140  # one screen: lines are cut here (--format json has everything)
 
 
 class PreboardError(ValueError):
@@ -56,8 +53,6 @@ class PreboardError(ValueError):
         super().__init__(message)
         self.known = known
 
-
-STANDARDS_SHOWN = 2  # standards off trajectory named in the text output; --format json lists all
 
 
 def find_meeting(data: GovernanceData, spec: str) -> Meeting:
@@ -110,6 +105,7 @@ class PreboardResult:
     actions: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     standards: dict[str, Any] = field(default_factory=dict)
+    committees: dict[str, Any] = field(default_factory=dict)
 
     def failing(self, fail_on: str, count_unchecked: bool = True) -> bool:
         """True when a fix is a failure (or, with ``count_unchecked``, an error) at or above ``fail_on``."""
@@ -123,7 +119,7 @@ class PreboardResult:
                         "date": self.meeting.date.isoformat(), "kind": self.meeting.kind},
             "as_of": self.as_of.isoformat(), "fixes": [f.to_dict() for f in self.fixes], "waived": self.waived,
             "quorum": self.quorum, "declarations": self.declarations, "papers": self.papers,
-            "actions": self.actions, "notes": self.notes, "standards": self.standards,
+            "actions": self.actions, "notes": self.notes, "standards": self.standards, "committees": self.committees,
         }
 
 
@@ -151,8 +147,15 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
     meeting_day, as_of_day = day(meeting.date), day(run.as_of)
     due_actions = of("action", lambda f: f.get("body") == body.id and f["open"] and f.get("due") is not None and f["due"] <= meeting_day)
 
+    committees = _committees(data, meeting)
+    reports = {r["report"] for r in committees["reports_due"] if r["report"] and r["addressed_to_meeting"]}
+    committee_subjects = {"committee_report": reports,
+                          "committee_meeting": {c.id for c in data.committee_meetings if c.report in reports},
+                          "committee_decision": {c.id for c in data.committee_decisions if c.report in reports},
+                          "committee_escalation": {c.id for c in data.committee_escalations if c.report in reports}}
     sections = (("declarations", {"membership": memberships}), ("papers", {"paper": papers, "impact_assessment": assessments}),
-                ("actions", {"action": due_actions}))
+                ("agenda", {"agenda_item": {a.id for a in data.agenda_items if a.meeting == meeting.id}}),
+                ("actions", {"action": due_actions}), ("committees", committee_subjects))
     problem_subjects: dict[str, set[str]] = {area: set() for area, _ in sections}
     for area, subjects in sections:
         for f in findings:
@@ -183,20 +186,73 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
     if not meeting.attendance:
         notes.append("no attendance or apologies recorded yet: the forecast assumes every member attends")
     return PreboardResult(meeting, body, run.as_of, fixes, waived, quorum, declarations, paper_section, actions, notes,
-                          _standards(data, findings, body))
+                          _standards(data, findings, body, ruleset), committees)
 
 
-def _standards(data: GovernanceData, findings: list[dict[str, Any]], body: Body) -> dict[str, Any]:
+def _standards(data: GovernanceData, findings: list[dict[str, Any]], body: Body, ruleset: RuleSet) -> dict[str, Any]:
     """The standards off trajectory in their latest period, for a Board meeting (information, never a fix)."""
     if not data.metrics:
         return {"listed": False, "reason": "the data set has no metrics register", "off_trajectory": []}
     if body.kind != "board":
         return {"listed": False, "off_trajectory": [],
                 "reason": "the standards register names no committee: standards off trajectory are listed for Board meetings"}
-    rows = off_trajectory(standards_rows(data, findings))
+    rows = off_trajectory(standards_rows(data, findings, ruleset.rules))
     keep = ("metric", "name", "scope", "period", "value_text", "national_cell", "plan_cell", "verdict")
     return {"listed": True, "reason": "standards carry no committee: every standard is listed for the Board",
             "off_trajectory": [{k: r[k] for k in keep} for r in rows]}
+
+
+def _committees(data: GovernanceData, meeting: Meeting) -> dict[str, Any]:
+    """What the committees bring to this meeting, as the records show it (the verdicts are the run's findings).
+
+    - **ratification**: each decision a committee report to this meeting puts to the Board for
+      ratification, with the agenda item that carries the report and whether it is coded R there;
+    - **reports_due**: each committee report to this meeting, and each committee that met since the
+      body's previous meeting (after its date, up to this meeting's), with whether its report is
+      on this meeting's agenda.
+    """
+    agenda = {a.id: a for a in data.agenda_items}
+    earlier = [m.date for m in data.meetings if m.body == meeting.body and m.date < meeting.date]
+    previous = max(earlier) if earlier else None
+    by_report: dict[str, list] = {}
+    for c in data.committee_meetings:
+        by_report.setdefault(c.report, []).append(c)
+
+    def item(report) -> dict[str, Any] | None:
+        a = agenda.get(report.agenda_item) if report.agenda_item else None
+        if a is None:
+            return None
+        return {"id": a.id, "meeting": a.meeting, "number": a.number, "enclosure": a.enclosure, "title": a.title,
+                "purposes": list(a.purposes), "purposes_text": a.purposes_text}
+
+    def on_agenda(report) -> bool:
+        a = item(report)
+        return a is not None and a["meeting"] == meeting.id
+
+    def met_since(c) -> bool:
+        return c.date is not None and (previous is None or c.date > previous) and c.date <= meeting.date
+
+    ratification = []
+    reports = {r.id: r for r in data.committee_reports}
+    for d in sorted(data.committee_decisions, key=lambda d: (d.report, d.id)):
+        report = reports.get(d.report)
+        if not d.for_ratification or report is None or report.meeting != meeting.id:
+            continue
+        a = item(report)
+        coded_r = None if a is None or a["purposes_text"] is None or not on_agenda(report) else "R" in a["purposes"]
+        ratification.append({"decision": d.id, "text": d.text, "committee": report.committee, "status": d.status.replace("_", " "),
+                             "report": report.title, "agenda_item": a, "on_agenda": on_agenda(report), "coded_r": coded_r})
+    due = []
+    for r in sorted(data.committee_reports, key=lambda r: (r.committee, r.id)):
+        met = [c for c in by_report.get(r.id, []) if met_since(c)]
+        if r.meeting != meeting.id and not met:
+            continue
+        due.append({"report": r.id, "committee": r.committee, "title": r.title, "addressed_to_meeting": r.meeting == meeting.id,
+                    "in_pack": r.in_pack, "agenda_item": item(r), "on_agenda": on_agenda(r),
+                    "meetings": [{"id": c.id, "date": c.date.isoformat() if c.date else None, "date_text": c.date_text,
+                                  "quorate": c.quorate.replace("_", " "), "met_since_previous": met_since(c)}
+                                 for c in sorted(by_report.get(r.id, []), key=lambda c: (c.date is None, c.date, c.id))]})
+    return {"previous_meeting": previous.isoformat() if previous else None, "ratification": ratification, "reports_due": due}
 
 
 def _action(fact: dict[str, Any]) -> dict[str, Any]:
@@ -306,88 +362,3 @@ def _quorum_advice(short: int | None, helpers: list[str], name, remediation: str
         return f"{short} more needed, and no member who sent apologies can make it up: {remediation}"
     who = ", ".join(name(p) for p in helpers)
     return f"{short} more needed from: {who} (withdraw apologies or send a deputy if deputies count)"
-
-
-def render_text(result: PreboardResult, limit: int = 12) -> str:
-    """A one-screen summary: verdict, fixes (most severe first), then the four areas in brief."""
-    d = result.to_dict()
-    m, q = d["meeting"], d["quorum"]
-    fails = [f for f in result.fixes if f.outcome == "fail"]
-    lines = [f"Pre-board check: {m['body_name']} {m['kind']} meeting {m['date']} ({m['id']}), as of {d['as_of']}"]
-    verdict = "READY" if not result.fixes else (f"{_count(len(fails), 'finding')} to fix, "
-                                                f"{_count(len(result.fixes) - len(fails), 'finding')} to confirm (missing data)")
-    lines += [f"Verdict: {verdict}", ""]
-    if result.fixes:
-        groups = _grouped(result.fixes)
-        shown = groups[:limit]
-        lines.append(f"Fix before the meeting ({_count(len(shown), 'item')}"
-                     + (f" of {len(groups)}" if len(groups) > len(shown) else "")
-                     + f", {_count(sum(len(g) for g in shown), 'finding')}):")
-        for i, group in enumerate(shown, start=1):
-            f = group[0]
-            tag = f.severity if f.outcome == "fail" else f"{f.severity}, error"
-            if len(group) == 1:
-                lines.append(f"{i:>2}. [{tag}] {f.area}: {f.subject}: {_clip(f.problem, 90)}")
-                if f.advice:
-                    lines.append(f"      -> {_clip(f.advice, 110)}")
-            else:
-                lines.append(f"{i:>2}. [{tag}] {f.area}: {'; '.join(g.subject for g in group)}")
-                lines.append(f"      {f.title}" + (f" -> {f.advice}" if f.advice else ""))
-        if len(groups) > limit:
-            lines.append(f"    ... and {sum(len(g) for g in groups[limit:])} more (--format json lists all)")
-        lines.append("")
-    binding = [p for p in q["parts"] if not p["advisory"]]
-    ok = sum(1 for p in binding if p["outcome"] in ("pass", "waived"))
-    lines.append(f"Quorum: {q['expected_voting']} of {q['voting_members']} voting members expected (head count needs "
-                 f"{q['head_count_needed']}); {ok} of {len(binding)} requirements met; apologies: {', '.join(q['apologies']) or 'none'}")
-    if q["must_attend"]:
-        crit = "; ".join(f"{c['person']} ({', '.join(c['quorum_fails_without_them'])})" for c in q["must_attend"])
-        lines.append(f"  must attend (quorum fails without them): {_clip(crit, 400)}")
-    dec = d["declarations"]
-    lines.append(f"Declarations: {dec['expected_attendees'] - len(dec['with_problems'])} of {dec['expected_attendees']} expected attendees without a problem")
-    pap = d["papers"]
-    lines.append(f"Papers: {pap['papers'] - len(pap['with_problems'])} of {pap['papers']} papers complete "
-                 f"(cover sheet and {pap['impact_assessments']} impact assessments checked)")
-    act = d["actions"]
-    lines.append(f"Actions: {len(act['overdue'])} overdue, {len(act['due_by_meeting'])} due by the meeting"
-                 + (": " + ", ".join(a["ref"] for a in act["due_by_meeting"]) if act["due_by_meeting"] else ""))
-    if d["waived"]:
-        lines.append(f"Waived (accepted, still reported): {len(d['waived'])}: " + ", ".join(f"{w['rule_id']} {w['subject']} until {w['expires']}" for w in d["waived"][:3]))
-    std = d["standards"]
-    if std.get("listed"):
-        off = std["off_trajectory"]
-        lines.append(f"Standards off trajectory (latest period, for information): {len(off)}"
-                     + (" (--format json lists all)" if off else ""))
-        if off:  # the first few by name, the rest counted: the check still fits one screen
-            more = f"; and {len(off) - STANDARDS_SHOWN} more" if len(off) > STANDARDS_SHOWN else ""
-            lines.append("  " + "; ".join(f"{_clip(r['name'], 32)} {r['value_text']}" for r in off[:STANDARDS_SHOWN]) + more)
-    elif std:
-        lines.append(f"Standards off trajectory: not listed: {std['reason']}")
-    lines += [f"Note: {n}" for n in d["notes"]]
-    return "\n".join(_wrapped(line) for line in lines) + "\n"
-
-
-def _grouped(fixes: list[Fix]) -> list[list[Fix]]:
-    """Fixes of the same rule with the same advice on one line, in the order of their first one."""
-    groups: dict[tuple[str, ...], list[Fix]] = {}
-    for f in fixes:
-        groups.setdefault((f.area, f.severity, f.outcome, f.rule_id, f.advice), []).append(f)
-    return list(groups.values())
-
-
-def _count(n: int, noun: str) -> str:
-    """'1 finding', '2 findings': the number with its noun in the right number."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _wrapped(line: str) -> str:
-    """A line longer than WIDTH wrapped at spaces (never inside a word or name), continued indented."""
-    if len(line) <= WIDTH:
-        return line
-    indent = " " * (len(line) - len(line.lstrip()) + 6)
-    return "\n".join(textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False))
-
-
-def _clip(text: str, width: int) -> str:
-    """Text on one line, cut at a word boundary with '…' when longer than width (JSON keeps it whole)."""
-    return shorten(" ".join(text.split()), width, at_word=True)

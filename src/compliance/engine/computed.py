@@ -205,14 +205,14 @@ class Context:
         return out
 
 
-def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> Any:
-    """The relation's value for one subject (bool, count, min or max), or MISSING when unknown."""
+def _chosen(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> tuple[list[dict[str, Any]], bool] | None:
+    """(the related records the relation's ``where`` chooses, whether any was undecided); None when a
+    join key of the subject is missing."""
     from .reference import truth  # noqa: PLC0415 - reference imports this module for text predicates
 
-    spec = resolved.spec
-    related = ctx.related(spec, subject)
+    related = ctx.related(resolved.spec, subject)
     if related is None:
-        return MISSING
+        return None
     chosen, unknown = [], False
     for record in related:
         ok = True if resolved.where is None else truth(resolved.where, record, ctx, subject)
@@ -220,6 +220,26 @@ def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Con
             unknown = True
         elif ok:
             chosen.append(record)
+    return chosen, unknown
+
+
+def related_ids(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> list[str] | None:
+    """The ids of the records a relation chose for ``subject`` (joined by ``on``, kept by ``where``),
+    for the finding's evidence: which standards were in force, which declarations counted. None when
+    the join cannot be made; records without an id (a list's own entries) are left out."""
+    found = _chosen(resolved, subject, ctx)
+    return None if found is None else sorted(str(r["id"]) for r in found[0] if "id" in r)
+
+
+def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> Any:
+    """The relation's value for one subject (bool, count, min or max), or MISSING when unknown."""
+    from .reference import truth  # noqa: PLC0415 - reference imports this module for text predicates
+
+    spec = resolved.spec
+    found = _chosen(resolved, subject, ctx)
+    if found is None:
+        return MISSING
+    chosen, unknown = found
     if spec.quantity == "exists":
         return True if chosen else (MISSING if unknown else False)
     if unknown:

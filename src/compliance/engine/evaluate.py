@@ -12,6 +12,7 @@ from ..facts.kinds import from_day
 from ..rules.conditions import All, Condition, Not, fields_of, is_computed, resolve, to_nnf
 from ..rules.loader import field_type_of, template_names
 from ..rules.schema import Rule
+from ..rules.messages import render as render_message
 from . import computed, coverage, durable_engine, reference
 from .findings import Finding, Subject
 
@@ -226,27 +227,5 @@ def _readable(kind: str, e: dict[str, Any], types: dict[tuple[str, str], str]) -
 
 def _render(template: str, kind: str, fact: dict[str, Any], params: dict[str, Any],
             types: dict[tuple[str, str], str] | None = None) -> str:
-    plain, names = _plain_template(template)
-    values = {f"_{i}": (_show(kind, n, fact[n], types or {}) if n in fact else params.get(n, f"<{n} missing>")) for i, n in enumerate(names)}
-    return plain.format(**values)
-
-
-@lru_cache(maxsize=1024)
-def _plain_template(template: str) -> tuple[str, tuple[str, ...]]:
-    """The template with each placeholder renamed ``_0``, ``_1``..., and the field or param each reads.
-
-    Field names may be dotted (``{paper.presenter}``), which ``str.format`` would read as
-    attribute access; renaming keeps format specs (``{score:>3}``) working.
-    """
-    import string  # noqa: PLC0415
-
-    names: list[str] = []
-    parts = []
-    for literal, name, spec, conversion in string.Formatter().parse(template):
-        parts.append(literal.replace("{", "{{").replace("}", "}}"))
-        if name is None:
-            continue
-        if name not in names:
-            names.append(name)
-        parts.append("{_" + str(names.index(name)) + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
-    return "".join(parts), tuple(names)
+    """A rule's message for one fact (``rules.messages``: format specs, and ``plural:`` counts)."""
+    return render_message(template, lambda n: _show(kind, n, fact[n], types or {}) if n in fact else params.get(n, f"<{n} missing>"))

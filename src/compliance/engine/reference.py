@@ -157,11 +157,25 @@ def _leaf(leaf: Leaf, fact: dict[str, Any], evidence: list[dict[str, Any]] | Non
     return result
 
 
+def _add_related(leaf: Leaf, fact: dict[str, Any], shown: dict[str, Any], ctx: Any) -> None:
+    """A relation leaf's evidence names the records it chose (``related``: their ids)."""
+    from .computed import ResolvedRelation, related_ids  # noqa: PLC0415 - computed imports this module
+
+    resolved = ctx.specs.get(leaf.field)
+    if isinstance(resolved, ResolvedRelation):
+        ids = related_ids(resolved, fact, ctx)
+        if ids is not None:
+            shown["related"] = ids
+
+
 def _walk(cond: Condition, fact: dict[str, Any], evidence: list[dict[str, Any]] | None, ctx: Any = None,
           subject: dict[str, Any] | None = None) -> bool | None:
     """Kleene value of ``cond``; with an ``evidence`` list, each leaf's evaluation is appended in order."""
     if isinstance(cond, Leaf):
-        return _leaf(cond, fact, evidence, ctx, subject)
+        result = _leaf(cond, fact, evidence, ctx, subject)
+        if evidence is not None and subject is None and ctx is not None and is_computed(cond.field):
+            _add_related(cond, fact, evidence[-1], ctx)
+        return result
     if isinstance(cond, Not):
         value = _walk(cond.item, fact, evidence, ctx, subject)
         return None if value is None else not value

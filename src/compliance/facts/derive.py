@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from typing import Any, Iterator
 
-from ..model import Body, GovernanceData, Person
+from ..model import Body, GovernanceData, Meeting, Person
 from ..model.bodies import QuorumRequirement
 from ..model.dates import financial_year_start, partial_bounds
 from .kinds import (
@@ -74,7 +74,7 @@ def _records(ctx: "_Context") -> Iterator[tuple[dict[str, Any], dict[str, Any]]]
             record_id = getattr(record, "id", None)
             if not isinstance(record_id, str):
                 continue
-            yield ({"kind": kind, "id": record_id, "label": record_label(record), "as_of": ctx.as_of_day},
+            yield ({"kind": kind, "id": record_id, "label": record_label(record, ctx.label_of), "as_of": ctx.as_of_day},
                    {kind: record})
 
 
@@ -96,12 +96,28 @@ class _Context:
         self.people = {p.id: p for p in data.people}
         self.bodies = {b.id: b for b in data.bodies}
         self.groups = {g.id: g for g in data.organisation.role_groups}
+        self._by_id: dict[str, dict[Any, Any]] = {}  # register -> id -> record, filled when a label needs it
         month, dom = data.organisation.fy_start()
         self.fy_start = financial_year_start(as_of, month, dom)
 
     def name(self, person_id: str) -> str:
         person = self.people.get(person_id)
         return person.name if person else person_id
+
+    def meeting_label(self, meeting: Meeting) -> str:
+        body = self.bodies.get(meeting.body)
+        return f"{body.name if body else meeting.body} {meeting.kind} meeting {meeting.date.isoformat()}"
+
+    def label_of(self, register: str, record_id: str) -> str | None:
+        """The name of a record another refers to (a person's name, a meeting's body and date), or None."""
+        if register == "people":
+            return self.name(record_id)
+        if register not in self._by_id:
+            self._by_id[register] = {getattr(r, "id", None): r for r in getattr(self.data, register, None) or []}
+        record = self._by_id[register].get(record_id)
+        if record is None:
+            return None
+        return self.meeting_label(record) if register == "meetings" else record_label(record)
 
     def voting(self, body: Body, person_id: str) -> bool | None:
         """The seat's vote, else the person's, else their role group's; None when none is stated.
@@ -183,7 +199,7 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         recorded = [p for p in members if p in marks and marks[p].status in RECORDED]
         has_attendance = bool(meeting.attendance)
         held = meeting.date < ctx.as_of
-        label = f"{body.name} {meeting.kind} meeting {meeting.date.isoformat()}"
+        label = ctx.meeting_label(meeting)
         yield MeetingFact(
             kind="meeting", id=meeting.id, label=label, as_of=ctx.as_of_day, body=body.id, date=day(meeting.date),
             meeting_kind=meeting.kind, held=held,
@@ -256,7 +272,7 @@ def _interests(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
             declared = day(decl.declared_on) if decl.declared_on else None
             yield InterestFact(
                 kind="interest", id=join_id(decl.id, interest.category, number),
-                label=f"{ctx.name(decl.person)}: {interest.description[:60]}", as_of=ctx.as_of_day,
+                label=f"{ctx.name(decl.person)}: {interest.description}", as_of=ctx.as_of_day,
                 person=decl.person, declaration=decl.id, category=interest.category, declared_on=declared,
                 start_earliest=day(start[0]) if start else None, start_latest=day(start[1]) if start else None,
                 end_latest=day(end[1]) if end else None, ongoing=interest.ongoing, ended=end is not None,
@@ -294,7 +310,7 @@ def _risks(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         for action in risk.actions:
             effective = action.revised_due or action.due
             yield RiskActionFact(
-                kind="risk_action", id=join_id(risk.id, action.id), label=f"{risk.id}: {action.description[:60]}",
+                kind="risk_action", id=join_id(risk.id, action.id), label=f"{risk.id}: {action.description}",
                 as_of=ctx.as_of_day, risk=risk.id, due=day(action.due) if action.due else None,
                 revised_due=day(action.revised_due) if action.revised_due else None,
                 effective_due=day(effective) if effective else None,
@@ -313,7 +329,7 @@ def _actions(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         seen[action.ref] += 1
         suffix = f"#{seen[action.ref]}" if refs[action.ref] > 1 else ""
         yield ActionFact(
-            kind="action", id=f"{id_part(action.ref, keep='/')}{suffix}", label=f"{action.ref}: {action.description[:60]}",
+            kind="action", id=f"{id_part(action.ref, keep='/')}{suffix}", label=f"{action.ref}: {action.description}",
             as_of=ctx.as_of_day, ref=action.ref, body=action.body, section=action.section,
             status=None if action.status == "unknown" else action.status,
             open=None if action.status == "unknown" else action.status != "complete", owner=action.owner or None,

@@ -19,7 +19,7 @@ import math
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 from pydantic import BaseModel
 
@@ -232,11 +232,25 @@ def sources(kind: str, derived: Iterable[str]) -> dict[str, type[BaseModel]]:
     return {kind: REGISTERS[register]} if register else {}
 
 
-def record_label(record: BaseModel) -> str:
-    """A record's name for people: its name or title, else its id."""
+def record_label(record: BaseModel, refer: Callable[[str, str], str | None] | None = None) -> str:
+    """A record's name for people: its name or title, whole (a display cuts it, at a word).
+
+    A record with no text of its own (an apology, a speaker) is named by the records it refers to,
+    ``refer(register, id)`` giving each one's name: the people first, then the others in field
+    order ("Buki Adeyemo, Integrated Care Board public meeting 2024-09-26"); its id only when none is known.
+    """
     for attr in ("name", "title", "label", "description", "duty", "measure", "text", "committee", "owner"):
         value = getattr(record, attr, None)
         if isinstance(value, str) and value:
-            return value[:80]
+            return value
+    if refer is not None:
+        named = []
+        for name, field in type(record).model_fields.items():
+            register, value = referenced_register(field), getattr(record, name, None)
+            label = refer(register, value) if register and isinstance(value, str) else None
+            if label:
+                named.append((register != "people", label))
+        if named:
+            return ", ".join(label for _, label in sorted(named, key=lambda n: n[0]))  # stable: field order kept
     return str(getattr(record, "id", ""))
 

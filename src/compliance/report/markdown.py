@@ -111,11 +111,11 @@ def failing_rows(rule: dict[str, Any], with_change: bool) -> list[list[Any]]:
     when it differs between subjects, and the change since the baseline)."""
     out = []
     for r in rule["rows"]:
-        label = shorten(r["subject_label"], 60)
+        label = shorten(r["subject_label"], 60, at_word=True)
         subject = label if r["subject_label"] == r["subject_id"] else f"{label} ({r['subject_id']})"
         # a board paper's row stays short: the message, the first test that decided it; the JSON has the rest
         shown = r["evidence"][:1] + ([f"{len(r['evidence']) - 1} more in the JSON output"] if len(r["evidence"]) > 1 else [])
-        finding = shorten(r["message"], 140) + (". Evidence: " + "; ".join(shown) if shown else "")
+        finding = shorten(r["message"], 140, at_word=True) + (". Evidence: " + "; ".join(shown) if shown else "")
         out.append([subject, finding] + ([r["remediation"]] if not rule["remediation"] else []) + ([r["change"]] if with_change else []))
     return out
 
@@ -141,7 +141,7 @@ def outcome_words(row: dict[str, Any], outcomes: list[str]) -> str:
 
 def standards_table(rows: list[dict[str, Any]]) -> Markup:
     """The standards table: one row per metric checked."""
-    return table([[shorten(r["name"], 60), r["scope"], r["period"], r["value_text"], r["national_cell"], r["plan_cell"], r["verdict"]]
+    return table([[shorten(r["name"], 60, at_word=True), r["scope"], r["period"], r["value_text"], r["national_cell"], r["plan_cell"], r["verdict"]]
                   for r in rows], ["measure", "scope", "period", "value", "national standard", "own plan or trajectory", "verdict"],
                  numeric=False)
 

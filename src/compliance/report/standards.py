@@ -1,24 +1,28 @@
 """Performance against standards, for the report's standards table, its trend charts and ``preboard``.
 
-One row per metric the ``nhs-performance`` rules checked (a metric with a finding that is not
+One row per metric a standards rule checked (a metric with a finding that is not
 ``not_applicable``), showing the national standard and the own plan or trajectory it is held to
 and the verdict. Every verdict is a finding's outcome; nothing here decides whether a value meets
-a threshold. The thresholds *shown* beside a value are the standards for its measure in force on
-the last day of its period (the pack's definition of "in force", stated in its standards.yaml) and,
-for the plan, the standard the metric names in ``against``; tests check that the national column
-is filled exactly when the national rule applied.
+a threshold, and nothing here restates a pack's criteria:
+
+- which column a rule's verdict fills is the rule's tag ``standard-column:national``,
+  ``standard-column:plan`` or ``standard-column:information`` (declared in the pack's YAML);
+- the national standards *shown* beside a value are those the national column's findings chose:
+  the standards in the ``related`` list of their evidence (the records the rule's relation joined
+  and kept), so "in force" is said once, in the pack;
+- the plan shown is the standard the metric names in ``against`` (the data's own reference).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Iterable
 
 from ..model import GovernanceData
 from ..model.performance import Metric, Standard
 
-# The nhs-performance rule each column's verdict comes from (the last part of its id).
-COLUMN_RULES = {"national": ("national", "national-advisory", "forecast"), "plan": ("plan", "plan-advisory")}
+COLUMN_TAG = "standard-column:"
+COLUMNS = ("national", "plan", "information")
 SYMBOLS = {"ge": "≥", "le": "≤", "gt": ">", "lt": "<", "eq": "="}
 VERDICT_WORDS = {"fail": "not met", "pass": "met", "error": "cannot be decided", "not_checked": "not checked",
                  "waived": "not met (waived)"}
@@ -26,19 +30,22 @@ VERDICT_WORDS = {"fail": "not met", "pass": "met", "error": "cannot be decided",
 VERDICT_ORDER = ("fail", "waived", "error", "not_checked", "pass")
 
 
-def in_force(standard: Standard, metric: Metric) -> bool:
-    """Whether ``standard`` is in force for ``metric``, as nhs-performance/standards.yaml defines it.
+def columns_of(rules: Iterable[Any]) -> dict[str, str]:
+    """Rule id -> the standards-table column its verdict fills, from its ``standard-column:`` tag."""
+    out = {}
+    for rule in rules:
+        for tag in rule.tags:
+            if tag.startswith(COLUMN_TAG) and tag[len(COLUMN_TAG):] in COLUMNS:
+                out[rule.id] = tag[len(COLUMN_TAG):]
+    return out
 
-    Same measure; scope and organisation absent or the metric's; the period's last day within
-    effective_from..effective_to (an absent bound is open) and on or after any deadline.
-    """
-    end = metric.period.end
-    return (standard.measure == metric.measure
-            and standard.scope in (None, metric.scope)
-            and standard.organisation in (None, metric.organisation or "(none)")
-            and (standard.effective_from is None or standard.effective_from <= end)
-            and (standard.effective_to is None or standard.effective_to >= end)
-            and (standard.deadline is None or standard.deadline <= end))
+
+def _chosen_standards(finding: dict[str, Any]) -> list[str]:
+    """The ids of the standards a finding's relations chose (its evidence's ``related``), in order, once each."""
+    ids: list[str] = []
+    for e in finding.get("evidence") or []:
+        ids += [i for i in e.get("related") or [] if i not in ids]
+    return ids
 
 
 def threshold_text(standard: Standard) -> str:
@@ -59,8 +66,8 @@ def _number(value: float, unit: str | None) -> str:
     return f"{value:g}" + ("" if not unit else unit if unit == "%" else f" {unit}")
 
 
-def _outcome(outcomes: dict[str, str], column: str) -> str | None:
-    found = [outcomes[r] for r in COLUMN_RULES[column] if r in outcomes]
+def _outcome(outcomes: dict[str, list[str]], column: str) -> str | None:
+    found = outcomes.get(column, [])
     return min(found, key=VERDICT_ORDER.index) if found else None
 
 
@@ -74,23 +81,30 @@ def _scope_text(metric: Metric) -> str:
     return f"{metric.scope}: {metric.organisation}" if metric.organisation else metric.scope
 
 
-def standards_rows(data: GovernanceData, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per metric a performance rule checked, by measure then period; [] with no metrics."""
-    by_metric: dict[str, dict[str, str]] = defaultdict(dict)
+def standards_rows(data: GovernanceData, findings: list[dict[str, Any]], rules: Iterable[Any]) -> list[dict[str, Any]]:
+    """One row per metric a standards rule checked, by measure then period; [] with no metrics."""
+    column_of = columns_of(rules)
+    by_metric: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    chosen: dict[str, list[str]] = defaultdict(list)  # metric -> national standards its findings chose
     for f in findings:
-        if f["subject"]["kind"] == "metric" and f["rule_id"].startswith("nhs-performance.") and f["outcome"] != "not_applicable":
-            by_metric[f["subject"]["id"]][f["rule_id"].rsplit(".", 1)[1]] = f["outcome"]
+        column = column_of.get(f["rule_id"])
+        if f["subject"]["kind"] != "metric" or column is None or f["outcome"] == "not_applicable":
+            continue
+        by_metric[f["subject"]["id"]][column].append(f["outcome"])
+        if column == "national":
+            chosen[f["subject"]["id"]] += [i for i in _chosen_standards(f) if i not in chosen[f["subject"]["id"]]]
     standards = {s.id: s for s in data.standards}
     rows = []
     for m in data.metrics:
         outcomes = by_metric.get(m.id)
         if not outcomes:
-            continue  # not checked by any performance rule (e.g. a variance cell of a summary table)
-        national = [s for s in data.standards if s.kind == "national_standard" and in_force(s, m)]
+            continue  # not checked by any standards rule (e.g. a variance cell of a summary table)
+        national = [standards[i] for i in chosen.get(m.id, []) if i in standards]
         plan = standards.get(m.against) if m.against else None
-        columns = {c: _outcome(outcomes, c) for c in COLUMN_RULES}
+        columns = {c: _outcome(outcomes, c) for c in ("national", "plan")}
         decided = [o for o in columns.values() if o]
         verdict = min(decided, key=VERDICT_ORDER.index) if decided else None
+        information = _outcome(outcomes, "information")
         rows.append({
             "metric": m.id, "measure": m.measure, "name": m.label or m.measure, "scope": _scope_text(m),
             "organisation": m.organisation, "period": m.period.label or f"{m.period.start}–{m.period.end}",
@@ -103,9 +117,9 @@ def standards_rows(data: GovernanceData, findings: list[dict[str, Any]]) -> list
             "plan_outcome": columns["plan"],
             "national_cell": _cell([threshold_text(s) for s in national], columns["national"]),
             "plan_cell": _cell([f"{threshold_text(plan)} {plan.kind.replace('_', ' ')}"] if plan else [], columns["plan"]),
-            "outcome": verdict or ("pass" if "information-only" in outcomes else None),
+            "outcome": verdict or ("pass" if information else None),
             "verdict": VERDICT_WORDS.get(verdict, verdict) if verdict else
-            ("information only" if outcomes.get("information-only") == "pass" else VERDICT_WORDS.get(outcomes.get("information-only", ""), "")),
+            ("information only" if information == "pass" else VERDICT_WORDS.get(information or "", "")),
         })
     return sorted(rows, key=lambda r: (r["name"].lower(), r["scope"], r["end"], r["forecast"]))
 

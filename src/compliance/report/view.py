@@ -16,6 +16,7 @@ from typing import Any
 from ..engine.findings import OUTCOMES
 from ..model import GovernanceData
 from ..rules.conditions import fields_of
+from ..rules.messages import plural  # '1 failure', '7 failures': the rule language's own
 from ..rules.schema import SEVERITY_ORDER
 from .standards import series, standards_rows
 from .text import shorten
@@ -57,11 +58,6 @@ def rag_reason(summary: dict[str, Any]) -> str:
     return "No failures, and every rule could be decided for every subject."
 
 
-def plural(n: int, word: str) -> str:
-    """'1 failure', '7 failures'."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def long_date(day: dt.date) -> str:
     """17 October 2024."""
     return f"{day.day} {day.strftime('%B')} {day.year}"
@@ -74,6 +70,9 @@ def financial_year(day: dt.date, start: str) -> str:
     return f"{year}-{(year + 1) % 100:02d}" if (month, first) != (1, 1) else str(year)
 
 
+KEY_POINT_LABEL = 80  # a subject's name in the summary, cut at a word (the rule's section and the JSON have it whole)
+
+
 def _key_points(findings: list[dict]) -> list[dict[str, Any]]:
     """The high- and critical-severity failures, one point per rule, naming each subject."""
     by_rule: dict[str, list[dict]] = defaultdict(list)
@@ -81,7 +80,7 @@ def _key_points(findings: list[dict]) -> list[dict[str, Any]]:
         if f["outcome"] == "fail" and SEVERITY_ORDER.get(f["severity"], 0) >= SEVERITY_ORDER["high"]:
             by_rule[f["rule_id"]].append(f)
     points = [{"rule_id": rid, "title": fs[0]["title"], "severity": fs[0]["severity"], "family": fs[0]["family"],
-               "subjects": [f["subject"]["label"] for f in fs]} for rid, fs in by_rule.items()]
+               "subjects": [shorten(f["subject"]["label"], KEY_POINT_LABEL, at_word=True) for f in fs]} for rid, fs in by_rule.items()]
     return sorted(points, key=lambda p: (-SEVERITY_ORDER.get(p["severity"], 0), -len(p["subjects"]), p["rule_id"]))
 
 
@@ -135,15 +134,15 @@ def build_view(document: dict[str, Any], rules: list[Any], data: GovernanceData,
         "risks": _risks(data, facts),
         "attendance": _attendance(data, findings, facts, rules),
         "trend": _trend(list(history or []) + [document], families),
-        "standards": _standards(data, findings),
+        "standards": _standards(data, findings, rules),
     }
 
 
-def _standards(data: GovernanceData, findings: list[dict]) -> dict[str, Any] | None:
+def _standards(data: GovernanceData, findings: list[dict], rules: list[Any]) -> dict[str, Any] | None:
     """The standards table and the trend series (measures with two or more periods); None with no metrics."""
     if not data.metrics:
         return None
-    rows = standards_rows(data, findings)
+    rows = standards_rows(data, findings, rules)
     return {"rows": rows, "series": series(rows), "unchecked": len(data.metrics) - len(rows)}
 
 

@@ -24,6 +24,8 @@ import re
 import string
 from typing import Any
 
+from .messages import PLURAL, spec_problem
+
 MAX_BRANCHES = 12
 MAX_DEPTH = 10
 MAX_IN_VALUES = 200
@@ -95,6 +97,10 @@ def template_problems(template: Any, where: str) -> list[str]:
         return []  # a malformed template is reported by the loader's placeholder check
     out = []
     for _, name, spec, _ in parsed:
+        if spec and spec.startswith(PLURAL):
+            problem = spec_problem(spec)
+            out += [f"{where}: placeholder {{{name}}}: {problem}"] if problem else []
+            continue
         widths = [int(w) for w in _WIDTH.findall(spec or "")]
         if widths and max(widths) > MAX_TEMPLATE_WIDTH:
             out.append(f"{where}: placeholder {{{name}:{spec}}} asks for width {max(widths):,}; "
