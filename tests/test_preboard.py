@@ -238,12 +238,12 @@ def test_a_data_set_without_metrics_lists_no_standards(dataset):
 def test_real_pack_lists_the_decisions_awaiting_ratification_and_whether_coded_r():
     doc = _json(REAL)
     rat = {r["decision"]: r for r in doc["committees"]["ratification"]}
-    assert set(rat) == {"fpc-2024-10-01-nhs111-governance", "senate-2024-09-12-malnutrition-policy", "senate-2024-09-12-imog"}
-    nhs111 = rat["fpc-2024-10-01-nhs111-governance"]
+    assert set(rat) == {"fpc-2024-10-01-decision-3", "senate-2024-09-12-decision-1", "senate-2024-09-12-decision-2"}
+    nhs111 = rat["fpc-2024-10-01-decision-3"]
     # the F&PC report is Enc 11 under item 13b, coded I/S (seed lines 2787, 2841): on the agenda, not for ratification
     assert nhs111["on_agenda"] and nhs111["coded_r"] is False and nhs111["agenda_item"]["enclosure"] == "Enc 11"
     assert nhs111["committee"].startswith("Finance & Performance Committee") and "NHS111 Midlands Governance Framework" in nhs111["text"]
-    assert all(rat[d]["coded_r"] is True for d in ("senate-2024-09-12-malnutrition-policy", "senate-2024-09-12-imog"))  # item 16, I/R
+    assert all(rat[d]["coded_r"] is True for d in ("senate-2024-09-12-decision-1", "senate-2024-09-12-decision-2"))  # item 16, I/R
     # the verdict is the run's finding, among the fixes, named by the decision's text
     (fix,) = [f for f in doc["fixes"] if f["rule_id"] == "nhs-icb.committees.ratification-on-agenda"]
     assert fix["area"] == "committees" and fix["severity"] == "high" and fix["subject"] == nhs111["text"]
@@ -262,7 +262,7 @@ def test_real_pack_lists_the_committee_reports_due_with_their_agenda_items():
     assert "Awaiting Board ratification: 3 decisions, 1 not on this meeting's agenda coded R" in text
     assert "Committee reports due: 3 reports, 0 not on this meeting's agenda; 1 committee met since the last meeting (2024-09-26)" in text
     assert "NHS111 Midlands" in text and "agenda, Enc 11, coded I/S, not R" in text
-    assert "fpc-report-2024-10" not in text and "senate-2024-09-12-imog" not in text  # names, not ids
+    assert "fpc-report-2024-10" not in text and "senate-2024-09-12-decision-2" not in text  # names, not ids
 
 
 def _committee_registers(dataset, reports, meetings, decisions):
@@ -329,7 +329,7 @@ def test_markdown_lists_every_fix_and_item_in_full_with_counted_headings():
     for section in ("## Quorum", "## Declarations", "## Papers", "## Actions", "## Awaiting Board ratification",
                     "## Committee reports due", "## Standards off trajectory (latest period, for information)"):
         assert section in lines
-    nhs111 = next(r for r in doc["committees"]["ratification"] if r["decision"] == "fpc-2024-10-01-nhs111-governance")
+    nhs111 = next(r for r in doc["committees"]["ratification"] if r["decision"] == "fpc-2024-10-01-decision-3")
     assert markdown_text(nhs111["text"]) in md  # the whole decision, no ellipsis
     standards = md.split("## Standards off trajectory")[1].split("\n## ")[0]
     assert len([l for l in standards.splitlines() if l.startswith("- ")]) == 15
