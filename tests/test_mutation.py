@@ -31,7 +31,7 @@ def test_a_case_without_the_boundary_lets_the_mutant_survive(tmp_path):
         "    expect:\n      nhs.actions.not-overdue: {2024-25/001: fail}\n")
     results = [m for m in run_mutation(pack) if m.rule_id == "nhs.actions.not-overdue"]
     survived = {m.change for m in results if m.caught is False}
-    assert "due ge → gt" in survived
+    assert "effective_due ge → gt" in survived
     assert any(m.caught for m in results), "the open → closed flip must still be caught"
 
 

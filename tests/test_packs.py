@@ -160,7 +160,7 @@ def test_compliance_yaml_is_validated_with_file_line_and_field(tmp_path):
 
 def test_compliance_yaml_rule_params_override_and_are_checked(tmp_path):
     data = _copy_real(tmp_path)
-    rule = "nhs.actions.reference-format"
+    rule = "nhs-icb.actions.reference-format"
     (data / "compliance.yaml").write_text(f"profile: nhs-icb\nrule_params:\n  {rule}: {{shapes: ['999.9']}}\n")
     before = run_check(REAL, load_rules(ICB), __import__("datetime").date(2024, 10, 17))
     after = run_check(data, load_rules(ICB), __import__("datetime").date(2024, 10, 17))
