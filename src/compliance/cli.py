@@ -103,7 +103,11 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
         previous = load_baseline(baseline) if baseline else None
     except BaselineError as exc:
         _fail(f"--baseline: {exc}", [])
-    run = _run_or_exit(dataset, ruleset, as_of, keep_going, engine)
+    streamed = previous is None and len(targets) + (not targets) == 1 and (targets[0][0] if targets else fmt) in ("json", "jsonl")
+    run = _run_or_exit(dataset, ruleset, as_of, keep_going, engine, stream=streamed)
+    if streamed:  # one JSON or JSON lines output: findings written as they are made, memory flat
+        _check_streamed(run, ruleset, targets[0] if targets else (fmt, None), quiet, not no_waivers, started,
+                        fail_on, not pass_unchecked)
     document = finalise(run, ruleset, use_waivers=not no_waivers, baseline=previous)
     for out_fmt, path in targets:
         _write_out(path, _render_check(out_fmt, document, show_all, dataset, colour=False))
@@ -117,6 +121,29 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
     if targets or fmt == "table":  # a machine format on stdout stays exactly the document, even with 2>&1
         click.echo(summary_line(document["summary"], time.perf_counter() - started), err=True)
     sys.exit(_exit_code(document["findings"], fail_on, not pass_unchecked))
+
+
+def _check_streamed(run, ruleset, target, quiet, use_waivers, started, fail_on, count_unchecked) -> None:
+    """``check`` with one JSON / JSON lines output: the same bytes and exit code, the document's
+    findings written one at a time (``outcomes.DocumentStream``)."""
+    from .outcomes.finalise import DocumentStream
+    from .report.machine import iter_json_stream, iter_jsonl_stream
+    from .report.render import summary_line
+
+    out_fmt, path = target
+    stream = DocumentStream(run, ruleset, use_waivers=use_waivers)
+    pieces = (iter_jsonl_stream if out_fmt == "jsonl" else iter_json_stream)(stream.findings(), stream.rest)
+    if path is None:
+        for piece in pieces:
+            click.echo(piece, nl=False)
+    else:
+        _write_out(path, pieces)
+    summary = stream.rest()["summary"]
+    if path is not None:
+        if not quiet:
+            click.echo(f"wrote {path} ({out_fmt}, {summary['total']} findings)", err=True)
+        click.echo(summary_line(summary, time.perf_counter() - started), err=True)
+    sys.exit(_exit_code(stream.outcomes(), fail_on, count_unchecked))
 
 
 def _out_target(spec: str, default: str) -> tuple[str, Path]:
@@ -237,14 +264,15 @@ def _exit_code(findings: list[dict], fail_on: str, count_unchecked: bool = True)
     return 1 if fails_run(findings, fail_on, count_unchecked) else 0
 
 
-def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = False, engine: str = "durable"):
+def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = False, engine: str = "durable",
+                 stream: bool = False):
     """``pipeline.run_check``, or exit 2 listing every load problem (or the engine's)."""
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
     from .pipeline import run_check
 
     try:
-        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
+        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine, stream=stream)
         for warning in run.loaded.warnings:
             click.echo(f"warning: {warning}", err=True)
         return run
