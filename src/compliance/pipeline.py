@@ -47,25 +47,28 @@ class CheckRun:
 
 
 def run_check(dataset: Path, ruleset: RuleSet, as_of: dt.date, *, keep_going: bool = False,
-              engine: str = "durable", stream: bool = False) -> CheckRun:
+              engine: str = "durable", stream: bool = False, explain: bool = False) -> CheckRun:
     """Evaluate one data set; raises ``DatasetError`` (strict load) or ``EngineUnavailable``.
 
     With ``keep_going`` invalid records become ``error`` findings instead of stopping the run.
     Findings are sorted by (rule id, subject id); with ``stream`` they come as an iterator, made
     one rule at a time, so memory does not grow with their number (the load and the engine's
-    decisions are made before this returns, so their errors are raised here).
+    decisions are made before this returns, so their errors are raised here). ``explain``: each
+    finding's evidence is gathered as it is decided (for outputs that show every finding), not
+    when first read.
     """
-    return run_loaded(load_dataset(dataset, strict=not keep_going), ruleset, as_of, engine=engine, stream=stream)
+    return run_loaded(load_dataset(dataset, strict=not keep_going), ruleset, as_of, engine=engine, stream=stream,
+                      explain=explain)
 
 
 def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engine: str = "durable",
-               stream: bool = False) -> CheckRun:
+               stream: bool = False, explain: bool = False) -> CheckRun:
     """``run_check`` for a data set already loaded (a caller that read it to choose ``as_of``)."""
     check_params(ruleset, loaded)
     facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules))
     evaluated = iter_findings(ruleset.rules, facts, as_of, loaded.rule_params, engine=engine,
                               supplied=loaded.supplied, asks=set(loaded.data.organisation.cover_sheet.asks),
-                              dropped=loaded.dropped)
+                              dropped=loaded.dropped, explain=explain)
     first = next(evaluated, None)  # plans and engine decisions are made up to here: their errors raise now
     evaluated = itertools.chain([first] if first is not None else [], evaluated)
     key = _order

@@ -122,10 +122,11 @@ def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
 def iter_findings(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
                   param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable",
                   supplied: set[str] | None = None, asks: set[str] | None = None,
-                  dropped: dict[str, list[dict[str, Any]]] | None = None) -> Iterator[Finding]:
+                  dropped: dict[str, list[dict[str, Any]]] | None = None, explain: bool = False) -> Iterator[Finding]:
     """``evaluate``'s findings in the same order, made one rule at a time, so a caller that writes
     and drops them holds one rule's findings at most (the engine's decisions for every rule are
-    made first: a few bytes per outcome)."""
+    made first: a few bytes per outcome). ``explain``: gather each finding's evidence while
+    deciding it, for a caller that shows every finding (else it is gathered when first read)."""
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
         by_kind[fact["kind"]].append(fact)
@@ -143,8 +144,8 @@ def iter_findings(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date
         made = chunks.pop(rule_id, [])
         if isinstance(made, tuple):
             kind_plan, (rule, params, when, require), says, errors = made
-            made = [_finding(rule, params, when, require, fact, day, says[n] if says is not None else None, errors, kind_plan.ctx)
-                    for n, fact in enumerate(kind_plan.facts)]
+            made = [_finding(rule, params, when, require, fact, day, says[n] if says is not None else None, errors,
+                             kind_plan.ctx, explain) for n, fact in enumerate(kind_plan.facts)]
         if rule_id in runnable_by_id:
             made = coverage.with_dropped(made, [runnable_by_id[rule_id]], by_kind, dropped or {}, as_of)
         made.sort(key=lambda f: f.subject.id)  # stable: as the one sort over all findings ordered them
@@ -171,10 +172,11 @@ def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> t
 
 
 def _finding(rule: Rule, params, when, require, fact, as_of: str, decided: str | None, engine_errors: list[str],
-             ctx=None) -> Finding:
+             ctx=None, eager: bool = False) -> Finding:
     """The finding of ``rule`` for ``fact``: the reference evaluator's outcome, cross-checked with
-    the engine's (``decided``); its message and evidence are computed when first read."""
-    outcome, _ = _reference_outcome(when, require, fact, explain=False, ctx=ctx)
+    the engine's (``decided``); its message and evidence are computed when first read. ``eager``:
+    the walk that decides also gathers the evidence (one walk, for a finding that will be shown)."""
+    outcome, evidence = _reference_outcome(when, require, fact, explain=eager, ctx=ctx)
     notes = []
     if decided is not None:
         if engine_errors:
@@ -188,13 +190,16 @@ def _finding(rule: Rule, params, when, require, fact, as_of: str, decided: str |
         rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
         subject=Subject(kind=kind, id=fact["id"], label=fact["label"]), outcome=outcome,
         references=rule_references(rule), remediation=rule.remediation if outcome in ("fail", "error") else "", as_of=as_of,
-        explain=partial(_explain, rule, params, when, require, fact, ctx, outcome, tuple(notes)),
+        explain=partial(_explain, rule, params, when, require, fact, ctx, outcome, tuple(notes), evidence if eager else None),
     )
 
 
-def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: tuple[str, ...]) -> tuple[str, list[dict[str, Any]]]:
-    """The message and the evidence of a finding whose outcome is ``outcome`` (its engine notes first)."""
-    _, evidence = _reference_outcome(when, require, fact, ctx=ctx)  # the same walk that decided, now with evidence
+def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: tuple[str, ...],
+             evidence: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The message and the evidence of a finding whose outcome is ``outcome`` (its engine notes
+    first); ``evidence``: the leaf evaluations, when the deciding walk already gathered them."""
+    if evidence is None:
+        _, evidence = _reference_outcome(when, require, fact, ctx=ctx)  # the same walk that decided, now with evidence
     kind = fact["kind"]
     missing = sorted({e["missing"] for e in evidence if e.get("missing")})
     shown = [_readable(kind, e) for e in evidence]

@@ -47,23 +47,25 @@ class DocumentStream:
         self._done = False
         self._rest: dict[str, Any] | None = None
 
-    def findings(self) -> Iterator[dict[str, Any]]:
-        """The document's findings in order, each as its JSON dict (made, then dropped by the caller)."""
+    def findings(self, dump: bool = True) -> Iterator[Any]:
+        """The document's findings in order, each as its JSON dict (made, then dropped by the
+        caller); with ``dump=False`` the ``Finding`` objects themselves (message and evidence
+        still unexplained, for a caller that only counts)."""
         pending = None  # a waiver names the last finding of a (rule, subject): settle one on seeing the next
         for f in self.run.findings:
             self.covered.add(f)
             if pending is not None:
-                yield self._out(pending, _key(pending) != _key(f))
+                yield self._out(pending, _key(pending) != _key(f), dump)
             pending = f
         if pending is not None:
-            yield self._out(pending, True)
+            yield self._out(pending, True, dump)
         self._done = True
 
-    def _out(self, finding: Any, last: bool) -> dict[str, Any]:
+    def _out(self, finding: Any, last: bool, dump: bool) -> Any:
         if last and self.waivers is not None:
             finding = self.waivers.settle(finding)
         self.counted.add(finding.outcome, finding.severity)
-        return finding.model_dump(mode="json")
+        return finding.model_dump(mode="json") if dump else finding
 
     def rest(self) -> dict[str, Any]:
         """Every key of the document but ``findings``; only after ``findings()`` is exhausted."""
