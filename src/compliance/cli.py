@@ -109,7 +109,13 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
         previous = load_baseline(baseline) if baseline else None
     except BaselineError as exc:
         _fail(f"--baseline: {exc}", [])
-    run = _run_or_exit(dataset, ruleset, as_of, keep_going, engine)
+    # one JSON or JSON lines output, or none (-q): findings written (or counted) as they are made, memory flat
+    streamed = previous is None and (len(targets) == 1 and targets[0][0] in ("json", "jsonl")
+                                     or not targets and (fmt in ("json", "jsonl") or quiet and fmt == "table"))
+    run = _run_or_exit(dataset, ruleset, as_of, keep_going, engine, stream=streamed, explain=fmt != "table" or bool(targets))
+    if streamed:
+        _check_streamed(run, ruleset, targets[0] if targets else (fmt, None), quiet, not no_waivers, started,
+                        fail_on, not pass_unchecked)
     document = finalise(run, ruleset, use_waivers=not no_waivers, baseline=previous)
     for out_fmt, path in targets:
         _write_out(path, _render_check(out_fmt, document, show_all, dataset, colour=False))
@@ -123,6 +129,34 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
     if targets or fmt == "table":  # a machine format on stdout stays exactly the document, even with 2>&1
         click.echo(summary_line(document["summary"], time.perf_counter() - started), err=True)
     sys.exit(_exit_code(document["findings"], fail_on, not pass_unchecked))
+
+
+def _check_streamed(run, ruleset, target, quiet, use_waivers, started, fail_on, count_unchecked) -> None:
+    """``check`` with one JSON / JSON lines output, or only the summary line (``-q``): the same
+    bytes and exit code, the document's findings written (or counted) one at a time
+    (``outcomes.DocumentStream``)."""
+    from .outcomes.finalise import DocumentStream
+    from .report.machine import iter_json_stream, iter_jsonl_stream
+    from .report.render import summary_line
+
+    out_fmt, path = target
+    stream = DocumentStream(run, ruleset, use_waivers=use_waivers)
+    if out_fmt == "table":  # -q: nothing but the summary, so no finding is dumped or explained
+        for _ in stream.findings(dump=False):
+            pass
+    else:
+        pieces = (iter_jsonl_stream if out_fmt == "jsonl" else iter_json_stream)(stream.findings(), stream.rest)
+        if path is None:
+            for piece in pieces:
+                click.echo(piece, nl=False)
+        else:
+            _write_out(path, pieces)
+    summary = stream.rest()["summary"]
+    if path is not None and not quiet:
+        click.echo(f"wrote {path} ({out_fmt}, {summary['total']} findings)", err=True)
+    if path is not None or out_fmt == "table":
+        click.echo(summary_line(summary, time.perf_counter() - started), err=True)
+    sys.exit(_exit_code(stream.outcomes(), fail_on, count_unchecked))
 
 
 def _out_target(spec: str, default: str) -> tuple[str, Path]:
@@ -260,14 +294,15 @@ def _exit_code(findings: list[dict], fail_on: str, count_unchecked: bool = True)
     return 1 if fails_run(findings, fail_on, count_unchecked) else 0
 
 
-def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = False, engine: str = "durable"):
+def _run_or_exit(dataset: Path, ruleset, as_of: dt.date, keep_going: bool = False, engine: str = "durable",
+                 stream: bool = False, explain: bool = False):
     """``pipeline.run_check``, or exit 2 listing every load problem (or the engine's)."""
     from .engine.durable_engine import EngineUnavailable
     from .io import DatasetError
     from .pipeline import run_check
 
     try:
-        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine)
+        run = run_check(dataset, ruleset, as_of, keep_going=keep_going, engine=engine, stream=stream, explain=explain)
         for warning in run.loaded.warnings:
             click.echo(f"warning: {warning}", err=True)
         return run

@@ -7,10 +7,13 @@ they cannot drift apart in how load errors, parameter overrides or the engine ar
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from .engine import evaluate
+from .engine.evaluate import iter_findings
 from .engine.findings import Finding, load_error_findings
 from .facts import derive_facts
 from .io import load_dataset
@@ -33,32 +36,46 @@ def check_params(ruleset: RuleSet, loaded: LoadedDataset) -> None:
 
 @dataclass
 class CheckRun:
-    """The loaded data set, its facts and the findings of one run."""
+    """The loaded data set, its facts and the findings of one run (with ``stream``, an iterator:
+    each finding made when it is reached, in the same order)."""
 
     dataset: Path
     as_of: dt.date
     loaded: LoadedDataset
     facts: list[dict]
-    findings: list[Finding]
+    findings: list[Finding] | Iterator[Finding]
 
 
 def run_check(dataset: Path, ruleset: RuleSet, as_of: dt.date, *, keep_going: bool = False,
-              engine: str = "durable") -> CheckRun:
+              engine: str = "durable", stream: bool = False, explain: bool = False) -> CheckRun:
     """Evaluate one data set; raises ``DatasetError`` (strict load) or ``EngineUnavailable``.
 
     With ``keep_going`` invalid records become ``error`` findings instead of stopping the run.
-    Findings are sorted by (rule id, subject id).
+    Findings are sorted by (rule id, subject id); with ``stream`` they come as an iterator, made
+    one rule at a time, so memory does not grow with their number (the load and the engine's
+    decisions are made before this returns, so their errors are raised here). ``explain``: each
+    finding's evidence is gathered as it is decided (for outputs that show every finding), not
+    when first read.
     """
-    return run_loaded(load_dataset(dataset, strict=not keep_going), ruleset, as_of, engine=engine)
+    return run_loaded(load_dataset(dataset, strict=not keep_going), ruleset, as_of, engine=engine, stream=stream,
+                      explain=explain)
 
 
-def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engine: str = "durable") -> CheckRun:
+def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engine: str = "durable",
+               stream: bool = False, explain: bool = False) -> CheckRun:
     """``run_check`` for a data set already loaded (a caller that read it to choose ``as_of``)."""
     check_params(ruleset, loaded)
     facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules))
-    findings = evaluate(ruleset.rules, facts, as_of, loaded.rule_params, engine=engine,
-                        supplied=loaded.supplied, asks=set(loaded.data.organisation.cover_sheet.asks),
-                        dropped=loaded.dropped)
-    findings += load_error_findings(loaded.issues, as_of)
-    findings.sort(key=lambda f: (f.rule_id, f.subject.id))
-    return CheckRun(Path(loaded.path), as_of, loaded, facts, findings)
+    evaluated = iter_findings(ruleset.rules, facts, as_of, loaded.rule_params, engine=engine,
+                              supplied=loaded.supplied, asks=set(loaded.data.organisation.cover_sheet.asks),
+                              dropped=loaded.dropped, explain=explain)
+    first = next(evaluated, None)  # plans and engine decisions are made up to here: their errors raise now
+    evaluated = itertools.chain([first] if first is not None else [], evaluated)
+    key = _order
+    # a stable merge: as one sort of the evaluated findings followed by the load errors would order them
+    findings = heapq.merge(evaluated, sorted(load_error_findings(loaded.issues, as_of), key=key), key=key)
+    return CheckRun(Path(loaded.path), as_of, loaded, facts, findings if stream else list(findings))
+
+
+def _order(finding: Finding) -> tuple[str, str]:
+    return finding.rule_id, finding.subject.id

@@ -25,7 +25,7 @@ from ..model.organisation import COVER_SHEET_QUESTIONS
 from ..rules.conditions import COMPUTED, Relation, is_computed, walk
 from ..rules.loader import reads, template_names
 from ..rules.schema import Rule
-from .findings import Finding, Subject
+from .findings import Finding, Subject, rule_references
 
 DATASET_SUBJECT = Subject(kind="dataset", id="(data set)", label="(data set)")
 # the kinds whose subjects are papers, and the prefix under which a paper's questions are read
@@ -114,36 +114,78 @@ def _undecided(rule: Rule, subject: Subject, outcome: str, message: str, as_of: 
     """A finding the engine did not decide (not checked, not asked, or a dropped record's)."""
     return Finding(rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name, subject=subject,
                    outcome=outcome, message=message, evidence=[],
-                   references=[r.model_dump(exclude_none=True) for r in rule.references],
+                   references=rule_references(rule),
                    remediation=remediation, as_of=as_of.isoformat())
 
 
 def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str, Any]:
     """Which rules in force were checked and which not, and why (findings as models or dicts)."""
-    by_rule: dict[str, list[tuple[str, str]]] = {}
+    tally = Tally()
     for f in findings:
-        d = f if isinstance(f, dict) else f.model_dump()
-        by_rule.setdefault(d["rule_id"], []).append((d["outcome"], d["message"]))
-    rows = []
-    for rule in sorted((r for r in rules if r.in_force(as_of)), key=lambda r: r.id):
-        seen = by_rule.get(rule.id, [])
-        unchecked = [m for o, m in seen if o == "not_checked"]
-        if unchecked:
-            status, reason = "not_checked", unchecked[0]
-        elif seen and all(m.startswith("not applicable: the organisation's cover-sheet form") for o, m in seen):
-            status, reason = "not_applicable", seen[0][1]
-        elif not seen:
-            status, reason = "checked", "no subjects: the register is kept and has no entries"
-        elif all(o == "error" and "could not be loaded" in m for o, m in seen):
-            # every subject's finding stands for a record that failed to load: the rule decided nothing
-            status, reason = "not_checked", ("no subject decided: every record it covers could not be loaded "
-                                             "(see the load errors)")
-        else:
-            status, reason = "checked", ""
-        rows.append({"rule_id": rule.id, "severity": rule.severity, "status": status, "reason": reason,
-                     "subjects": len(seen), "registers": sorted(rule_registers(rule))})
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("checked", "not_checked", "not_applicable")}
-    return {"rules": rows, "counts": counts}
+        tally.add(f)
+    return tally.summary(rules, as_of)
+
+
+COVER_SHEET_NA = "not applicable: the organisation's cover-sheet form"
+
+
+class Tally:
+    """What ``summary`` needs of a run's findings, gathered one finding at a time (for a stream).
+
+    A finding's message is read only where it decides something (a finding's message may be
+    computed when first read): the first ``not_checked`` one, and whether every finding of the
+    rule so far says its cover-sheet question is not asked.
+    """
+
+    def __init__(self) -> None:
+        self.subjects: dict[str, int] = {}
+        self.unchecked: dict[str, str] = {}  # rule id -> the first not_checked finding's message
+        self.not_asked: dict[str, str | None] = {}  # rule id -> the first message while every one is "not asked", else None
+        self.all_dropped: dict[str, bool] = {}  # rule id -> every finding so far stands for a record that failed to load
+
+    def add(self, finding: Any) -> None:
+        """Count one finding (a model or a dict) of the run."""
+        rule_id = _field(finding, "rule_id")
+        first = rule_id not in self.subjects
+        self.subjects[rule_id] = self.subjects.get(rule_id, 0) + 1
+        if _field(finding, "outcome") == "not_checked" and rule_id not in self.unchecked:
+            self.unchecked[rule_id] = _field(finding, "message")
+        if first or self.all_dropped.get(rule_id):
+            # a dropped record's finding is made eagerly (its message is no cost to read)
+            self.all_dropped[rule_id] = (_field(finding, "outcome") == "error"
+                                         and "could not be loaded" in _field(finding, "message"))
+        if first or self.not_asked.get(rule_id) is not None:
+            message = _field(finding, "message")
+            if not message.startswith(COVER_SHEET_NA):
+                self.not_asked[rule_id] = None
+            elif first:
+                self.not_asked[rule_id] = message
+
+    def summary(self, rules: list[Rule], as_of: dt.date) -> dict[str, Any]:
+        """The document's ``coverage`` section for ``rules`` (those in force on ``as_of``)."""
+        rows = []
+        for rule in sorted((r for r in rules if r.in_force(as_of)), key=lambda r: r.id):
+            seen = self.subjects.get(rule.id, 0)
+            if rule.id in self.unchecked:
+                status, reason = "not_checked", self.unchecked[rule.id]
+            elif seen and self.not_asked.get(rule.id) is not None:
+                status, reason = "not_applicable", self.not_asked[rule.id]
+            elif not seen:
+                status, reason = "checked", "no subjects: the register is kept and has no entries"
+            elif self.all_dropped.get(rule.id):
+                # every subject's finding stands for a record that failed to load: the rule decided nothing
+                status, reason = "not_checked", ("no subject decided: every record it covers could not be loaded "
+                                                 "(see the load errors)")
+            else:
+                status, reason = "checked", ""
+            rows.append({"rule_id": rule.id, "severity": rule.severity, "status": status, "reason": reason,
+                         "subjects": seen, "registers": sorted(rule_registers(rule))})
+        counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("checked", "not_checked", "not_applicable")}
+        return {"rules": rows, "counts": counts}
+
+
+def _field(finding: Any, name: str) -> Any:
+    return finding[name] if isinstance(finding, dict) else getattr(finding, name)
 
 
 # Subject kinds whose subject id is the id of one record of a register (the rest are parts of a

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, Iterator
 
 from ..facts.kinds import from_day
 from ..rules.conditions import All, Condition, Not, fields_of, is_computed, resolve, to_nnf
@@ -14,7 +14,7 @@ from ..rules.loader import field_type_of, template_names
 from ..rules.schema import Rule
 from ..rules.messages import render as render_message
 from . import computed, coverage, durable_engine, reference
-from .findings import Finding, Subject
+from .findings import Finding, Subject, rule_references
 
 ENGINES = ("durable", "reference")
 
@@ -112,19 +112,40 @@ def evaluate(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
     form asks (None: all); a rule needing one that is missing is not run (``engine.coverage``).
     ``dropped`` holds the records left out by ``--keep-going``; what depends on one is an error.
     """
+    return list(iter_findings(rules, facts, as_of, param_overrides, engine, supplied, asks, dropped))
+
+
+def iter_findings(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
+                  param_overrides: dict[str, dict[str, Any]] | None = None, engine: str = "durable",
+                  supplied: set[str] | None = None, asks: set[str] | None = None,
+                  dropped: dict[str, list[dict[str, Any]]] | None = None, explain: bool = False) -> Iterator[Finding]:
+    """``evaluate``'s findings in the same order, made one rule at a time, so a caller that writes
+    and drops them holds one rule's findings at most (the engine's decisions for every rule are
+    made first: a few bytes per outcome). ``explain``: gather each finding's evidence while
+    deciding it, for a caller that shows every finding (else it is gathered when first read)."""
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
         by_kind[fact["kind"]].append(fact)
-    rules, findings = coverage.split([r for r in rules if r.in_force(as_of)], by_kind, supplied, asks, as_of)
-    for kind_plan in plan(rules, facts, as_of, param_overrides):
+    runnable, undecided = coverage.split([r for r in rules if r.in_force(as_of)], by_kind, supplied, asks, as_of)
+    day = as_of.isoformat()  # once, not once per finding
+    chunks: dict[str, Any] = {}  # rule id -> its findings, or how to make them
+    for f in undecided:
+        chunks.setdefault(f.rule_id, []).append(f)
+    runnable_by_id = {r.id: r for r in runnable}
+    for kind_plan in plan(runnable, facts, as_of, param_overrides):
         decided, errors = decide(kind_plan, "durable") if engine == "durable" else (None, [])
-        for i, (rule, params, when, require) in enumerate(kind_plan.rules):
-            engine_outcomes = decided[i] if decided is not None else None
-            for f_index, fact in enumerate(kind_plan.facts):
-                engine_says = engine_outcomes[f_index] if engine_outcomes is not None else None
-                findings.append(_finding(rule, params, when, require, fact, as_of, engine_says, errors, kind_plan.ctx))
-    findings.sort(key=lambda f: (f.rule_id, f.subject.id))
-    return coverage.with_dropped(findings, rules, by_kind, dropped or {}, as_of)
+        for i, resolved in enumerate(kind_plan.rules):
+            chunks[resolved[0].id] = (kind_plan, resolved, decided[i] if decided is not None else None, errors)
+    for rule_id in sorted(chunks.keys() | runnable_by_id.keys()):
+        made = chunks.pop(rule_id, [])
+        if isinstance(made, tuple):
+            kind_plan, (rule, params, when, require), says, errors = made
+            made = [_finding(rule, params, when, require, fact, day, says[n] if says is not None else None, errors,
+                             kind_plan.ctx, explain) for n, fact in enumerate(kind_plan.facts)]
+        if rule_id in runnable_by_id:
+            made = coverage.with_dropped(made, [runnable_by_id[rule_id]], by_kind, dropped or {}, as_of)
+        made.sort(key=lambda f: f.subject.id)  # stable: as the one sort over all findings ordered them
+        yield from made
 
 
 def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> tuple[str, list[dict[str, Any]]]:
@@ -146,18 +167,35 @@ def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> t
     return ("error" if ok is None else "pass" if ok else "fail"), evidence
 
 
-def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None, engine_errors: list[str],
-             ctx=None) -> Finding:
-    outcome, evidence = _reference_outcome(when, require, fact, ctx=ctx)
+def _finding(rule: Rule, params, when, require, fact, as_of: str, decided: str | None, engine_errors: list[str],
+             ctx=None, eager: bool = False) -> Finding:
+    """The finding of ``rule`` for ``fact``: the reference evaluator's outcome, cross-checked with
+    the engine's (``decided``); its message and evidence are computed when first read. ``eager``:
+    the walk that decides also gathers the evidence (one walk, for a finding that will be shown)."""
+    outcome, evidence = _reference_outcome(when, require, fact, explain=eager, ctx=ctx)
     notes = []
     if decided is not None:
         if engine_errors:
             notes.append("engine: " + "; ".join(engine_errors))
             outcome = "error"
-        else:
-            if decided != outcome:
-                notes.append(f"durable-rules says {decided}, the reference evaluator says {outcome}")
-                outcome = "error"
+        elif decided != outcome:
+            notes.append(f"durable-rules says {decided}, the reference evaluator says {outcome}")
+            outcome = "error"
+    kind = fact["kind"]
+    return Finding(
+        rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
+        subject=Subject(kind=kind, id=fact["id"], label=fact["label"]), outcome=outcome,
+        references=rule_references(rule), remediation=rule.remediation if outcome in ("fail", "error") else "", as_of=as_of,
+        explain=partial(_explain, rule, params, when, require, fact, ctx, outcome, tuple(notes), evidence if eager else None),
+    )
+
+
+def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: tuple[str, ...],
+             evidence: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The message and the evidence of a finding whose outcome is ``outcome`` (its engine notes
+    first); ``evidence``: the leaf evaluations, when the deciding walk already gathered them."""
+    if evidence is None:
+        _, evidence = _reference_outcome(when, require, fact, ctx=ctx)  # the same walk that decided, now with evidence
     kind = fact["kind"]
     types = ctx.derived_types if ctx is not None else {}
     missing = sorted({e["missing"] for e in evidence if e.get("missing")})
@@ -178,23 +216,7 @@ def _finding(rule: Rule, params, when, require, fact, as_of, decided: str | None
         message = "meets: " + "; ".join(_leaf_text(e) for e in shown if e.get("part") == "require" and e["result"])
     else:
         message = _render(rule.message, kind, fact, params, types)
-    return Finding(
-        rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
-        subject=Subject(kind=kind, id=fact["id"], label=fact["label"]), outcome=outcome, message=message,
-        evidence=shown, references=_references(rule),
-        remediation=rule.remediation if outcome in ("fail", "error") else "", as_of=as_of.isoformat(),
-    )
-
-
-def _references(rule: Rule) -> list[dict[str, Any]]:
-    """The rule's references as plain dicts (dumped once per rule, not once per finding)."""
-    cached = _REFERENCES.get(id(rule))
-    if cached is None or cached[0] is not rule:
-        cached = _REFERENCES[id(rule)] = (rule, [r.model_dump(exclude_none=True) for r in rule.references])
-    return cached[1]
-
-
-_REFERENCES: dict[int, tuple[Rule, list[dict[str, Any]]]] = {}
+    return message, shown
 
 
 def _leaf_text(e: dict[str, Any]) -> str:
@@ -212,8 +234,14 @@ def _show(kind: str, name: str, value: Any, types: dict[tuple[str, str], str]) -
     if isinstance(value, int) and not isinstance(value, bool):
         day = types[(kind, name)] == "day" if (kind, name) in types else _is_day(kind, name)
         if day:
-            return from_day(value).isoformat()
+            return _day_text(value)
     return value
+
+
+@lru_cache(maxsize=65536)
+def _day_text(ordinal: int) -> str:
+    """A day ordinal as ISO text, formatted once per day (the same dates recur across findings)."""
+    return from_day(ordinal).isoformat()
 
 
 def _readable(kind: str, e: dict[str, Any], types: dict[tuple[str, str], str]) -> dict[str, Any]:

@@ -1,9 +1,17 @@
-"""Findings: one outcome per (rule, subject), with evidence and the clause it rests on."""
+"""Findings: one outcome per (rule, subject), with evidence and the clause it rests on.
+
+``FindingRecord`` / ``SubjectRecord`` (pydantic) are the schema of a finding as every output
+writes it. The engine makes ``Finding`` / ``Subject``: light objects with the same fields and the
+pydantic methods the code uses (``model_dump``, ``model_copy``), built from trusted internal data
+without per-finding validation, whose message and evidence may be computed only when first read
+(most findings of a large run pass or do not apply, and only some outputs show their evidence).
+"""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,21 +20,25 @@ Outcome = Literal["pass", "fail", "error", "not_checked", "not_applicable", "wai
 OUTCOMES = ("fail", "error", "not_checked", "pass", "not_applicable", "waived")
 
 
-class Subject(BaseModel):
+class SubjectRecord(BaseModel):
+    """The schema of a finding's subject."""
+
     model_config = ConfigDict(extra="forbid")
     kind: str
     id: str
     label: str
 
 
-class Finding(BaseModel):
+class FindingRecord(BaseModel):
+    """The schema of a finding as written in the JSON document (``Finding.model_dump(mode="json")``)."""
+
     model_config = ConfigDict(extra="forbid")
 
     rule_id: str
     title: str
     severity: str
     family: str
-    subject: Subject
+    subject: SubjectRecord
     outcome: Outcome
     message: str
     evidence: list[dict[str, Any]]
@@ -35,6 +47,135 @@ class Finding(BaseModel):
     as_of: str
     waiver: dict[str, Any] | None = None  # the waiver in force, when outcome is ``waived``
     change: str | None = None  # "new" or "persisting" against a baseline, for fail and waived
+
+
+FIELDS = tuple(FindingRecord.model_fields)
+
+
+class Subject:
+    """What a finding is about: a fact's kind, id and label (fields of ``SubjectRecord``)."""
+
+    __slots__ = ("kind", "id", "label")
+
+    def __init__(self, kind: str, id: str, label: str):  # noqa: A002 - the schema's field name
+        self.kind, self.id, self.label = kind, id, label
+
+    def model_dump(self, mode: str = "python") -> dict[str, str]:
+        """The subject as a plain dict."""
+        return {"kind": self.kind, "id": self.id, "label": self.label}
+
+    def model_copy(self, update: dict[str, Any] | None = None) -> Subject:
+        """A copy with ``update``'s fields replaced."""
+        return Subject(**{**self.model_dump(), **(update or {})})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Subject) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # mutable, as the pydantic model it stands for
+
+    def __repr__(self) -> str:
+        return f"Subject(kind={self.kind!r}, id={self.id!r}, label={self.label!r})"
+
+
+Explain = Callable[[], tuple[str, list[dict[str, Any]]]]
+
+
+class Finding:
+    """One outcome of one rule for one subject (fields of ``FindingRecord``).
+
+    ``message`` and ``evidence`` are given, or computed on first read by ``explain`` (which
+    returns both): the outcome is decided when the finding is made, only the explanation waits.
+    """
+
+    __slots__ = ("rule_id", "title", "severity", "family", "subject", "outcome", "_message", "_evidence",
+                 "references", "remediation", "as_of", "waiver", "change", "_explain")
+
+    def __init__(self, *, rule_id: str, title: str, severity: str, family: str, subject: Subject | dict[str, str],
+                 outcome: str, references: list[dict[str, Any]], remediation: str, as_of: str,
+                 message: str | None = None, evidence: list[dict[str, Any]] | None = None,
+                 waiver: dict[str, Any] | None = None, change: str | None = None, explain: Explain | None = None):
+        if outcome not in OUTCOMES:  # the one check that is cheap and guards every output's counts
+            raise ValueError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        if explain is None and (message is None or evidence is None):
+            raise ValueError("a finding needs a message and evidence, or an explain function giving both")
+        self.rule_id, self.title, self.severity, self.family = rule_id, title, severity, family
+        self.subject = subject if isinstance(subject, Subject) else Subject(**subject)
+        self.outcome, self.references, self.remediation, self.as_of = outcome, references, remediation, as_of
+        self._message, self._evidence, self._explain = message, evidence, explain
+        self.waiver, self.change = waiver, change
+
+    def _explained(self) -> None:
+        self._message, self._evidence = self._explain()
+        self._explain = None
+
+    @property
+    def message(self) -> str:
+        """The finding's message (computed on first read when the finding was made with ``explain``)."""
+        if self._explain is not None:
+            self._explained()
+        return self._message
+
+    @message.setter
+    def message(self, value: str) -> None:
+        if self._explain is not None:
+            self._explained()
+        self._message = value
+
+    @property
+    def evidence(self) -> list[dict[str, Any]]:
+        """The leaf evaluations that explain the outcome (computed on first read, like ``message``)."""
+        if self._explain is not None:
+            self._explained()
+        return self._evidence
+
+    @evidence.setter
+    def evidence(self, value: list[dict[str, Any]]) -> None:
+        if self._explain is not None:
+            self._explained()
+        self._evidence = value
+
+    def _fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in FIELDS}
+
+    def model_copy(self, update: dict[str, Any] | None = None) -> Finding:
+        """A copy with ``update``'s fields replaced; an explanation not yet computed stays lazy
+        unless ``update`` replaces the message or the evidence."""
+        update = update or {}
+        lazy = self._explain is not None and "message" not in update and "evidence" not in update
+        fields = {name: getattr(self, name) for name in FIELDS if not (lazy and name in ("message", "evidence"))}
+        return Finding(**{**fields, **update}, explain=self._explain if lazy else None)
+
+    def model_dump(self, mode: str = "python") -> dict[str, Any]:
+        """The finding as plain data; ``mode="json"`` gives what ``FindingRecord`` would write
+        (values converted as pydantic converts ``Any``: tuples to lists, dates to text)."""
+        from pydantic_core import to_jsonable_python  # noqa: PLC0415 - only dumping needs it
+
+        out = self._fields()
+        out["subject"] = self.subject.model_dump()
+        convert = to_jsonable_python if mode == "json" else copy.deepcopy
+        for name in ("evidence", "references", "waiver"):
+            out[name] = convert(out[name])
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self._fields() == other._fields()
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Finding(rule_id={self.rule_id!r}, subject={self.subject!r}, outcome={self.outcome!r})"
+
+
+def rule_references(rule: Any) -> list[dict[str, Any]]:
+    """A rule's references as plain dicts, dumped once per rule and shared by its findings (which
+    never change them: ``model_dump`` hands out copies)."""
+    cached = _REFERENCES.get(id(rule))
+    if cached is None or cached[0] is not rule:
+        cached = _REFERENCES[id(rule)] = (rule, [r.model_dump(exclude_none=True) for r in rule.references])
+    return cached[1]
+
+
+_REFERENCES: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
 
 
 def load_error_findings(issues: list[Any], as_of: dt.date) -> list[Finding]:

@@ -134,11 +134,12 @@ def flatten(record: BaseModel | None, prefix: str, index: "RecordIndex", wanted:
     """Write ``record``'s fields into ``out`` under ``prefix`` (only ``wanted`` names when given)."""
     if record is None:
         return
-    if wanted is not None and not any(_under(w, prefix) for w in wanted):
+    reach, parents = _reach(wanted) if wanted is not None else (None, None)
+    if reach is not None and prefix not in reach:
         return
     for name, info in type(record).model_fields.items():
         key = f"{prefix}.{name}"
-        if wanted is not None and not any(_under(w, key) for w in wanted):
+        if reach is not None and key not in reach:
             continue
         value = getattr(record, name)
         if value is None:
@@ -148,7 +149,7 @@ def flatten(record: BaseModel | None, prefix: str, index: "RecordIndex", wanted:
             items = list(value)
             if items and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in items):
                 out[key] = ", ".join(map(str, items))
-            if wanted is None or any(w == key + "[]" or w.startswith(key + ".") for w in wanted):
+            if parents is None or key in parents:
                 # the entries themselves, for `each:` (records) and list joins (plain values)
                 entries: list[Any] = []
                 for item in items:
@@ -178,9 +179,31 @@ def flatten(record: BaseModel | None, prefix: str, index: "RecordIndex", wanted:
             flatten(index.get(target, value), key, index, wanted, out, False)
 
 
-def _under(name: str, prefix: str) -> bool:
-    """``name`` is ``prefix``, a field under it, or its list of entries (``prefix[]``)."""
-    return name == prefix or name.startswith(prefix + ".") or name == prefix + "[]"
+def _reach(wanted: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys ``flatten`` descends into for ``wanted``, as two sets, so each field costs one
+    lookup instead of a scan of ``wanted`` (the scan was most of deriving facts at scale):
+    ``reach`` holds every key that is a wanted name, has one under it (``key.x``) or its entries
+    (``key[]``) wanted; ``parents`` every key that has a
+    wanted name strictly below it (``key.x`` or ``key[]``). Cached per ``wanted`` set (by
+    identity: the sets come from ``fields_needed`` and are not changed while facts are derived)."""
+    cached = _REACH.get(id(wanted))
+    if cached is not None and cached[0] is wanted and cached[1] == len(wanted):
+        return cached[2]
+    reach, parents = set(), set()
+    for name in wanted:
+        parts = name.split(".")
+        below = [".".join(parts[:i]) for i in range(1, len(parts))]  # every dotted prefix short of the name
+        if name.endswith("[]"):
+            below.append(name[:-2])
+        parents.update(below)
+        reach.update(below)
+        reach.add(name)
+    result = (frozenset(reach), frozenset(parents))
+    _REACH[id(wanted)] = (wanted, len(wanted), result)
+    return result
+
+
+_REACH: dict[int, tuple[set[str], int, tuple[frozenset[str], frozenset[str]]]] = {}
 
 
 def entry_fields(kind_fields: dict[str, FieldSpec], list_field: str) -> dict[str, FieldSpec]:

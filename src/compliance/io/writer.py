@@ -18,31 +18,35 @@ except ImportError:  # pragma: no cover - orjson is a declared dependency
     orjson = None
 
 # Python's own types for JSON, which orjson writes exactly as json.dumps does (floats checked apart)
-_PLAIN = (str, int, bool, type(None))
+_PLAIN = frozenset((str, int, bool, type(None)))
 _SMALLEST_PLAIN_FLOAT = 1e-4  # below it repr() writes an exponent (1e-05) where orjson writes 0.00001
 
 
 def _orjson_safe(value: Any) -> bool:
     """True when orjson writes ``value`` byte for byte as ``json.dumps(indent=2, sort_keys=True,
-    ensure_ascii=False)`` does: only dicts with str keys, lists and plain scalars, and no float that
-    is NaN, infinite or written with an exponent below 1e-4 (where the two encoders differ). Integers
-    beyond 64 bits and lone surrogates make orjson raise, which ``dumps_json`` catches."""
+    ensure_ascii=False)`` does: only dicts, lists and plain scalars, and no float that is NaN,
+    infinite or written with an exponent below 1e-4 (where the two encoders differ). What orjson
+    refuses (a key that is not text, an integer beyond 64 bits, a lone surrogate) makes it raise,
+    which ``dumps_json`` catches, so keys are not walked; scalars are checked where they sit, so
+    only containers and floats go on the stack (this walk costs about as much as orjson itself)."""
     stack = [value]
-    pop, push = stack.pop, stack.extend
+    pop, push, plain = stack.pop, stack.append, _PLAIN
     while stack:
         v = pop()
         t = type(v)
         if t is dict:
-            if not all(type(k) is str for k in v):
-                return False
-            push(v.values())
-        elif t is list:
-            push(v)
+            v = v.values()
         elif t is float:
             if not math.isfinite(v) or (v and abs(v) < _SMALLEST_PLAIN_FLOAT):
                 return False
-        elif t not in _PLAIN:  # tuples, subclasses, dates: leave them to the standard encoder
-            return False
+            continue
+        elif t is not list:
+            if t not in plain:  # tuples, subclasses, dates: leave them to the standard encoder
+                return False
+            continue
+        for item in v:
+            if type(item) not in plain:
+                push(item)
     return True
 
 

@@ -19,7 +19,9 @@ class Record(BaseModel):
     1 and ``min_present: true`` as a quorum of one, silently.
     """
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    # defer_build: a model's validator is built when first used, so a run pays only for the registers
+    # its data set has (building every model at import was most of the start-up)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True, defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -79,30 +79,56 @@ def apply_waivers(findings: list[Finding], waivers: Iterable[Waiver], rules: Ite
     Only a ``fail`` finding can become ``waived``; every other outcome is left as it is. Waivers
     are reported in the order of the register, so output is deterministic.
     """
-    rule_by_id = {r.id: r for r in rules}
-    rule_by_id.update({old: rule_by_id[new] for old, new in renamed_ids(rules).items()})  # a waiver written before a rename
-    index = {(f.rule_id, f.subject.id): i for i, f in enumerate(findings)}
-    out = list(findings)
-    statuses = []
-    for waiver in waivers:
-        rule = rule_by_id.get(waiver.rule_id)
+    stream = WaiverStream(waivers, rules, as_of)
+    last = {(f.rule_id, f.subject.id): i for i, f in enumerate(findings)}  # a waiver names the last of equal keys
+    out = [stream.settle(f) if last[f.rule_id, f.subject.id] == i else f for i, f in enumerate(findings)]
+    return WaiverResolution(out, stream.statuses())
+
+
+class WaiverStream:
+    """The waiver register applied to findings one at a time (``apply_waivers`` over a list, or a
+    stream of findings sorted by rule id and subject id): ``settle`` each (rule, subject)'s
+    finding once, then ``statuses`` gives every waiver's state, in register order."""
+
+    def __init__(self, waivers: Iterable[Waiver], rules: Iterable[Rule], as_of: dt.date):
+        rules = list(rules)
+        self.rule_by_id = {r.id: r for r in rules}
+        self.rule_by_id.update({old: self.rule_by_id[new] for old, new in renamed_ids(rules).items()})  # a waiver written before a rename
+        self.as_of = as_of
+        self.waivers = list(waivers)
+        self.targets: dict[tuple[str, str], list[int]] = {}  # (rule id, subject) -> waivers naming it, in register order
+        for n, waiver in enumerate(self.waivers):
+            rule = self.rule_by_id.get(waiver.rule_id)
+            self.targets.setdefault((rule.id if rule else waiver.rule_id, waiver.subject), []).append(n)
+        self._statuses: dict[int, WaiverStatus] = {}
+
+    def settle(self, finding: Finding) -> Finding:
+        """``finding`` with the waivers naming its (rule, subject) applied (the first in force wins)."""
+        out = finding
+        for n in self.targets.get((finding.rule_id, finding.subject.id), ()):
+            status = self._status(self.waivers[n], finding, out)
+            self._statuses[n] = status
+            if status.state == "applied":
+                out = finding.model_copy(update={"outcome": "waived", "waiver": status.to_dict()})
+        return out
+
+    def statuses(self) -> list[WaiverStatus]:
+        """Every waiver's state in register order; a waiver whose finding never came is orphaned."""
+        return [self._statuses.get(n) or self._status(w, None, None) for n, w in enumerate(self.waivers)]
+
+    def _status(self, waiver: Waiver, finding: Finding | None, current: Finding | None) -> WaiverStatus:
+        rule = self.rule_by_id.get(waiver.rule_id)
         max_days = rule.max_waiver_days if rule else None
         expires = waiver.capped_expiry(max_days)
         capped = expires < waiver.expires
-        at = index.get((rule.id if rule else waiver.rule_id, waiver.subject))
-        finding = findings[at] if at is not None else None
-        state, detail = _state(waiver, rule, finding, expires, as_of)
-        if state == "applied" and out[at].outcome == "waived":
+        state, detail = _state(waiver, rule, finding, expires, self.as_of)
+        if state == "applied" and current.outcome == "waived":
             # the loader refuses overlapping waivers; called directly, the first one wins
-            state, detail = "not_needed", f"the finding is already waived by {out[at].waiver['key']}"
+            state, detail = "not_needed", f"the finding is already waived by {current.waiver['key']}"
         if capped:
             detail += (f"; expiry {waiver.expires.isoformat()} capped to {expires.isoformat()}: "
                        f"{waiver.rule_id} allows waivers of at most {max_days} days")
-        status = WaiverStatus(waiver, state, expires, capped, max_days, finding.outcome if finding else None, detail)
-        statuses.append(status)
-        if state == "applied" and at is not None:
-            out[at] = findings[at].model_copy(update={"outcome": "waived", "waiver": status.to_dict()})
-    return WaiverResolution(out, statuses)
+        return WaiverStatus(waiver, state, expires, capped, max_days, finding.outcome if finding else None, detail)
 
 
 def _state(waiver: Waiver, rule: Rule | None, finding: Finding | None, expires: dt.date,

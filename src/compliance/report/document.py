@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Iterable
 
 from .. import __version__
 from ..engine.findings import OUTCOMES, Finding
@@ -12,16 +12,39 @@ from ..engine.findings import OUTCOMES, Finding
 SCHEMA_VERSION = "2"
 
 
-def summarise(findings: list[Finding]) -> dict[str, Any]:
-    outcomes = Counter(f.outcome for f in findings)
-    fails = Counter(f.severity for f in findings if f.outcome == "fail")
-    unchecked = Counter(f.severity for f in findings if f.outcome == "not_checked")
-    return {
-        "total": len(findings),
-        "by_outcome": {o: outcomes.get(o, 0) for o in OUTCOMES},
-        "failures_by_severity": dict(sorted(fails.items())),
-        "unchecked_by_severity": dict(sorted(unchecked.items())),
-    }
+def summarise(findings: Iterable[Finding]) -> dict[str, Any]:
+    """The document's ``summary``: counts by outcome, and fails and not-checked by severity."""
+    tally = SummaryTally()
+    for f in findings:
+        tally.add(f.outcome, f.severity)
+    return tally.summary()
+
+
+class SummaryTally:
+    """``summarise`` one finding at a time (for findings written as they are made)."""
+
+    def __init__(self) -> None:
+        self.pairs: Counter[tuple[str, str]] = Counter()  # (outcome, severity) -> findings
+
+    def add(self, outcome: str, severity: str) -> None:
+        """Count one finding."""
+        self.pairs[outcome, severity] += 1
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary`` of the findings counted so far."""
+        outcomes: Counter[str] = Counter()
+        fails: Counter[str] = Counter()
+        unchecked: Counter[str] = Counter()
+        for (outcome, severity), n in self.pairs.items():
+            outcomes[outcome] += n
+            if outcome in ("fail", "not_checked"):
+                (fails if outcome == "fail" else unchecked)[severity] += n
+        return {
+            "total": sum(outcomes.values()),
+            "by_outcome": {o: outcomes.get(o, 0) for o in OUTCOMES},
+            "failures_by_severity": dict(sorted(fails.items())),
+            "unchecked_by_severity": dict(sorted(unchecked.items())),
+        }
 
 
 def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[Finding], *,

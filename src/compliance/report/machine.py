@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 import xml.etree.ElementTree as ET
-from typing import Any, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from .text import one_line
 
@@ -61,12 +62,53 @@ def iter_jsonl(document: dict[str, Any]) -> Iterator[str]:
     in document order, then one ``{"record": "document", ...}`` line holding every other key of the
     document (summary, coverage, waivers, changes, ...). Lines are produced one at a time, so a
     writer never holds the whole text; each line is compact JSON with sorted keys and ends in ``\n``."""
+    return iter_jsonl_stream(document["findings"], lambda: {k: v for k, v in document.items() if k != "findings"})
+
+
+def iter_jsonl_stream(findings: Iterable[dict[str, Any]], rest: Callable[[], dict[str, Any]]) -> Iterator[str]:
+    """``iter_jsonl`` of a document given as its findings (each made when reached) and ``rest()``,
+    its other keys, asked for once the findings are written: the same lines."""
     from ..io.writer import dumps_json
 
-    for finding in document["findings"]:
+    for finding in findings:
         yield dumps_json({"record": "finding", **finding}, indent=False) + "\n"
-    rest = {k: v for k, v in document.items() if k != "findings"}
-    yield dumps_json({"record": "document", **rest}, indent=False) + "\n"
+    yield dumps_json({"record": "document", **rest()}, indent=False) + "\n"
+
+
+def iter_json_stream(findings: Iterable[dict[str, Any]], rest: Callable[[], dict[str, Any]],
+                     spool: IO[str] | None = None) -> Iterator[str]:
+    """The text ``render_json`` writes for the document of ``findings`` and ``rest()``, in pieces.
+
+    Keys are sorted, so ``coverage`` comes before ``findings`` and is known only after them: the
+    findings' text goes to ``spool`` (a temporary file by default) as they are made, then the
+    document is written around it. Each part is ``dumps_json`` of one value re-indented to its
+    depth (JSON text holds a newline only between tokens, so this is the whole document's text).
+    """
+    from ..io.writer import dumps_json
+
+    spool = spool if spool is not None else tempfile.TemporaryFile("w+", encoding="utf-8")
+    with spool:
+        count = 0
+        for finding in findings:
+            spool.write((",\n    " if count else "    ") + dumps_json(finding).replace("\n", "\n    "))
+            count += 1
+        document = rest()
+        keys = sorted([*document, "findings"])
+        yield "{\n"
+        for n, key in enumerate(keys):
+            yield f"  {dumps_json(key)}: "
+            if key != "findings":
+                yield dumps_json(document[key]).replace("\n", "\n  ")
+            elif not count:
+                yield "[]"
+            else:
+                yield "[\n"
+                spool.seek(0)
+                while piece := spool.read(1 << 20):
+                    yield piece
+                yield "\n  ]"
+            yield ",\n" if n < len(keys) - 1 else "\n"
+        yield "}\n"
 
 
 def _details(f: dict[str, Any]) -> str:
