@@ -5,7 +5,8 @@
 Each SRC is a source tree put on PYTHONPATH (e.g. this branch's `src` and an older `git archive` of
 it), run interleaved so load on the machine falls on each alike. Byte-code is cached in a
 PYTHONPYCACHEPREFIX under the temporary directory (as an installed package would have it), even
-where the environment sets PYTHONDONTWRITEBYTECODE. A measurement, never a test.
+where the environment sets PYTHONDONTWRITEBYTECODE. A measurement, never a test; bench/run
+reports it too (``measure``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {
     "pass": ["-c", "pass"],
     "help": ["-m", "compliance", "--help"],
@@ -26,8 +28,8 @@ COMMANDS = {
 }
 
 
-def main(n: int, trees: list[str]) -> None:
-    """Print, per tree, the median wall time of each command and its ratio to `python -c pass`."""
+def measure(n: int, trees: list[str]) -> dict[str, dict[str, float]]:
+    """Per tree, the median wall time in seconds of each command (``pass`` is `python -c pass`)."""
     cache = Path(tempfile.gettempdir()) / "compliance-bench-pycache"
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     times: dict[tuple[str, str], list[float]] = {(t, k): [] for t in trees for k in COMMANDS}
@@ -36,10 +38,14 @@ def main(n: int, trees: list[str]) -> None:
             env = {**base, "PYTHONPATH": str(Path(tree).resolve()), "PYTHONPYCACHEPREFIX": str(cache)}
             for name, args in COMMANDS.items():
                 start = time.perf_counter()
-                subprocess.run([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run([sys.executable, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 times[tree, name].append(time.perf_counter() - start)
-    for tree in trees:
-        med = {k: statistics.median(times[tree, k][1:]) for k in COMMANDS}
+    return {tree: {k: statistics.median(times[tree, k][1:]) for k in COMMANDS} for tree in trees}
+
+
+def main(n: int, trees: list[str]) -> None:
+    """Print, per tree, the median wall time of each command and its ratio to `python -c pass`."""
+    for tree, med in measure(n, trees).items():
         print(f"{tree}: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in med.items())
               + "; " + ", ".join(f"{k} {med[k] / med['pass']:.1f}x" for k in COMMANDS if k != "pass") + " python -c pass")
 
