@@ -177,3 +177,10 @@ def test_control_characters_do_not_reach_the_terminal_or_break_junit_xml(evil_da
     out = tmp_path / "c.xml"
     assert check("--format", "junit", "--out", str(out), dataset=evil_dataset).exit_code == 1
     ET.fromstring(out.read_text(encoding="utf-8").encode("utf-8"))  # well formed
+
+
+def test_rules_list_counts_in_the_right_number():
+    """'7 rules in 1 family', not '1 families' (the nhs-performance pack has one family)."""
+    result = CliRunner().invoke(main, ["rules", "list", "nhs-performance"])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("rules in 1 family")

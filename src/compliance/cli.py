@@ -451,14 +451,16 @@ def rules_list(paths):
     """List rules grouped by family: id, title, severity, subject kind."""
     from tabulate import tabulate
 
+    from .rules.messages import plural
+
     ruleset = _load_rules(paths)
     families: dict[str, list] = {}
     for rule in sorted(ruleset.rules, key=lambda r: r.id):
         families.setdefault(rule.family_name, []).append([rule.id, rule.title, rule.severity, rule.applies_to])
-    blocks = [f"{family} ({len(rows)} rules)\n" + tabulate(rows, headers=["id", "title", "severity", "applies to"])
+    blocks = [f"{family} ({plural(len(rows), 'rule')})\n" + tabulate(rows, headers=["id", "title", "severity", "applies to"])
               for family, rows in sorted(families.items())]
     click.echo("\n\n".join(blocks))
-    click.echo(f"\n{len(ruleset.rules)} rules in {len(families)} families")
+    click.echo(f"\n{plural(len(ruleset.rules), 'rule')} in {plural(len(families), 'family/families')}")
 
 
 @rules.command("validate")
