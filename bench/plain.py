@@ -80,13 +80,15 @@ class _Source:
         return f"v{self.count}"
 
 
-def _text_value(spec: TextTest, fact: str, src: _Source) -> str:
-    """An expression for the text predicate's value: True, False or M (the text is missing)."""
+def _text_value(spec: TextTest, fact: str, src: _Source, subject: str | None = None) -> str:
+    """An expression for the text predicate's value: True, False or M (the text is missing).
+    ``subject``: inside a relation, the subject's fact, which a ``{subject: F}`` operand reads."""
     t = src.var()
     fold = "" if spec.case_sensitive else ".lower()"
-    if isinstance(spec.pattern, FieldRef):
+    if isinstance(spec.pattern, (FieldRef, SubjectRef)):
         o = src.var()
-        get_o = f"({o} := {fact}.get({spec.pattern.name!r}))"
+        source = fact if isinstance(spec.pattern, FieldRef) else (subject or "E")
+        get_o = f"({o} := {source}.get({spec.pattern.name!r}))"
         if spec.op == "matches":
             flags = 0 if spec.case_sensitive else re.IGNORECASE
             test = f"re.search(re.escape({o}), {t}, {flags}) is not None"
@@ -190,7 +192,7 @@ def _value(leaf: Leaf, fact: str, subject: str | None, src: _Source) -> str:
         return f"{fact}.get({leaf.field!r}, M)"
     spec = COMPUTED[leaf.field]
     if isinstance(spec, TextTest):
-        return _text_value(spec, fact, src)
+        return _text_value(spec, fact, src, subject)
     if isinstance(spec, Meets):
         return _meets_value(spec, fact, subject, src)
     if subject is not None:
@@ -322,6 +324,7 @@ def _checked_add_months(a: Any, n: Any) -> Any:
 
 
 _DIGIT, _LETTER, _NUMBER = re.compile(r"\d"), re.compile(r"[A-Za-z]"), re.compile(r"-?\d{1,15}")
+_WORD, _PARTIAL = re.compile(r"[^\W\d_]+"), re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "fy_start": _fy_start,
     "fy_label": _fy_label,
@@ -334,7 +337,20 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "length": lambda f, v: len(v) if v.__class__ is str else None,
     "lower": lambda f, v: v.lower() if v.__class__ is str else None,
     "number": lambda f, v: int(v) if v.__class__ is str and _NUMBER.fullmatch(v.strip()) else None,
+    "initials": lambda f, v: "".join(w[0] for w in _WORD.findall(v)).upper() if v.__class__ is str else None,
+    "earliest_day": lambda f, v: _earliest_day(v),
 }
+
+
+def _earliest_day(v: Any) -> Any:
+    """The first day YYYY, YYYY-MM or YYYY-MM-DD can mean, written out here (not the library's)."""
+    m = _PARTIAL.fullmatch(v.strip()) if v.__class__ is str else None
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1)).toordinal()
+    except ValueError:
+        return None
 
 
 def derived_function(raw: Any) -> Callable[[dict[str, Any]], Any]:

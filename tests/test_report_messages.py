@@ -79,7 +79,7 @@ def test_a_plural_spec_without_a_usable_noun_is_a_load_error(tmp_path, spec):
 def test_the_shipped_overdue_rule_says_1_day(tmp_path):
     ruleset = load_rules(PACKS / "nhs-common" / "actions.yaml")
     (rule,) = [r for r in ruleset.rules if r.id == "nhs.actions.not-overdue"]
-    assert "{days_overdue:plural:day}" in rule.message
+    assert "{days_past_effective_due:plural:day}" in rule.message
     data = GovernanceData.model_validate({"organisation": {"name": "Test ICB", "financial_year_start": "04-01"},
                                           "actions": [{"ref": "2024-25/001", "description": "late", "due": "2024-10-16"}]})
     facts = derive_facts(data, AS_OF, fields_needed([rule]))
