@@ -127,6 +127,9 @@ def summary(rules: list[Rule], findings: list[Any], as_of: dt.date) -> dict[str,
 
 
 COVER_SHEET_NA = "not applicable: the organisation's cover-sheet form"
+# every message of a finding left undecided because a record it depends on was dropped says this,
+# and the coverage tally recognises such findings by it
+NOT_LOADED = "could not be loaded"
 
 
 class Tally:
@@ -153,7 +156,7 @@ class Tally:
         if first or self.all_dropped.get(rule_id):
             # a dropped record's finding is made eagerly (its message is no cost to read)
             self.all_dropped[rule_id] = (_field(finding, "outcome") == "error"
-                                         and "could not be loaded" in _field(finding, "message"))
+                                         and NOT_LOADED in _field(finding, "message"))
         if first or self.not_asked.get(rule_id) is not None:
             message = _field(finding, "message")
             if not message.startswith(COVER_SHEET_NA):
@@ -174,7 +177,7 @@ class Tally:
                 status, reason = "checked", "no subjects: the register is kept and has no entries"
             elif self.all_dropped.get(rule.id):
                 # every subject's finding stands for a record that failed to load: the rule decided nothing
-                status, reason = "not_checked", ("no subject decided: every record it covers could not be loaded "
+                status, reason = "not_checked", (f"no subject decided: every record it covers {NOT_LOADED} "
                                                  "(see the load errors)")
             else:
                 status, reason = "checked", ""
@@ -251,7 +254,7 @@ def with_dropped(findings: list[Finding], rules: list[Rule], by_kind: dict[str, 
             if key and (rule.id, key) not in seen:
                 seen.add((rule.id, key))
                 out.append(_undecided(rule, Subject(kind=rule.applies_to, id=key, label=_record_label(raw, key)), "error",
-                                      f"{register} record {key} could not be loaded (see its load error), "
+                                      f"{register} record {key} {NOT_LOADED} (see its load error), "
                                       "so this rule could not be decided for it", as_of))
         parent = None if register else parent_register(rule.applies_to)
         for raw in dropped.get(parent, []) if parent else []:
@@ -260,7 +263,7 @@ def with_dropped(findings: list[Finding], rules: list[Rule], by_kind: dict[str, 
             # one error per rule names the record, so their outcomes do not vanish
             key = _record_key(raw) or "(no id)"
             subject = Subject(kind=rule.applies_to, id=f"{key}/*", label=f"every {rule.applies_to} of {_record_label(raw, key)}")
-            out.append(_undecided(rule, subject, "error", f"{parent} record {key} could not be loaded (see its load error), "
+            out.append(_undecided(rule, subject, "error", f"{parent} record {key} {NOT_LOADED} (see its load error), "
                                   f"so the {rule.applies_to} subjects that depend on it were not checked", as_of))
     out.sort(key=lambda f: (f.rule_id, f.subject.id))
     return out
@@ -278,7 +281,7 @@ def _dropped_for(rule: Rule, finding: Finding, by_kind: dict[str, list[dict[str,
         # numbered subject of that id is decided; a lone survivor keeps the plain id and is decided
         base, numbered, _ = finding.subject.id.partition("#")
         if numbered and any(id_part(_record_key(raw), keep="/") == base for raw in dropped[register]):
-            return (f"shares its reference with {register} record {base}, which could not be loaded "
+            return (f"shares its reference with {register} record {base}, which {NOT_LOADED} "
                     "(see its load error); not decided")
     fields = FACT_MODELS[rule.applies_to].model_fields if rule.applies_to in FACT_MODELS else {}
     for cond in (rule.when_condition, rule.require_condition):
@@ -287,7 +290,7 @@ def _dropped_for(rule: Rule, finding: Finding, by_kind: dict[str, list[dict[str,
             across = extra.get("across") if isinstance(extra, dict) else None
             if across and dropped.get(across):
                 return (f"reads {leaf.field}, computed across every {across} record, and {across} record "
-                        f"{_record_key(dropped[across][0]) or '(no id)'} could not be loaded (see its load error); not decided")
+                        f"{_record_key(dropped[across][0]) or '(no id)'} {NOT_LOADED} (see its load error); not decided")
             spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
             if not isinstance(spec, Relation):
                 continue
@@ -296,6 +299,6 @@ def _dropped_for(rule: Rule, finding: Finding, by_kind: dict[str, list[dict[str,
                     joins = [(_join_field(spec.kind, their, register), mine) for their, mine in spec.on]
                     if all(field is not None and mine in subject and field in raw and str(raw[field]) == str(subject[mine])
                            for field, mine in joins):
-                        return (f"depends on {register} record {_record_key(raw) or '(no id)'}, which could not be loaded "
+                        return (f"depends on {register} record {_record_key(raw) or '(no id)'}, which {NOT_LOADED} "
                                 "(see its load error); not decided")
     return None

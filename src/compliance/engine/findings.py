@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections import Counter
 from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -190,9 +191,7 @@ def load_error_findings(issues: list[Any], as_of: dt.date) -> list[Finding]:
     for issue in issues:
         key = (issue.register or "dataset", issue.record_id or issue.location or issue.file, issue.file, issue.location)
         grouped.setdefault(key, []).append(issue)
-    shared: dict[tuple[str, str], int] = {}
-    for register, record, _, _ in grouped:
-        shared[(register, record)] = shared.get((register, record), 0) + 1
+    shared = Counter((register, record) for register, record, _, _ in grouped)
     findings = []
     for (register, record, file, location), group in grouped.items():
         finding = load_error_finding(group, as_of)

@@ -187,15 +187,12 @@ def _meetings(ctx: _Context) -> Iterator[tuple[Fact, dict[str, Any]]]:
         marks = {a.person: a for a in meeting.attendance}
         counts_deputy = bool(body.quorum and body.quorum.deputies_count)
         deputies = [p for p in voting if p in marks and marks[p].status == "deputy"]
-        present = [
-            p for p in voting
-            if p in marks and (marks[p].status in PRESENT or (counts_deputy and marks[p].status == "deputy"))
-        ]
+        def counted(p: str) -> bool:
+            return p in marks and (marks[p].status in PRESENT or (counts_deputy and marks[p].status == "deputy"))
+
+        present = [p for p in voting if counted(p)]
         # present members whose vote is unknown: a role requirement they match has an unknown tally
-        present_unknown = [
-            p for p in unknown
-            if p in marks and (marks[p].status in PRESENT or (counts_deputy and marks[p].status == "deputy"))
-        ]
+        present_unknown = [p for p in unknown if counted(p)]
         recorded = [p for p in members if p in marks and marks[p].status in RECORDED]
         has_attendance = bool(meeting.attendance)
         held = meeting.date < ctx.as_of
