@@ -459,9 +459,18 @@ def _blank_meaning(data: GovernanceData, path: tuple) -> str | tuple[str, ...] |
 
 
 def _by_key(data: GovernanceData):
+    """Facts with the packs' derived values added (a rule reading ``effective_due`` with ``exists``
+    reads a derived value), and findings, each by key."""
+    from compliance.engine.computed import apply_derived  # noqa: PLC0415
+
     facts = derive_facts(data, AS_OF, FIELDS)
     findings = evaluate(RULESET.rules, facts, AS_OF, engine="reference")
-    return {(f["kind"], f["id"]): f for f in facts}, {(f.rule_id, f.subject.id): f for f in findings}
+    by_kind: dict[str, list[dict]] = {}
+    for f in facts:
+        by_kind.setdefault(f["kind"], []).append(f)
+    apply_derived(by_kind, list({id(d): d for r in RULESET.rules for d in r._derived}.values()))
+    return ({(f["kind"], f["id"]): f for kind in by_kind.values() for f in kind},
+            {(f.rule_id, f.subject.id): f for f in findings})
 
 
 @settings(max_examples=25, deadline=None)
