@@ -55,3 +55,38 @@ def test_fnv_collision_partitioning_loses_no_fact():
     assert not result.errors
     assert result.seen == set(range(3000))
     assert result.matched[(0, "pass")] | result.matched[(0, "fail")] == set(range(3000))
+
+
+# ---------------------------------------------------------------- the compiled conditions
+
+from compliance.engine import computed  # noqa: E402
+from compliance.rules.conditions import SubjectRef  # noqa: E402
+
+mixed = st.one_of(ints, st.booleans(), st.sampled_from(["ab", "b", "1"]), st.just(1.0))
+compiled_leaves = st.one_of(
+    leaves,
+    st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["eq", "ne", "lt", "ge"]), mixed),
+    st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["in", "not_in"]), st.lists(mixed, min_size=0, max_size=3)),
+    st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["eq", "ne", "le", "gt"]), st.builds(SubjectRef, st.sampled_from(FIELDS))),
+)
+compiled_conditions = st.recursive(
+    compiled_leaves,
+    lambda inner: st.one_of(
+        st.builds(lambda xs: All(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda xs: AnyOf(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
+        st.builds(Not, inner),
+    ),
+    max_leaves=8,
+)
+mixed_facts = st.fixed_dictionaries({}, optional={**{f: mixed for f in FIELDS}, TEXT: st.sampled_from(["ab", "b", ""])})
+
+
+@settings(max_examples=300, deadline=None)
+@given(cond=compiled_conditions, fact=mixed_facts, subject=st.one_of(st.none(), mixed_facts))
+def test_compiled_conditions_decide_as_the_walk(cond, fact, subject):
+    # the decisions (cross-check and relations' where) use the compiled closures; the evidence
+    # still comes from the walk: both must give the same Kleene value on every fact
+    ctx = computed.Context({}, {})
+    walked = reference._walk(cond, fact, None, ctx, subject)
+    assert reference.truth(cond, fact, ctx, subject) == walked
+    assert reference.truth(cond, fact, ctx, subject) == walked  # and again, from the compiled cache

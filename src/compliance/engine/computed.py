@@ -24,6 +24,7 @@ from ..rules.conditions import (
 )
 from ..model.dates import partial_bounds
 from ..rules.functions import Derived
+from .reference import compare, truth  # reference imports this module only inside functions
 
 MISSING = object()
 
@@ -54,8 +55,6 @@ class ResolvedPartialDate:
 
     def decide(self, fact: dict[str, Any]) -> tuple["bool | None", str]:
         """True/False when every day the field's date can mean agrees, else None with the reason."""
-        from .reference import compare  # noqa: PLC0415 - one comparison for both paths
-
         field, written = self.spec.field, fact.get(self.spec.field)
         other = fact.get(self.value.name) if isinstance(self.value, FieldRef) else self.value
         if written is None or not isinstance(other, int) or isinstance(other, bool):
@@ -87,9 +86,32 @@ class ResolvedCountOf:
 
 @dataclass(frozen=True)
 class ResolvedRelation:
+    """A relation with its ``where``/``every`` resolved. ``by_key``: neither reads the subject
+    (``{subject: F}``), so what the relation chooses depends only on the join key's values and
+    subjects that share a key share the answer (computed once per key, see ``Context``)."""
+
     spec: Relation
     where: Condition | None
     every: Condition | None
+    by_key: bool = False
+
+
+def reads_subject(cond: Condition | None) -> bool:
+    """Whether a (resolved) condition inside a relation reads the subject it starts from: a
+    ``{subject: F}`` operand of a comparison, a text predicate or ``meets``. A nested relation's
+    own ``{subject: F}`` names the record it starts from, not this subject, so it does not count."""
+    if cond is None:
+        return False
+    for leaf in walk(cond):
+        values = leaf.value if isinstance(leaf.value, (list, tuple)) else [leaf.value]
+        if any(isinstance(v, SubjectRef) for v in values):
+            return True
+        spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+        if isinstance(spec, TextTest) and isinstance(spec.pattern, SubjectRef):
+            return True
+        if isinstance(spec, Meets) and any(isinstance(v, SubjectRef) for v in (spec.value, spec.comparison, spec.threshold)):
+            return True
+    return False
 
 
 def _text_predicate(op: str, pattern: Any, case_sensitive: bool, where: str) -> Callable[[str], bool]:
@@ -158,7 +180,8 @@ def resolve_specs(conditions: list[Condition | None], params: dict[str, Any], as
             else:
                 where = resolve(spec.where, params, as_of) if spec.where is not None else None
                 every = resolve(spec.every, params, as_of) if spec.every is not None else None
-                out[leaf.field] = ResolvedRelation(spec, where, every)
+                by_key = not spec.each and not reads_subject(where) and not reads_subject(every)
+                out[leaf.field] = ResolvedRelation(spec, where, every, by_key)
                 pending.extend(c for c in (where, every) if c is not None)
     return out
 
@@ -174,20 +197,36 @@ class Context:
         # so two rule sets in one process that name a derived value alike do not read each other's
         self.derived_types: dict[tuple[str, str], str] = {(d.kind, d.name): d.type for d in derived or []}
         self._indexes: dict[tuple[str, tuple[str, ...]], dict[tuple, list[dict[str, Any]]]] = {}
+        # (relation, join key) -> its value and what it chose, for relations whose answer depends
+        # on the key alone (``ResolvedRelation.by_key``): every attendance of one person at one
+        # body shares one count, computed once rather than once per attendance (measured: the
+        # relations' ``where`` walks were most of ``plan()``; bench/results.md)
+        self.by_key: dict[tuple[int, tuple], Any] = {}
+        self.compiled: dict[int, Any] = {}  # id(condition) -> (condition, its closure): ``reference.truth``
 
-    def related(self, spec: Relation, subject: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """Records of ``spec.kind`` whose join keys equal the subject's; None when a subject key is missing."""
-        if spec.each:  # the entries of the subject's own list, flattened into its fact
-            entries = subject.get(spec.kind + "[]")
-            return entries if isinstance(entries, list) else None
-        theirs = tuple(t for t, _ in spec.on)
+    @staticmethod
+    def join_key(spec: Relation, subject: dict[str, Any]) -> tuple | None:
+        """The subject's values of the join keys, each as (value, class) choices (a list key
+        offers each entry); None when a subject key is missing. ``True == 1`` in Python, so the
+        class keeps a flag from matching the number 1."""
         choices = []
         for _, mine in spec.on:
             if mine not in subject:
                 return None
             value = subject[mine]
             values = value if mine.endswith("[]") else [value]  # a list key matches any of its entries
-            choices.append([(v, v.__class__) for v in values])  # True == 1 in Python; not here
+            choices.append(tuple((v, v.__class__) for v in values))
+        return tuple(choices)
+
+    def related(self, spec: Relation, subject: dict[str, Any], key: tuple | None = None) -> list[dict[str, Any]] | None:
+        """Records of ``spec.kind`` whose join keys equal the subject's; None when a subject key is missing."""
+        if spec.each:  # the entries of the subject's own list, flattened into its fact
+            entries = subject.get(spec.kind + "[]")
+            return entries if isinstance(entries, list) else None
+        theirs = tuple(t for t, _ in spec.on)
+        choices = key if key is not None else self.join_key(spec, subject)
+        if choices is None:
+            return None
         index = self._indexes.get((spec.kind, theirs))
         if index is None:
             index = self._indexes[(spec.kind, theirs)] = {}
@@ -208,11 +247,26 @@ class Context:
 def _chosen(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> tuple[list[dict[str, Any]], bool] | None:
     """(the related records the relation's ``where`` chooses, whether any was undecided); None when a
     join key of the subject is missing."""
-    from .reference import truth  # noqa: PLC0415 - reference imports this module for text predicates
+    return _chosen_and_value(resolved, subject, ctx)[0]
 
-    related = ctx.related(resolved.spec, subject)
+
+def _chosen_and_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> tuple[Any, Any]:
+    """``_chosen`` and ``relation_value`` for the subject, once per join key when the relation's
+    answer depends on the key alone (``by_key``), else for this subject."""
+    key = None if resolved.spec.each else ctx.join_key(resolved.spec, subject)
+    if resolved.by_key and key is not None:
+        cached = ctx.by_key.get((id(resolved), key))
+        if cached is None:  # the entry holds ``resolved`` itself, so its id is not reused while cached
+            cached = ctx.by_key[(id(resolved), key)] = (resolved, *_decide_relation(resolved, subject, ctx, key))
+        return cached[1:]
+    return _decide_relation(resolved, subject, ctx, key)
+
+
+def _decide_relation(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context, key: tuple | None) -> tuple[Any, Any]:
+    """(what ``_chosen`` returns, the relation's value) for the subject, from the related records."""
+    related = ctx.related(resolved.spec, subject, key)
     if related is None:
-        return None
+        return None, MISSING
     chosen, unknown = [], False
     for record in related:
         ok = True if resolved.where is None else truth(resolved.where, record, ctx, subject)
@@ -220,7 +274,7 @@ def _chosen(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -
             unknown = True
         elif ok:
             chosen.append(record)
-    return chosen, unknown
+    return (chosen, unknown), _quantity(resolved, subject, ctx, chosen, unknown)
 
 
 def related_ids(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> list[str] | None:
@@ -233,13 +287,13 @@ def related_ids(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Contex
 
 def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> Any:
     """The relation's value for one subject (bool, count, min or max), or MISSING when unknown."""
-    from .reference import truth  # noqa: PLC0415 - reference imports this module for text predicates
+    return _chosen_and_value(resolved, subject, ctx)[1]
+
+
+def _quantity(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context, chosen: list[dict[str, Any]], unknown: bool) -> Any:
+    """What the relation yields from the records it chose (``unknown``: some could not be decided)."""
 
     spec = resolved.spec
-    found = _chosen(resolved, subject, ctx)
-    if found is None:
-        return MISSING
-    chosen, unknown = found
     if spec.quantity == "exists":
         return True if chosen else (MISSING if unknown else False)
     if unknown:
@@ -258,8 +312,6 @@ def relation_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Con
 def meets_value(resolved: ResolvedMeets, fact: dict[str, Any], subject: dict[str, Any] | None = None) -> Any:
     """True/False for ``value <comparison> threshold``, or MISSING when an operand is missing or the
     comparison is not an operator name."""
-    from .reference import compare  # noqa: PLC0415 - one comparison for both paths
-
     values = []
     for operand in resolved.operands:
         if isinstance(operand, (FieldRef, SubjectRef)):

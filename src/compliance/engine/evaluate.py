@@ -14,6 +14,7 @@ from ..rules.loader import field_type_of, template_names
 from ..rules.schema import Rule
 from ..rules.messages import render as render_message
 from . import computed, coverage, durable_engine, reference
+from .gc_policy import fewer_collections, iterate_with_fewer_collections
 from .findings import Finding, Subject, rule_references
 
 ENGINES = ("durable", "reference")
@@ -51,6 +52,12 @@ def plan(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
     The pack's derived values are added to every fact of their kind first; then each kind's
     facts get the values of the text predicates and relations its rules use (``engine.computed``).
     """
+    with fewer_collections():
+        return _plan(rules, facts, as_of, param_overrides)
+
+
+def _plan(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date,
+          param_overrides: dict[str, dict[str, Any]] | None) -> list[KindPlan]:
     overrides = param_overrides or {}
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
@@ -123,6 +130,11 @@ def iter_findings(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date
     and drops them holds one rule's findings at most (the engine's decisions for every rule are
     made first: a few bytes per outcome). ``explain``: gather each finding's evidence while
     deciding it, for a caller that shows every finding (else it is gathered when first read)."""
+    return iterate_with_fewer_collections(_iter_findings(rules, facts, as_of, param_overrides, engine, supplied, asks,
+                                                         dropped, explain))
+
+
+def _iter_findings(rules, facts, as_of, param_overrides, engine, supplied, asks, dropped, explain) -> Iterator[Finding]:
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
         by_kind[fact["kind"]].append(fact)
@@ -150,11 +162,16 @@ def iter_findings(rules: list[Rule], facts: list[dict[str, Any]], as_of: dt.date
 
 def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> tuple[str, list[dict[str, Any]]]:
     """The reference evaluator's outcome; with ``explain``, the leaf evidence tagged by part."""
+    if not explain:  # deciding only: the compiled conditions, no evidence
+        if when is not None:
+            applies = reference.truth(when, fact, ctx)
+            if applies is not True:
+                return ("error" if applies is None else "not_applicable"), []
+        ok = reference.truth(require, fact, ctx)
+        return ("error" if ok is None else "pass" if ok else "fail"), []
     evidence: list[dict[str, Any]] = []
 
     def value(cond, part: str) -> bool | None:
-        if not explain:
-            return reference.truth(cond, fact, ctx)
         result, ev = reference.evaluate(cond, fact, ctx)
         evidence.extend({**e, "part": part} for e in ev)
         return result

@@ -11,8 +11,9 @@ value given to the engine. A relation (``~r`` field) is read from the fact, wher
 
 from __future__ import annotations
 
+import operator
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 from ..rules.conditions import (
     COMPUTED, All, Condition, CountOf, FieldRef, Leaf, Meets, Not, PartialDateTest, SubjectRef, TextTest, is_computed, reads,
@@ -25,17 +26,30 @@ def compare(op: str, actual: Any, expected: Any) -> bool:
 
 
 def _compare(op: str, actual: Any, expected: Any) -> bool:
-    if op == "eq":
-        return actual == expected and _same_type(actual, expected)
-    if op == "ne":
-        return not (actual == expected and _same_type(actual, expected))
-    if op == "in":
-        return any(_compare("eq", actual, e) for e in expected)
-    if op == "not_in":
-        return all(_compare("ne", actual, e) for e in expected)
-    if isinstance(actual, bool) or isinstance(expected, bool) or isinstance(actual, str) != isinstance(expected, str):
-        return False
-    return {"lt": actual < expected, "le": actual <= expected, "gt": actual > expected, "ge": actual >= expected}[op]
+    return COMPARE[op](actual, expected)
+
+
+def _eq(actual: Any, expected: Any) -> bool:
+    return actual == expected and _same_type(actual, expected)
+
+
+def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """An ordering comparison that is false across bool/number and text/number, as durable-rules'."""
+    def compare_ordered(actual: Any, expected: Any) -> bool:
+        if isinstance(actual, bool) or isinstance(expected, bool) or isinstance(actual, str) != isinstance(expected, str):
+            return False
+        return test(actual, expected)
+    return compare_ordered
+
+
+# one function per operator, chosen once per leaf when a condition is compiled
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": _eq,
+    "ne": lambda actual, expected: not _eq(actual, expected),
+    "in": lambda actual, expected: any(_eq(actual, e) for e in expected),
+    "not_in": lambda actual, expected: not any(_eq(actual, e) for e in expected),
+    "lt": _ordered(operator.lt), "le": _ordered(operator.le), "gt": _ordered(operator.gt), "ge": _ordered(operator.ge),
+}
 
 
 def _same_type(a: Any, b: Any) -> bool:
@@ -195,5 +209,100 @@ def truth(cond: Condition, fact: dict[str, Any], ctx: Any = None, subject: dict[
     """The same Kleene value as ``evaluate`` without building the evidence (decisions only).
 
     ``subject``: inside a relation, the fact the relation starts from (for ``{subject: F}``).
+    With a run's context the condition is compiled once (``compiled``) and the closure decides.
     """
-    return _walk(cond, fact, None, ctx, subject)
+    if ctx is None:
+        return _walk(cond, fact, None, ctx, subject)
+    found = ctx.compiled.get(id(cond))
+    if found is None:  # the entry holds ``cond``, so its id is not reused while the run lasts
+        found = ctx.compiled[id(cond)] = (cond, compiled(cond, ctx))
+    return found[1](fact, subject)
+
+
+# ---------------------------------------------------------------- the same walk, compiled
+#
+# Deciding, not explaining, is the hot path: every (rule, subject) is decided here to cross-check
+# durable-rules, and every related record's ``where`` is decided here for the relations. Walking the
+# tree repeats for each fact the dispatch on node class, operator and operand form; a closure per
+# node makes that dispatch once. The closures give exactly ``_walk``'s Kleene value (a property test
+# holds them to it on random conditions and facts), and ``evaluate``, which explains, still walks.
+
+Decide = Callable[[dict, "dict | None"], "bool | None"]
+_ABSENT = object()
+
+
+def compiled(cond: Condition, ctx: Any) -> Decide:
+    """``cond`` as a function ``(fact, subject) -> True | False | None`` with ``_walk``'s value."""
+    if isinstance(cond, Leaf):
+        return _compiled_leaf(cond, ctx)
+    if isinstance(cond, Not):
+        inner = compiled(cond.item, ctx)
+
+        def negated(fact: dict, subject: dict | None) -> bool | None:
+            value = inner(fact, subject)
+            return None if value is None else not value
+        return negated
+    items = tuple(compiled(c, ctx) for c in cond.items)
+    if isinstance(cond, All):
+        def every(fact: dict, subject: dict | None) -> bool | None:
+            unknown = False
+            for item in items:
+                value = item(fact, subject)
+                if value is False:
+                    return False
+                if value is None:
+                    unknown = True
+            return None if unknown else True
+        return every
+
+    def some(fact: dict, subject: dict | None) -> bool | None:
+        unknown = False
+        for item in items:
+            value = item(fact, subject)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
+    return some
+
+
+def _compiled_leaf(leaf: Leaf, ctx: Any) -> Decide:
+    spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
+    expected = leaf.value
+    if isinstance(spec, (Meets, TextTest, PartialDateTest)) or (
+            isinstance(expected, FieldRef) and isinstance(COMPUTED.get(expected.name), CountOf)):
+        # computed from the fact's own fields each time, as the walk does (and read from the run's
+        # specs at call time, as the walk reads them)
+        return lambda fact, subject: _leaf(leaf, fact, None, ctx, subject)
+    name, op = leaf.field, leaf.op
+    if op not in ("exists", "missing"):
+        test = COMPARE[op]
+    if op == "exists":
+        return lambda fact, subject: name in fact
+    if op == "missing":
+        return lambda fact, subject: name not in fact
+    if isinstance(expected, FieldRef):
+        other = expected.name
+
+        def against_field(fact: dict, subject: dict | None) -> bool | None:
+            actual, value = fact.get(name, _ABSENT), fact.get(other, _ABSENT)
+            if actual is _ABSENT or value is _ABSENT:
+                return None
+            return test(actual, value)
+        return against_field
+    if isinstance(expected, SubjectRef):
+        other = expected.name
+
+        def against_subject(fact: dict, subject: dict | None) -> bool | None:
+            value = (subject or {}).get(other, _ABSENT)
+            actual = fact.get(name, _ABSENT)
+            if actual is _ABSENT or value is _ABSENT:
+                return None
+            return test(actual, value)
+        return against_subject
+
+    def against_value(fact: dict, subject: dict | None) -> bool | None:
+        actual = fact.get(name, _ABSENT)
+        return None if actual is _ABSENT else test(actual, expected)
+    return against_value
