@@ -90,3 +90,15 @@ def test_compiled_conditions_decide_as_the_walk(cond, fact, subject):
     walked = reference._walk(cond, fact, None, ctx, subject)
     assert reference.truth(cond, fact, ctx, subject) == walked
     assert reference.truth(cond, fact, ctx, subject) == walked  # and again, from the compiled cache
+
+
+@settings(max_examples=300, deadline=None)
+@given(cond=compiled_conditions, fact=mixed_facts)
+def test_compiled_explanations_are_the_walks(cond, fact):
+    # a finding's evidence comes from the compiled explanation: the same leaves, in the same
+    # order, with the same values as the walk gives
+    ctx = computed.Context({}, {})
+    walked: list = []
+    value = reference._walk(cond, fact, walked, ctx)
+    assert reference.evaluate(cond, fact, ctx) == (value, walked)
+    assert [list(e) for e in reference.evaluate(cond, fact, ctx)[1]] == [list(e) for e in walked]  # key order too

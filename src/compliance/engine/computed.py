@@ -202,7 +202,9 @@ class Context:
         # body shares one count, computed once rather than once per attendance (measured: the
         # relations' ``where`` walks were most of ``plan()``; bench/results.md)
         self.by_key: dict[tuple[int, tuple], Any] = {}
+        self.related_ids: dict[tuple[int, tuple], Any] = {}  # as ``by_key``, the evidence's ids of what it chose
         self.compiled: dict[int, Any] = {}  # id(condition) -> (condition, its closure): ``reference.truth``
+        self.explaining: dict[int, Any] = {}  # the same for ``reference.evaluate``, which also gives evidence
 
     @staticmethod
     def join_key(spec: Relation, subject: dict[str, Any]) -> tuple | None:
@@ -280,8 +282,19 @@ def _decide_relation(resolved: ResolvedRelation, subject: dict[str, Any], ctx: C
 def related_ids(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Context) -> list[str] | None:
     """The ids of the records a relation chose for ``subject`` (joined by ``on``, kept by ``where``),
     for the finding's evidence: which standards were in force, which declarations counted. None when
-    the join cannot be made; records without an id (a list's own entries) are left out."""
-    found = _chosen(resolved, subject, ctx)
+    the join cannot be made; records without an id (a list's own entries) are left out. Listed once
+    per join key when the relation's answer depends on the key alone (a new list each time: the
+    evidence is the finding's own)."""
+    key = ctx.join_key(resolved.spec, subject) if resolved.by_key else None
+    if key is not None:
+        ids = ctx.related_ids.get((id(resolved), key))
+        if ids is None:  # the entry holds ``resolved``, as ``by_key``'s do
+            ids = ctx.related_ids[(id(resolved), key)] = (resolved, _ids_of(_chosen(resolved, subject, ctx)))
+        return None if ids[1] is None else list(ids[1])
+    return _ids_of(_chosen(resolved, subject, ctx))
+
+
+def _ids_of(found: tuple[list[dict[str, Any]], bool] | None) -> list[str] | None:
     return None if found is None else sorted(str(r["id"]) for r in found[0] if "id" in r)
 
 

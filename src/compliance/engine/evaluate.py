@@ -173,7 +173,9 @@ def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> t
 
     def value(cond, part: str) -> bool | None:
         result, ev = reference.evaluate(cond, fact, ctx)
-        evidence.extend({**e, "part": part} for e in ev)
+        for e in ev:  # the walk's own new dicts: tagged in place
+            e["part"] = part
+        evidence.extend(ev)
         return result
 
     if when is not None:
@@ -262,7 +264,9 @@ def _day_text(ordinal: int) -> str:
 
 
 def _readable(kind: str, e: dict[str, Any], types: dict[tuple[str, str], str]) -> dict[str, Any]:
-    out = dict(e)
+    """The leaf evaluation ``e`` as a finding shows it (days as dates), changed in place: each is
+    the finding's own, made by the walk that explains it."""
+    out = e
     name = out.pop("computed", e["field"])  # a computed leaf (min/max of a date) is typed by its spec
     out["actual"] = _show(kind, name, e.get("actual"), types)
     if "expected" in e and isinstance(e["expected"], int) and not isinstance(e["expected"], bool):

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from .. import __version__
 from ..engine.findings import OUTCOMES, Finding
+from ..engine.gc_policy import fewer_collections
 
 # 2: the outcome not_checked, summary.unchecked_by_severity and the coverage section
 SCHEMA_VERSION = "2"
@@ -58,6 +59,8 @@ def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[F
     which not, and why (``engine.coverage.summary``); None when the caller had no rules. Use ``compliance.outcomes.finalise`` rather than
     calling this directly, so waivers and baselines are applied the same way everywhere.
     """
+    with fewer_collections():  # a dict per finding, all kept: the collector would rescan them (engine.gc_policy)
+        dumped = [f.model_dump(mode="json") for f in findings]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
@@ -65,7 +68,7 @@ def build_document(dataset: str, as_of: str, rules_digest: str, findings: list[F
         "as_of": as_of,
         "rules_digest": rules_digest,
         "summary": summarise(findings),
-        "findings": [f.model_dump(mode="json") for f in findings],
+        "findings": dumped,
         "waivers": waivers,
         "changes": changes,
         "coverage": coverage,

@@ -21,6 +21,13 @@ def render_json(document: dict[str, Any]) -> str:
     return dumps_json(document) + "\n"
 
 
+def render_json_bytes(document: dict[str, Any]) -> bytes:
+    """``render_json`` as UTF-8 bytes, for a file (made without the text in between)."""
+    from ..io.writer import dumps_json_bytes
+
+    return dumps_json_bytes(document) + b"\n"
+
+
 def terminal_width() -> int:
     """The terminal's width (``COLUMNS`` when set), at least 60."""
     return max(60, shutil.get_terminal_size((100, 24)).columns)
