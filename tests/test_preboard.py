@@ -253,14 +253,23 @@ def test_real_pack_lists_the_committee_reports_due_with_their_agenda_items():
     doc = _json(REAL)
     c = doc["committees"]
     assert c["previous_meeting"] == "2024-09-26"
-    due = {r["report"]: r for r in c["reports_due"]}
+    due = {r["report"]: r for r in c["reports_due"] if r["report"]}
     assert set(due) == {"fpc-report-2024-10", "senate-report-2024-10", "remcom-report-2024-10"}
     assert all(r["addressed_to_meeting"] and r["on_agenda"] for r in due.values())
+    # the Audit Committee (7/10, Enc 13's history, line 3308) and the Quality and Safety Committee (9/10,
+    # lines 728-731) met since the last Board with no report in the pack; the Senate (10/10) and the PCI
+    # Committee (16/10) met too late for this Board, which the rule decides (not applicable), so are not listed
+    unreported = {r["meetings"][0]["id"] for r in c["reports_due"] if r["report"] is None}
+    assert unreported == {"audit-2024-10-07", "qsc-2024-10-09"}
+    reported_fixes = {f["subject"] for f in doc["fixes"] if f["rule_id"] == "nhs-icb.committees.meeting-reported"}
+    assert len(reported_fixes) == 2 and all(f["area"] == "committees" for f in doc["fixes"] if f["rule_id"] == "nhs-icb.committees.meeting-reported")
     assert [m["met_since_previous"] for m in due["fpc-report-2024-10"]["meetings"]] == [True]  # 1 October 2024
     assert [m["met_since_previous"] for m in due["senate-report-2024-10"]["meetings"]] == [False]  # 12 September
     text = _preboard(REAL, "--fail-on", "never").output
     assert "Awaiting Board ratification: 3 decisions, 1 not on this meeting's agenda coded R" in text
-    assert "Committee reports due: 3 reports, 0 not on this meeting's agenda; 1 committee met since the last meeting (2024-09-26)" in text
+    assert ("Committee reports due: 3 reports, 0 not on this meeting's agenda; 3 committees met since the last meeting (2024-09-26), "
+            "2 with no report") in text
+    assert "  - Audit Committee: met 2024-10-07, after the last meeting (report not in the pack); no report of it is among the committee reports" in text
     assert "NHS111 Midlands" in text and "agenda, Enc 11, coded I/S, not R" in text
     assert "fpc-report-2024-10" not in text and "senate-2024-09-12-decision-2" not in text  # names, not ids
 
@@ -304,6 +313,28 @@ def test_synthetic_committees_each_case_of_ratification_and_reports_due(dataset)
     assert "Committee reports due: 4 reports, 2 not on this meeting's agenda; 2 committees met since the last meeting (2024-09-26)" in text
     assert "  - Digital Committee: met 2024-10-08, after the last meeting (quorate); its report is addressed to another meeting" in text
     assert "  - Quality Committee: met 2024-09-10 (inquorate); agenda, Enc 11, coded I/S" in text
+
+
+def test_a_committee_meeting_with_no_report_is_due_when_the_rule_finds_it_unreported(dataset):
+    _committee_registers(dataset, reports=[
+        {"id": "r-audit", "meeting": MEETING, "agenda_item": "board-2024-10-17-item-16", "committee": "Audit Committee", "title": "Audit report"},
+    ], meetings=[
+        {"id": "m-audit", "report": "r-audit", "committee": "Audit Committee", "date": "2024-10-02", "quorate": "yes"},
+        # met after the last Board, more than a week before this one, and no report covers it: due, missing
+        {"id": "m-people", "committee": "People Committee", "date": "2024-10-03", "quorate": "not_in_pack"},
+        # met two days before this Board: its report goes to the next one (the rule does not apply), not listed
+        {"id": "m-digital", "committee": "Digital Committee", "date": "2024-10-15", "quorate": "not_in_pack"},
+        # met before the last Board (26/09): not this meeting's business
+        {"id": "m-estates", "committee": "Estates Committee", "date": "2024-09-01", "quorate": "not_in_pack"},
+    ], decisions=[])
+    doc = _json(dataset)
+    due = [(r["report"], [m["id"] for m in r["meetings"]]) for r in doc["committees"]["reports_due"]]
+    assert due == [("r-audit", ["m-audit"]), (None, ["m-people"])]
+    fixes = [f for f in doc["fixes"] if f["rule_id"] == "nhs-icb.committees.meeting-reported"]
+    assert len(fixes) == 1 and fixes[0]["area"] == "committees" and "People Committee met on 2024-10-03" in fixes[0]["problem"]
+    text = _preboard(dataset, "--fail-on", "never").output
+    assert "Committee reports due: 1 report, 0 not on this meeting's agenda; 2 committees met since the last meeting (2024-09-26), 1 with no report" in text
+    assert "  - People Committee: met 2024-10-03, after the last meeting (report not in the pack); no report of it is among the committee reports" in text
 
 
 def test_a_data_set_without_committee_registers_lists_none(dataset):

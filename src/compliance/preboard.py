@@ -147,10 +147,13 @@ def preboard(run: CheckRun, ruleset: RuleSet, meeting: Meeting, *, engine: str =
     meeting_day, as_of_day = day(meeting.date), day(run.as_of)
     due_actions = of("action", lambda f: f.get("body") == body.id and f["open"] and f.get("due") is not None and f["due"] <= meeting_day)
 
-    committees = _committees(data, meeting)
+    failing = {f["subject"]["id"] for f in findings if f["subject"]["kind"] == "committee_meeting" and f["outcome"] in ("fail", "error")}
+    committees = _committees(data, meeting, failing)
     reports = {r["report"] for r in committees["reports_due"] if r["report"] and r["addressed_to_meeting"]}
+    # a committee meeting held since the last meeting with no report at all is this meeting's business too
+    unreported = {m["id"] for r in committees["reports_due"] if r["report"] is None for m in r["meetings"]}
     committee_subjects = {"committee_report": reports,
-                          "committee_meeting": {c.id for c in data.committee_meetings if c.report in reports},
+                          "committee_meeting": {c.id for c in data.committee_meetings if c.report in reports} | unreported,
                           "committee_decision": {c.id for c in data.committee_decisions if c.report in reports},
                           "committee_escalation": {c.id for c in data.committee_escalations if c.report in reports}}
     sections = (("declarations", {"membership": memberships}), ("papers", {"paper": papers, "impact_assessment": assessments}),
@@ -202,14 +205,16 @@ def _standards(data: GovernanceData, findings: list[dict[str, Any]], body: Body,
             "off_trajectory": [{k: r[k] for k in keep} for r in rows]}
 
 
-def _committees(data: GovernanceData, meeting: Meeting) -> dict[str, Any]:
+def _committees(data: GovernanceData, meeting: Meeting, failing: set[str] = frozenset()) -> dict[str, Any]:
     """What the committees bring to this meeting, as the records show it (the verdicts are the run's findings).
 
     - **ratification**: each decision a committee report to this meeting puts to the Board for
       ratification, with the agenda item that carries the report and whether it is coded R there;
     - **reports_due**: each committee report to this meeting, and each committee that met since the
       body's previous meeting (after its date, up to this meeting's), with whether its report is
-      on this meeting's agenda.
+      on this meeting's agenda; a meeting no report covers is listed with ``report`` None when a
+      finding of the run on it fails (``failing``: the rules decide when its report is due, e.g. not
+      at a Board held the week after it met).
     """
     agenda = {a.id: a for a in data.agenda_items}
     earlier = [m.date for m in data.meetings if m.body == meeting.body and m.date < meeting.date]
@@ -242,16 +247,24 @@ def _committees(data: GovernanceData, meeting: Meeting) -> dict[str, Any]:
         coded_r = None if a is None or a["purposes_text"] is None or not on_agenda(report) else "R" in a["purposes"]
         ratification.append({"decision": d.id, "text": d.text, "committee": report.committee, "status": d.status.replace("_", " "),
                              "report": report.title, "agenda_item": a, "on_agenda": on_agenda(report), "coded_r": coded_r})
+    def shown(meetings) -> list[dict[str, Any]]:
+        return [{"id": c.id, "date": c.date.isoformat() if c.date else None, "date_text": c.date_text,
+                 "quorate": c.quorate.replace("_", " "), "met_since_previous": met_since(c)}
+                for c in sorted(meetings, key=lambda c: (c.date is None, c.date, c.id))]
+
     due = []
     for r in sorted(data.committee_reports, key=lambda r: (r.committee, r.id)):
         met = [c for c in by_report.get(r.id, []) if met_since(c)]
         if r.meeting != meeting.id and not met:
             continue
         due.append({"report": r.id, "committee": r.committee, "title": r.title, "addressed_to_meeting": r.meeting == meeting.id,
-                    "in_pack": r.in_pack, "agenda_item": item(r), "on_agenda": on_agenda(r),
-                    "meetings": [{"id": c.id, "date": c.date.isoformat() if c.date else None, "date_text": c.date_text,
-                                  "quorate": c.quorate.replace("_", " "), "met_since_previous": met_since(c)}
-                                 for c in sorted(by_report.get(r.id, []), key=lambda c: (c.date is None, c.date, c.id))]})
+                    "in_pack": r.in_pack, "agenda_item": item(r), "on_agenda": on_agenda(r), "meetings": shown(by_report.get(r.id, []))})
+    # a committee that met since the last meeting and whose meeting no report covers (a paper's
+    # history names it), which a rule finds unreported: its report is due and none is in the records
+    unreported = (c for c in data.committee_meetings if c.report is None and met_since(c) and c.id in failing)
+    for c in sorted(unreported, key=lambda c: (c.committee, c.id)):
+        due.append({"report": None, "committee": c.committee, "title": None, "addressed_to_meeting": False, "in_pack": False,
+                    "agenda_item": None, "on_agenda": False, "meetings": shown([c])})
     return {"previous_meeting": previous.isoformat() if previous else None, "ratification": ratification, "reports_due": due}
 
 

@@ -171,17 +171,21 @@ def _committee_sections(c: dict[str, Any]) -> list[Section]:
     not_r = sum(1 for r in rat if r["coded_r"] is not True)
     since = c["previous_meeting"] or "the start of the records"
     met = sum(1 for r in due if any(m["met_since_previous"] for m in r["meetings"]))
-    missing = sum(1 for r in due if not r["on_agenda"])
+    reports = [r for r in due if r["report"] is not None]
+    missing = sum(1 for r in reports if not r["on_agenda"])
+    unreported = len(due) - len(reports)
     where = [_where(r["agenda_item"], r["on_agenda"], r["coded_r"]) for r in rat]
-    reported = [_where(r["agenda_item"], r["on_agenda"], None) if r["addressed_to_meeting"]
+    reported = ["no report of it is among the committee reports" if r["report"] is None
+                else _where(r["agenda_item"], r["on_agenda"], None) if r["addressed_to_meeting"]
                 else "its report is addressed to another meeting" for r in due]
+    without = f", {unreported} with no report" if unreported else ""
     return [
         # the terminal names a decision by the start of its text: where it stands is what must show
         Section("Awaiting Board ratification", f"{plural(len(rat), 'decision')}, {not_r} not on this meeting's agenda coded R",
                 [f"{r['text']} ({_committee(r['committee'])}; {r['status']}): {w}" for r, w in zip(rat, where)],
                 brief=[f"{_clip(r['text'], 80)}: {w}" for r, w in zip(rat, where)]),
-        Section("Committee reports due", f"{plural(len(due), 'report')}, {missing} not on this meeting's agenda; "
-                                         f"{plural(met, 'committee')} met since the last meeting ({since})",
+        Section("Committee reports due", f"{plural(len(reports), 'report')}, {missing} not on this meeting's agenda; "
+                                         f"{plural(met, 'committee')} met since the last meeting ({since}){without}",
                 [f"{_committee(r['committee'])}: {_meetings(r['meetings'])}; {w}" for r, w in zip(due, reported)],
                 brief=[f"{_clip(_committee(r['committee']), 60)}: {_meetings(r['meetings'])}; {w}" for r, w in zip(due, reported)]),
     ]
