@@ -182,9 +182,9 @@ def check_one(task: Task) -> DatasetOutcome:
     outcome = DatasetOutcome(task.dataset, summary=document["summary"], failing=failing, **described)
     if task.output is not None:
         from .io.writer import write_atomic
-        from .report import render_json
+        from .report import render_json_bytes
 
-        write_atomic(Path(task.output), render_json(document))
+        write_atomic(Path(task.output), render_json_bytes(document))
         return replace(outcome, output=task.output)
     if task.render == "json":
         from .report import render_json
