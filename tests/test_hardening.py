@@ -16,7 +16,8 @@ import yaml
 from compliance.engine.durable_engine import CompiledRule, EngineLimitError, check_shape
 from compliance.io import DatasetError, load_dataset
 from compliance.pipeline import run_check
-from compliance.rules.conditions import AnyOf, Leaf, parse_condition
+from compliance.rules.conditions import AnyOf, Leaf
+from compliance.rules.parse_conditions import parse_condition
 from compliance.rules.loader import RuleSetError, load_rules
 from conftest import AS_OF, REAL, ROOT
 

@@ -19,11 +19,12 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from ..rules.conditions import (
-    COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, PartialDateTest, Relation, SubjectRef, TextTest, check_pattern,
+    COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, PartialDateTest, Relation, SubjectRef, TextTest,
     Leaf, count_of_values, is_computed, resolve, resolve_value, walk,
 )
 from ..model.dates import partial_bounds
 from ..rules.functions import Derived
+from ..rules.parse_conditions import check_pattern
 from .reference import compare, truth  # reference imports this module only inside functions
 
 MISSING = object()

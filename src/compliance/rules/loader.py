@@ -16,9 +16,10 @@ from ..io.text import TextFileError, read_text
 from ..io.yamlsafe import parse_yaml
 from . import limits
 from .conditions import (
-    COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, count_of_values, counted_leaves, ratio_problems, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
+    COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, count_of_values, counted_leaves, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
     fields_of, params_of, reads, to_nnf, walk, walk_deep,
 )
+from .parse_conditions import check_pattern, ratio_problems
 from .packs import PACK_FILE, PROFILES_FILE, PackError, resolve, shipped_packs, with_extended
 from .functions import Derived, FunctionError, compile_expr
 from .schema import Rule, param_type, param_value_problem

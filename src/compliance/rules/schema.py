@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from ..model.base import UKDate
-from .conditions import Condition, ConditionError, parse_condition
+from .conditions import Condition, ConditionError
+from .parse_conditions import parse_condition
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
