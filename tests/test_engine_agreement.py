@@ -102,3 +102,38 @@ def test_compiled_explanations_are_the_walks(cond, fact):
     value = reference._walk(cond, fact, walked, ctx)
     assert reference.evaluate(cond, fact, ctx) == (value, walked)
     assert [list(e) for e in reference.evaluate(cond, fact, ctx)[1]] == [list(e) for e in walked]  # key order too
+
+
+# ---------------------------------------------------------------- relations decided once per join key
+
+import datetime as _dt  # noqa: E402
+
+from compliance.rules.conditions import is_computed, walk  # noqa: E402
+from compliance.rules.parse_conditions import parse_condition  # noqa: E402
+
+RELATIONS = [
+    # the where reads only the related record: decided once per (body) key
+    {"related": "meeting", "on": {"body": "body"}, "where": {"field": "day", "ge": 2}, "count": {"ge": 1}},
+    {"related": "meeting", "on": {"body": "body"}, "where": {"field": "day", "lt": 3}, "exists": True},
+    # the where reads the subject: decided per subject
+    {"related": "meeting", "on": {"body": "body"}, "where": {"field": "day", "gt": {"subject": "day"}}, "exists": True},
+]
+meetings = st.lists(st.fixed_dictionaries({"id": st.text("m", min_size=1, max_size=3), "body": st.sampled_from(["a", "b", True, 1])},
+                                          optional={"day": st.integers(0, 4)}), max_size=6)
+subjects = st.lists(st.fixed_dictionaries({"id": st.just("s")}, optional={"body": st.sampled_from(["a", "b", True, 1]),
+                                                                            "day": st.integers(0, 4)}), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=st.sampled_from(RELATIONS), related=meetings, subjects_=subjects)
+def test_relations_decided_once_per_key_answer_as_per_subject(raw, related, subjects_):
+    leaf = next(walk(parse_condition(raw, "require.", "probe")))
+    assert is_computed(leaf.field)
+    specs = computed.resolve_specs([leaf], {}, _dt.date(2024, 1, 1))
+    resolved = specs[leaf.field]
+    assert resolved.by_key is ("subject" not in str(raw))
+    shared = computed.Context({"meeting": related}, specs)
+    for subject in subjects_:
+        alone = computed.Context({"meeting": related}, specs)  # nothing cached from another subject
+        assert computed.relation_value(resolved, subject, shared) == computed.relation_value(resolved, subject, alone)
+        assert computed.related_ids(resolved, subject, shared) == computed.related_ids(resolved, subject, alone)
