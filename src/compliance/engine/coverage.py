@@ -39,6 +39,18 @@ def kind_registers(kind: str) -> set[str]:
 
 
 def _fields(rule: Rule) -> dict[str, set[str]]:
+    """The fields ``rule`` reads, by kind (its conditions and its messages): worked out once per
+    rule object, since every run of a process asks again for the same loaded rules."""
+    cached = _FIELDS.get(id(rule))
+    if cached is None or cached[0] is not rule:  # the entry holds the rule, so its id is not reused
+        cached = _FIELDS[id(rule)] = (rule, _read_fields(rule))
+    return cached[1]
+
+
+_FIELDS: dict[int, tuple[Rule, dict[str, set[str]]]] = {}
+
+
+def _read_fields(rule: Rule) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for cond in (rule.when_condition, rule.require_condition):
         for kind, names in reads(cond, rule.applies_to).items():
