@@ -5,8 +5,9 @@ A rule's text predicates and relations parse to leaves on synthetic ``~`` fields
 values here, so durable-rules compares a plain boolean or number and never joins on its own ids
 (reading another fact's ``id``/``sid`` reads freed memory; DESIGN.md). The reference evaluator
 evaluates text predicates again on the raw text (``reference.py``); a relation's value is computed
-once, here, with ``where`` decided by the reference evaluator's Kleene walk, and both engines
-decide the comparison on it.
+once, here, with ``where`` decided by the reference evaluator (its compiled conditions, Kleene
+logic), and both engines decide the comparison on it. A relation whose ``where`` does not read the
+subject is decided once per join key and shared by the subjects with that key (``by_key``).
 """
 
 from __future__ import annotations
