@@ -16,15 +16,20 @@ leaves = st.one_of(
     st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["exists", "missing"])),
     st.builds(Leaf, st.just(TEXT), st.sampled_from(["eq", "ne"]), st.sampled_from(["ab", "b"])),
 )
-conditions = st.recursive(
-    leaves,
-    lambda inner: st.one_of(
-        st.builds(lambda xs: All(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
-        st.builds(lambda xs: AnyOf(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
-        st.builds(Not, inner),
-    ),
-    max_leaves=6,
-)
+def trees(of, max_leaves: int):
+    """Conditions of ``all``/``any``/``not`` over the leaves ``of`` draws."""
+    return st.recursive(
+        of,
+        lambda inner: st.one_of(
+            st.builds(lambda xs: All(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda xs: AnyOf(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
+            st.builds(Not, inner),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+conditions = trees(leaves, 6)
 facts = st.lists(
     st.fixed_dictionaries({}, optional={**{f: ints for f in FIELDS}, TEXT: st.sampled_from(["ab", "xaby", "b", "12", "AB", ""])}),
     min_size=1, max_size=8,
@@ -69,15 +74,7 @@ compiled_leaves = st.one_of(
     st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["in", "not_in"]), st.lists(mixed, min_size=0, max_size=3)),
     st.builds(Leaf, st.sampled_from(FIELDS), st.sampled_from(["eq", "ne", "le", "gt"]), st.builds(SubjectRef, st.sampled_from(FIELDS))),
 )
-compiled_conditions = st.recursive(
-    compiled_leaves,
-    lambda inner: st.one_of(
-        st.builds(lambda xs: All(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
-        st.builds(lambda xs: AnyOf(tuple(xs)), st.lists(inner, min_size=1, max_size=3)),
-        st.builds(Not, inner),
-    ),
-    max_leaves=8,
-)
+compiled_conditions = trees(compiled_leaves, 8)
 mixed_facts = st.fixed_dictionaries({}, optional={**{f: mixed for f in FIELDS}, TEXT: st.sampled_from(["ab", "b", ""])})
 
 

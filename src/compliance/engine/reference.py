@@ -246,28 +246,18 @@ def compiled(cond: Condition, ctx: Any) -> Decide:
             return None if value is None else not value
         return negated
     items = tuple(compiled(c, ctx) for c in cond.items)
-    if isinstance(cond, All):
-        def every(fact: dict, subject: dict | None) -> bool | None:
-            unknown = False
-            for item in items:
-                value = item(fact, subject)
-                if value is False:
-                    return False
-                if value is None:
-                    unknown = True
-            return None if unknown else True
-        return every
+    settles = not isinstance(cond, All)  # one False settles an all, one True an any
 
-    def some(fact: dict, subject: dict | None) -> bool | None:
+    def combined(fact: dict, subject: dict | None) -> bool | None:
         unknown = False
         for item in items:
             value = item(fact, subject)
-            if value is True:
-                return True
+            if value is settles:
+                return settles
             if value is None:
                 unknown = True
-        return None if unknown else False
-    return some
+        return None if unknown else not settles
+    return combined
 
 
 def _compiled_leaf(leaf: Leaf, ctx: Any) -> Decide:
