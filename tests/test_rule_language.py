@@ -314,6 +314,28 @@ def test_relation_same_kind_other_record(tmp_path):
     assert sorted(got.values()) == ["fail", "fail", "pass"]
 
 
+
+def test_relation_on_all_compares_the_subject_with_every_record(tmp_path):
+    # on: all: every declaration of the register, whoever made it, judged by the where alone
+    # (REL_DECLS: 2024-05-01, 2023-05-01, 2023-06-01 and one undated)
+    actions = [{"ref": "a-early", "description": "x", "due": "2024-04-01"},   # d1 came after it
+               {"ref": "a-late", "description": "y", "due": "2024-12-01"},    # none dated after it; d4 unknown
+               {"ref": "a-none", "description": "z"}]                         # no due date
+    r = rule("t.all", "action", {"related": "declaration", "on": "all",
+                                 "where": {"field": "declaration.declared_on", "gt": {"subject": "action.due"}}, "exists": True})
+    got = {s: o for (_, s), o in outcomes(tmp_path, [r], data(people=PEOPLE, declarations=REL_DECLS, actions=actions)).items()}
+    assert got == {"a-early": "pass", "a-late": "error", "a-none": "error"}
+    counted = rule("t.all", "action", {"related": "declaration", "on": "all", "count": {"eq": 4}})
+    assert set(outcomes(tmp_path, [counted], data(people=PEOPLE, declarations=REL_DECLS, actions=actions)).values()) == {"pass"}
+    wrong = rule("t.all", "action", {"related": "declaration", "on": "all", "count": {"eq": 3}})
+    assert set(outcomes(tmp_path, [wrong], data(people=PEOPLE, declarations=REL_DECLS, actions=actions)).values()) == {"fail"}
+
+
+@pytest.mark.parametrize("on", [{}, "everything", None])
+def test_relation_on_must_be_a_mapping_or_all(tmp_path, on):
+    msg = load_error(tmp_path, [rule("t.bad", "person", {"related": "declaration", "on": on, "exists": True})])
+    assert "expected a mapping of their field to the subject's field" in msg and "or 'all'" in msg, msg
+
 # ---- derived values --------------------------------------------------------------------------
 
 FN_ACTIONS = [{"ref": "2024-25/007", "description": "Do It", "due": "2024-06-30", "completed_on": "2024-07-10"},

@@ -126,7 +126,8 @@ class TextTest:
 
 @dataclass(frozen=True)
 class Relation:
-    """Records of ``kind`` joined to the subject on ``on`` (their field, subject field), filtered by ``where``.
+    """Records of ``kind`` joined to the subject on ``on`` (their field, subject field), filtered by ``where``;
+    an empty ``on`` (``on: all`` in a rule) takes every record of the kind.
 
     ``quantity`` is what the relation yields: ``exists`` or ``every`` (true/false), ``count``
     (a number), ``min``/``max`` of the related field ``of``. Unknowns follow Kleene logic: a related
@@ -148,7 +149,8 @@ class Relation:
         keys = " and ".join(f"{theirs} equal to this subject's {mine}" + (" (any entry)" if mine.endswith("[]") else "")
                             for theirs, mine in self.on)
         where = f" where {describe(self.where, params)}" if self.where is not None else ""
-        base = f"entry of {self.kind}{where}" if self.each else f"{self.kind} with {keys}{where}"
+        base = (f"entry of {self.kind}{where}" if self.each else f"{self.kind}{where}" if not self.on
+                else f"{self.kind} with {keys}{where}")
         if self.quantity == "exists":
             return f"there is at least one {base}" if positive else f"there is no {base}"
         if self.quantity == "every":

@@ -143,9 +143,11 @@ def _parse_relation(raw: dict[str, Any], path: str, scope: str) -> Leaf:
         on: Any = {}
     else:
         on = raw.get("on")
-        if not isinstance(on, dict) or not on or not all(isinstance(k, str) and isinstance(v, str) for k, v in on.items()):
+        if on == "all":  # every record of the kind, each judged by the where (an empty mapping is a slip, refused)
+            on = {}
+        elif not isinstance(on, dict) or not on or not all(isinstance(k, str) and isinstance(v, str) for k, v in on.items()):
             raise ConditionError(f"{where_path}.on: expected a mapping of their field to the subject's field, "
-                                 f"e.g. {{declaration.person: person}}; got {on!r}")
+                                 f"e.g. {{declaration.person: person}}, or 'all' (every {kind} record); got {on!r}")
     where = raw.get("where")
     where_cond = parse_condition(where, f"{where_path}.where.", scope, True) if where is not None else None
     quantity = [q for q in QUANTIFIERS if q in raw]
