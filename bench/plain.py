@@ -152,7 +152,9 @@ def _relation_value(spec: Relation, fact: str, src: _Source) -> str:
             keys.append(k)
             if mine.endswith("[]"):
                 lists.append(n)
-        if not lists:
+        if not keys:  # on: all: every record of the kind, under the empty key
+            body.append(f"    related = {index}.get((), ())")
+        elif not lists:
             key = ", ".join(f"({k}, {k}.__class__)" for k in keys)
             body.append(f"    related = {index}.get(({key},), ())")
         else:  # a list key matches any of its entries; each related record once
