@@ -152,8 +152,7 @@ def _iter_findings(rules, facts, as_of, param_overrides, engine, supplied, asks,
         made = chunks.pop(rule_id, [])
         if isinstance(made, tuple):
             kind_plan, (rule, params, when, require), says, errors = made
-            made = [_finding(rule, params, when, require, fact, day, says[n] if says is not None else None, errors,
-                             kind_plan.ctx, explain) for n, fact in enumerate(kind_plan.facts)]
+            made = _findings(rule, params, when, require, kind_plan.facts, day, says, errors, kind_plan.ctx, explain)
         if rule_id in runnable_by_id:
             made = coverage.with_dropped(made, [runnable_by_id[rule_id]], by_kind, dropped or {}, as_of)
         made.sort(key=lambda f: f.subject.id)  # stable: as the one sort over all findings ordered them
@@ -186,27 +185,28 @@ def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> t
     return ("error" if ok is None else "pass" if ok else "fail"), evidence
 
 
-def _finding(rule: Rule, params, when, require, fact, as_of: str, decided: str | None, engine_errors: list[str],
-             ctx=None, eager: bool = False) -> Finding:
-    """The finding of ``rule`` for ``fact``: the reference evaluator's outcome, cross-checked with
-    the engine's (``decided``); its message and evidence are computed when first read. ``eager``:
-    the walk that decides also gathers the evidence (one walk, for a finding that will be shown)."""
-    outcome, evidence = _reference_outcome(when, require, fact, explain=eager, ctx=ctx)
-    notes = []
-    if decided is not None:
-        if engine_errors:
-            notes.append("engine: " + "; ".join(engine_errors))
-            outcome = "error"
-        elif decided != outcome:
-            notes.append(f"durable-rules says {decided}, the reference evaluator says {outcome}")
-            outcome = "error"
-    kind = fact["kind"]
-    return Finding(
-        rule_id=rule.id, title=rule.title, severity=rule.severity, family=rule.family_name,
-        subject=Subject(kind=kind, id=fact["id"], label=fact["label"]), outcome=outcome,
-        references=rule_references(rule), remediation=rule.remediation if outcome in ("fail", "error") else "", as_of=as_of,
-        explain=partial(_explain, rule, params, when, require, fact, ctx, outcome, tuple(notes), evidence if eager else None),
-    )
+def _findings(rule: Rule, params, when, require, facts: list[dict[str, Any]], as_of: str, says: list[str] | None,
+              engine_errors: list[str], ctx=None, eager: bool = False) -> list[Finding]:
+    """The findings of ``rule`` for ``facts``: each the reference evaluator's outcome, cross-checked
+    with the engine's (``says``, one per fact); message and evidence are computed when first read.
+    ``eager``: the walk that decides also gathers the evidence (one walk, for findings that will
+    all be shown). The rule's own fields are read once, not once per finding."""
+    rule_id, title, severity, family = rule.id, rule.title, rule.severity, rule.family_name
+    references, remediation = rule_references(rule), rule.remediation
+    made = Finding.decided
+    out = []
+    for n, fact in enumerate(facts):
+        outcome, evidence = _reference_outcome(when, require, fact, explain=eager, ctx=ctx)
+        notes: tuple[str, ...] = ()
+        if says is not None:
+            if engine_errors:
+                notes, outcome = ("engine: " + "; ".join(engine_errors),), "error"
+            elif says[n] != outcome:
+                notes, outcome = (f"durable-rules says {says[n]}, the reference evaluator says {outcome}",), "error"
+        out.append(made(rule_id, title, severity, family, Subject(fact["kind"], fact["id"], fact["label"]), outcome,
+                        references, remediation if outcome in ("fail", "error") else "", as_of,
+                        partial(_explain, rule, params, when, require, fact, ctx, outcome, notes, evidence if eager else None)))
+    return out
 
 
 def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: tuple[str, ...],

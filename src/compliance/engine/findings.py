@@ -105,6 +105,21 @@ class Finding:
         self._message, self._evidence, self._explain = message, evidence, explain
         self.waiver, self.change = waiver, change
 
+    @classmethod
+    def decided(cls, rule_id: str, title: str, severity: str, family: str, subject: Subject, outcome: str,
+                references: list[dict[str, Any]], remediation: str, as_of: str, explain: Explain) -> Finding:
+        """A finding the engine made, its explanation to come: the fields in order, no keyword
+        handling (one is made per rule and subject, the hot path's last step); ``outcome`` is
+        still checked, as ``__init__`` checks it."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        self = cls.__new__(cls)
+        self.rule_id, self.title, self.severity, self.family, self.subject = rule_id, title, severity, family, subject
+        self.outcome, self.references, self.remediation, self.as_of = outcome, references, remediation, as_of
+        self._message = self._evidence = self.waiver = self.change = None
+        self._explain = explain
+        return self
+
     def _explained(self) -> None:
         self._message, self._evidence = self._explain()
         self._explain = None
