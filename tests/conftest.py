@@ -1,10 +1,16 @@
 import datetime as dt
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# the loaded-rules and data-set cache (compliance.cache) of this run only, never the user's; the
+# commands the tests start inherit it
+os.environ["COMPLIANCE_CACHE_DIR"] = tempfile.mkdtemp(prefix="compliance-test-cache-")
+os.environ.pop("COMPLIANCE_NO_CACHE", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "fixtures" / "ssot-2024-10-17"

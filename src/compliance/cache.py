@@ -1,0 +1,90 @@
+"""A cache of loaded rule sets and data sets, so a second ``compliance check`` of the same files
+skips parsing YAML and validating records (most of a run's start-up on the real pack).
+
+An entry is keyed by the sha256 of everything the loaded result depends on: this tool's version,
+the Python version, the bytes of the package's own source (a changed loader or model must not
+read an entry written by the old one) and the bytes of every input file, never a modification
+time. An entry is a pickle written atomically (a temporary file renamed over it), so a reader sees
+a whole entry or none; any problem reading one (missing, corrupt, written by another version) is
+a miss and the caller loads normally. Only successful loads are stored.
+
+Where: ``$COMPLIANCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/compliance``, else
+``~/.cache/compliance``. ``COMPLIANCE_NO_CACHE=1`` turns it off; deleting the directory clears it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+
+_PACKAGE = Path(__file__).resolve().parent
+_code_digest: str | None = None
+
+
+def enabled() -> bool:
+    """False when ``COMPLIANCE_NO_CACHE`` is set to anything but empty or ``0``."""
+    return os.environ.get("COMPLIANCE_NO_CACHE", "") in ("", "0")
+
+
+def cache_dir() -> Path:
+    """The cache directory (not created here)."""
+    explicit = os.environ.get("COMPLIANCE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "compliance"
+
+
+def _code() -> str:
+    """The sha256 of the package's Python source, once per process."""
+    global _code_digest
+    if _code_digest is None:
+        digest = hashlib.sha256()
+        for path in sorted(_PACKAGE.rglob("*.py")):
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        _code_digest = digest.hexdigest()
+    return _code_digest
+
+
+def key(kind: str, parts: Iterable[str | bytes]) -> str:
+    """The entry name for ``kind`` ("rules", "dataset") and the given inputs (names, file bytes)."""
+    digest = hashlib.sha256()
+    for part in (kind, __version__, sys.version, str(pickle.HIGHEST_PROTOCOL), _code(), *parts):
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little") + data)  # length-prefixed: parts cannot run together
+    return f"{kind}-{digest.hexdigest()}"
+
+
+def load(name: str) -> Any | None:
+    """The entry ``name``, or None on any problem (a miss)."""
+    try:
+        with open(cache_dir() / f"{name}.pickle", "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a corrupt or foreign entry is a miss, never an error
+        return None
+
+
+def store(name: str, value: Any) -> None:
+    """Write the entry ``name`` atomically; a cache that cannot be written is silently skipped."""
+    import tempfile  # only a miss writes: a hit need not import it (start-up)
+
+    directory = cache_dir()
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, directory / f"{name}.pickle")
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except Exception:  # noqa: BLE001 - read-only home, full disk, an unpicklable value: run uncached
+        return
