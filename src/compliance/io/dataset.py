@@ -18,7 +18,7 @@ from .. import cache
 from ..model import REGISTERS, GovernanceData, Organisation
 from ..model.base import referenced_register
 from ..model.config import DatasetConfig
-from .config import read_config
+from .config import CONFIG_FILE, read_config
 from .issues import DatasetError, LoadIssue
 from .readers import STRUCTURED, TABULAR, organisation_key_lines, read_structured, read_table
 from .tabular import missing_optional_columns, rows_to_records
@@ -149,16 +149,20 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
 
 
 def _cache_entry(directory: Path, strict: bool) -> str | None:
-    """The cache entry of a data set: its path as given, the mode, and the name, kind and bytes of
-    every entry of the directory (the load reads no deeper); None when the cache is off or the
-    directory cannot be read (the load then says why)."""
+    """The cache entry of a data set: its path as given, the mode, the name of every entry of the
+    directory (the load looks no deeper, and chooses files by name) and the bytes of each file it
+    may read (a register's, organisation's or compliance.yaml's, by stem: other files, such as
+    the board pack itself, are not read to load it); None when the cache is off or the directory
+    cannot be read (the load then says why)."""
     if not cache.enabled():
         return None
+    read = {*REGISTERS, "organisation", Path(CONFIG_FILE).stem}
     try:
         parts: list[str | bytes] = [str(directory), str(strict)]
         for entry in sorted(directory.iterdir()):
             parts.append(entry.name)
-            parts.append(entry.read_bytes() if entry.is_file() else "(not a file)")
+            parts.append(entry.read_bytes() if entry.stem in read and entry.is_file() else
+                         "(file, not read)" if entry.is_file() else "(not a file)")
         return cache.key("dataset", parts)
     except OSError:
         return None

@@ -204,10 +204,11 @@ def _from_cache(entry: str) -> RuleSet | None:
 
         stream = io.BytesIO(blob)
         unpickler = Unpickler(stream)
-        ruleset = unpickler.load()
         specs: dict[str, Any] = {}
-        while stream.tell() < len(blob):
-            specs.update(unpickler.load())
+        with cache.unpickling():
+            ruleset = unpickler.load()
+            while stream.tell() < len(blob):
+                specs.update(unpickler.load())
     except Exception:  # noqa: BLE001 - a corrupt or foreign entry is a miss
         return None
     if not isinstance(ruleset, RuleSet):
