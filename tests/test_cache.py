@@ -118,6 +118,15 @@ def test_an_unwritable_cache_is_skipped(tmp_path, monkeypatch):
     assert load_rules(PACKS).rules
 
 
+def test_only_the_newest_entries_are_kept(cache_dir, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    for i in range(5):
+        cache.store(f"test-{i}", i)
+        os.utime(cache_dir / f"test-{i}.pickle", ns=(i * 10**9, i * 10**9))  # an mtime per write, in order
+    assert sorted(p.name for p in cache_dir.glob("*.pickle")) == ["test-2.pickle", "test-3.pickle", "test-4.pickle"]
+    assert [cache.load(f"test-{i}") for i in range(5)] == [None, None, 2, 3, 4]
+
+
 def test_the_cache_directory_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("COMPLIANCE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -155,3 +164,25 @@ def _env():
     return {k: v for k, v in os.environ.items() if k not in ("COMPLIANCE_NO_CACHE", "COMPLIANCE_CACHE_DIR")} | {
         "PYTHONPATH": str(ROOT / "src")}
 
+
+
+def test_a_settings_file_with_a_problem_is_reported_each_time(cache_dir, dataset):
+    from compliance.io.config import read_config
+
+    assert read_config(dataset) == read_config(dataset)  # the second from the cache
+    (dataset / "compliance.yaml").write_text("profile: nhs-icb\nprofile: nhs-trust\n")
+    with pytest.raises(DatasetError) as first:
+        read_config(dataset)
+    for _ in range(2):
+        with pytest.raises(DatasetError) as raised:
+            read_config(dataset)
+        assert [str(i) for i in raised.value.issues] == [str(i) for i in first.value.issues] and "duplicate key 'profile'" in str(first.value.issues[0])
+
+
+def test_a_run_served_from_the_cache_does_not_import_pyyaml(cache_dir):
+    script = ("import sys\nfrom click.testing import CliRunner\nfrom compliance.cli import main\n"
+              f"result = CliRunner().invoke(main, ['check', {str(REAL)!r}, '--as-of', '2024-10-17', '-q'])\n"
+              "print(result.exit_code, 'yaml' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                           env={**_env(), "COMPLIANCE_CACHE_DIR": str(cache_dir)}) for _ in range(2)]
+    assert [r.stdout.split() for r in runs] == [["1", "True"], ["1", "False"]], [r.stderr for r in runs]

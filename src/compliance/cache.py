@@ -9,7 +9,9 @@ a whole entry or none; any problem reading one (missing, corrupt, written by ano
 a miss and the caller loads normally. Only successful loads are stored.
 
 Where: ``$COMPLIANCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/compliance``, else
-``~/.cache/compliance``. ``COMPLIANCE_NO_CACHE=1`` turns it off; deleting the directory clears it.
+``~/.cache/compliance``. ``COMPLIANCE_NO_CACHE=1`` turns it off; deleting the directory clears it;
+it keeps the ``MAX_ENTRIES`` newest entries. Also cached: the few small YAML settings files a run
+reads (``io.yamlsafe.load_document``), so a run served from the cache need not import PyYAML.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any, Iterable, Iterator
 from . import __version__
 
 _PACKAGE = Path(__file__).resolve().parent
+MAX_ENTRIES = 200
+"""Most entries kept; writing one more removes the oldest."""
 _code_digest: str | None = None
 
 
@@ -101,5 +105,14 @@ def store(name: str, value: Any) -> None:
         except BaseException:
             os.unlink(temp)
             raise
+        _prune(directory)
     except Exception:  # noqa: BLE001 - read-only home, full disk, an unpicklable value: run uncached
         return
+
+
+def _prune(directory: Path) -> None:
+    """Keep the ``MAX_ENTRIES`` newest entries: each edit of a data set or rule file, and each new
+    version of the tool, leaves an entry nothing will read again."""
+    entries = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[MAX_ENTRIES:]:
+        old.unlink(missing_ok=True)

@@ -10,13 +10,13 @@ import pickle
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-import yaml
+
 from pydantic import ValidationError
 
 from .. import cache
 from ..facts.kinds import kind_fields, subject_kinds
 from ..io.text import TextFileError, read_text
-from ..io.yamlsafe import parse_yaml
+from ..io.yamlsafe import parse_yaml, yaml_error
 from . import limits
 from .conditions import (
     COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, count_of_values, counted_leaves, ratio_problems, check_pattern, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
@@ -304,7 +304,7 @@ def _load_file(file: Path):
     except TextFileError as exc:
         yield RuleIssue(str(file), "", f"{exc.location + ': ' if exc.location else ''}{exc}")
         return
-    except yaml.YAMLError as exc:
+    except yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         yield RuleIssue(str(file), "", f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}")
