@@ -16,22 +16,14 @@ from typing import Any
 
 from .issues import LoadIssue
 from .text import TextFileError, read_text
-from .yamlsafe import item_lines, key_lines, load_document, parse_yaml, yaml_error
-
-
-def _yaml_loader():
-    """libyaml when present: the same documents and marks, about 8x faster than the pure-Python
-    parser (PyYAML imported here, when first needed: ``yamlsafe``)."""
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .yamlsafe import item_lines, key_lines, load_document, parse_yaml, safe_loader, yaml_error
 
 
 def load_yaml(text: str):
     """``yaml.safe_load`` through libyaml when it is installed (same result, much faster)."""
     import yaml
 
-    return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=safe_loader())  # noqa: S506 - a safe loader
 
 TABULAR = (".csv", ".xlsx")
 SETTINGS = ("organisation", "compliance")
@@ -105,7 +97,7 @@ def organisation_key_lines(path: Path) -> dict[str, int]:
     try:
         import yaml
 
-        return key_lines(yaml.compose(read_text(path), Loader=_yaml_loader()))
+        return key_lines(yaml.compose(read_text(path), Loader=safe_loader()))
     except (TextFileError, RecursionError, yaml_error()):
         return {}
 

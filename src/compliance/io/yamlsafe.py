@@ -89,9 +89,7 @@ def parse_yaml(text: str) -> tuple[Any, yaml.Node | None, list[YamlProblem]]:
 
     When there are problems the document is None: a duplicate key's value cannot be trusted.
     """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    loader = safe_loader()(text)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -125,6 +123,14 @@ def load_document(text: str) -> tuple[Any, list[YamlProblem]]:
     if entry is not None and not problems:
         cache.store(entry, (doc,))
     return doc, problems
+
+
+def safe_loader() -> type:
+    """PyYAML's safe loader, libyaml's when present: the same documents and marks, about 8x
+    faster than the pure-Python parser (PyYAML imported when first needed)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def yaml_error() -> type[Exception]:
