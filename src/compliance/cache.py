@@ -3,8 +3,8 @@ skips parsing YAML and validating records (most of a run's start-up on the real 
 
 An entry is keyed by the sha256 of everything the loaded result depends on: this tool's version,
 the Python version, the bytes of the package's own source (a changed loader or model must not
-read an entry written by the old one) and the bytes of every input file, never a modification
-time. An entry is a pickle written atomically (a temporary file renamed over it), so a reader sees
+read an entry written by the old one), the versions of pydantic, PyYAML and openpyxl, and the
+bytes of every input file, never a modification time. An entry is a pickle written atomically (a temporary file renamed over it), so a reader sees
 a whole entry or none; any problem reading one (missing, corrupt, written by another version) is
 a miss and the caller loads normally. Only successful loads are stored.
 
@@ -31,6 +31,7 @@ _PACKAGE = Path(__file__).resolve().parent
 MAX_ENTRIES = 200
 """Most entries kept; writing one more removes the oldest."""
 _code_digest: str | None = None
+_libraries_seen: str | None = None
 
 
 def enabled() -> bool:
@@ -58,10 +59,36 @@ def _code() -> str:
     return _code_digest
 
 
+def _libraries() -> str:
+    """The versions of the libraries a load goes through: pydantic builds the records, PyYAML and
+    openpyxl read the files. The last two are read off their files, not imported (a hit needs
+    neither)."""
+    import importlib.util
+
+    import pydantic
+    import pydantic_core
+
+    found = [pydantic.VERSION, pydantic_core.__version__]
+    for name, version_file in (("yaml", "__init__.py"), ("openpyxl", "_constants.py")):
+        spec = importlib.util.find_spec(name)
+        try:
+            found.append(_version_line((Path(spec.origin).parent / version_file).read_text()) if spec and spec.origin else "-")
+        except OSError:
+            found.append("?")
+    return " ".join(found)
+
+
+def _version_line(source: str) -> str:
+    return next((line for line in source.splitlines() if line.startswith("__version__")), "?")
+
+
 def key(kind: str, parts: Iterable[str | bytes]) -> str:
     """The entry name for ``kind`` ("rules", "dataset") and the given inputs (names, file bytes)."""
+    global _libraries_seen
+    if _libraries_seen is None:
+        _libraries_seen = _libraries()
     digest = hashlib.sha256()
-    for part in (kind, __version__, sys.version, str(pickle.HIGHEST_PROTOCOL), _code(), *parts):
+    for part in (kind, __version__, sys.version, str(pickle.HIGHEST_PROTOCOL), _code(), _libraries_seen, *parts):
         data = part.encode() if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little") + data)  # length-prefixed: parts cannot run together
     return f"{kind}-{digest.hexdigest()}"
