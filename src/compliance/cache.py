@@ -4,14 +4,16 @@ skips parsing YAML and validating records (most of a run's start-up on the real 
 An entry is keyed by the sha256 of everything the loaded result depends on: this tool's version,
 the Python version, the bytes of the package's own source (a changed loader or model must not
 read an entry written by the old one), the versions of pydantic, PyYAML and openpyxl, and the
-bytes of every input file, never a modification time. An entry is a pickle written atomically (a temporary file renamed over it), so a reader sees
-a whole entry or none; any problem reading one (missing, corrupt, written by another version) is
-a miss and the caller loads normally. Only successful loads are stored.
+bytes of every input file, never a modification time. An entry is a pickle written atomically
+(a temporary file renamed over it), so a reader sees a whole entry or none; any problem reading
+one (missing, corrupt, written by another version) is a miss and the caller loads normally.
+Only successful loads are stored. Also cached: the few small YAML settings files a run reads
+(``io.yamlsafe.load_document``), so a run served from the cache need not import PyYAML.
 
 Where: ``$COMPLIANCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/compliance``, else
-``~/.cache/compliance``. ``COMPLIANCE_NO_CACHE=1`` turns it off; deleting the directory clears it;
-it keeps the ``MAX_ENTRIES`` newest entries. Also cached: the few small YAML settings files a run
-reads (``io.yamlsafe.load_document``), so a run served from the cache need not import PyYAML.
+``~/.cache/compliance``: a directory only this user can write to, since reading a pickle can run
+code. ``COMPLIANCE_NO_CACHE=1`` turns it off; deleting the directory clears it; it keeps the
+``MAX_ENTRIES`` newest entries.
 """
 
 from __future__ import annotations
