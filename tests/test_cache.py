@@ -22,10 +22,11 @@ PACKS = ["nhs-icb", "nhs-performance"]
 
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
-    """An empty cache of this test's own."""
+    """An empty cache of this test's own, which stores inputs written under tmp_path too."""
     directory = tmp_path / "cache"
     monkeypatch.setenv("COMPLIANCE_CACHE_DIR", str(directory))
     monkeypatch.delenv("COMPLIANCE_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache, "TRANSIENT_ROOTS", [])
     return directory
 
 
@@ -116,6 +117,17 @@ def test_an_unwritable_cache_is_skipped(tmp_path, monkeypatch):
     blocker.write_text("")
     monkeypatch.setenv("COMPLIANCE_CACHE_DIR", str(blocker / "cache"))  # under a file: cannot be made
     assert load_rules(PACKS).rules
+
+
+def test_inputs_in_the_temporary_directory_are_not_stored(cache_dir, dataset, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "TRANSIENT_ROOTS", [tmp_path])
+    pack = tmp_path / "pack"
+    shutil.copytree(SHIPPED / "nhs-common", pack)
+    assert load_rules([pack]).rules and load_dataset(dataset).data.people
+    assert not entries(cache_dir, "rules") and not entries(cache_dir, "dataset")
+    load_rules(PACKS)
+    load_dataset(REAL)  # the repository's own files are kept
+    assert len(entries(cache_dir, "rules")) == len(entries(cache_dir, "dataset")) == 1
 
 
 def test_only_the_newest_entries_are_kept(cache_dir, monkeypatch):

@@ -96,6 +96,21 @@ def key(kind: str, parts: Iterable[str | bytes]) -> str:
     return f"{kind}-{digest.hexdigest()}"
 
 
+TRANSIENT_ROOTS: list[Path] | None = None
+"""Where inputs are written for one run (None: the system's temporary directory)."""
+
+
+def transient(paths: Iterable[Path]) -> bool:
+    """True when any of the paths is under a ``TRANSIENT_ROOTS`` directory: a rule test case's data
+    set or a mutant's rule files, written for one run under a name never used again, whose entry
+    would never be read (``compliance test`` would write one per case, crowding out the rest)."""
+    import tempfile
+
+    roots = [Path(tempfile.gettempdir())] if TRANSIENT_ROOTS is None else TRANSIENT_ROOTS
+    resolved = [r.resolve() for r in roots]
+    return any(p.resolve().is_relative_to(root) for p in paths for root in resolved)
+
+
 def load(name: str) -> Any | None:
     """The entry ``name``, or None on any problem (a miss)."""
     try:

@@ -143,7 +143,7 @@ def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
         if isinstance(cached, LoadedDataset):
             return cached
     loaded = _load_dataset(Path(path), strict)
-    if entry is not None and not loaded.issues:  # a problem is reported afresh each time, never stored
+    if entry is not None and not loaded.issues and not cache.transient([Path(path)]):  # a problem is reported afresh each time
         cache.store(entry, loaded)
     return loaded
 

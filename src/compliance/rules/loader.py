@@ -138,7 +138,7 @@ def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
         raise RuleSetError(issues)
     rules.sort(key=lambda r: r.id)
     ruleset = RuleSet(rules, digest_rules(rules, derived), derived)
-    if entry:
+    if entry and not cache.transient(files):
         _to_cache(entry, ruleset, raw_derived)
     return ruleset
 
