@@ -7,7 +7,8 @@ read an entry written by the old one), the versions of pydantic, PyYAML and open
 bytes of every input file, never a modification time. An entry is a pickle written atomically
 (a temporary file renamed over it), so a reader sees a whole entry or none; any problem reading
 one (missing, corrupt, written by another version) is a miss and the caller loads normally.
-Only successful loads are stored. Also cached: the few small YAML settings files a run reads
+Only successful loads are stored, and none of inputs written for one run (``transient``). Also
+cached: ``compliance.yaml`` and the packs' small YAML files a run reads before the rules
 (``io.yamlsafe.load_document``), so a run served from the cache need not import PyYAML.
 
 Where: ``$COMPLIANCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/compliance``, else
