@@ -5,8 +5,10 @@
 Each SRC is a source tree put on PYTHONPATH (e.g. this branch's `src` and an older `git archive` of
 it), run interleaved so load on the machine falls on each alike. Byte-code is cached in a
 PYTHONPYCACHEPREFIX under the temporary directory (as an installed package would have it), even
-where the environment sets PYTHONDONTWRITEBYTECODE. A measurement, never a test; bench/run
-reports it too (``measure``).
+where the environment sets PYTHONDONTWRITEBYTECODE, and so are the loaded rule set and data set
+(``compliance.cache``, in a COMPLIANCE_CACHE_DIR there): what a user sees from the second run on.
+``check-nocache`` is the first run (or one with COMPLIANCE_NO_CACHE=1). A measurement, never a
+test; bench/run reports it too (``measure``).
 """
 
 from __future__ import annotations
@@ -26,19 +28,23 @@ COMMANDS = {
     "check": ["-m", "compliance", "check", "fixtures/ssot-2024-10-17", "--as-of", "2024-10-17", "-q"],
     "json": ["-m", "compliance", "check", "fixtures/ssot-2024-10-17", "--as-of", "2024-10-17", "--format", "json"],
 }
+COMMANDS["check-nocache"] = COMMANDS["check"]  # the first run, or COMPLIANCE_NO_CACHE=1
+UNCACHED = {"check-nocache"}
 
 
 def measure(n: int, trees: list[str]) -> dict[str, dict[str, float]]:
     """Per tree, the median wall time in seconds of each command (``pass`` is `python -c pass`)."""
     cache = Path(tempfile.gettempdir()) / "compliance-bench-pycache"
-    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COMPLIANCE_NO_CACHE")}
     times: dict[tuple[str, str], list[float]] = {(t, k): [] for t in trees for k in COMMANDS}
     for _ in range(n + 1):  # the first round only fills the byte-code cache
         for tree in trees:
-            env = {**base, "PYTHONPATH": str(Path(tree).resolve()), "PYTHONPYCACHEPREFIX": str(cache)}
+            env = {**base, "PYTHONPATH": str(Path(tree).resolve()), "PYTHONPYCACHEPREFIX": str(cache),
+                   "COMPLIANCE_CACHE_DIR": str(cache / "compliance")}
             for name, args in COMMANDS.items():
                 start = time.perf_counter()
-                subprocess.run([sys.executable, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run([sys.executable, *args], env={**env, "COMPLIANCE_NO_CACHE": "1"} if name in UNCACHED else env,
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 times[tree, name].append(time.perf_counter() - start)
     return {tree: {k: statistics.median(times[tree, k][1:]) for k in COMMANDS} for tree in trees}
 

@@ -1,10 +1,18 @@
+import atexit
 import datetime as dt
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# the loaded-rules and data-set cache (compliance.cache) of this run only, never the user's; the
+# commands the tests start inherit it
+os.environ["COMPLIANCE_CACHE_DIR"] = tempfile.mkdtemp(prefix="compliance-test-cache-")
+atexit.register(shutil.rmtree, os.environ["COMPLIANCE_CACHE_DIR"], ignore_errors=True)
+os.environ.pop("COMPLIANCE_NO_CACHE", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "fixtures" / "ssot-2024-10-17"

@@ -85,11 +85,9 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
     with its own compliance.yaml unless --rules is given, in parallel with --jobs or on a Dask
     cluster with --executor dask, and combined into one report.
     """
-    from .batch import is_dataset
-    from .selection import Selection
+    if len(datasets) > 1 or _holds_datasets(datasets[0]):
+        from .selection import Selection
 
-    if len(datasets) > 1 or (datasets[0].is_dir() and not is_dataset(datasets[0])
-                             and any(is_dataset(p) for p in datasets[0].iterdir() if p.is_dir())):
         if len(outs) > 1:
             _fail("--out (more than once) works on one data set at a time", [])
         selection = Selection(tuple(only_rules), tuple(skip_rules), tuple(families), min_severity)
@@ -131,12 +129,21 @@ def check(datasets, rules_paths, as_of, fmt, outs, quiet, colour, only_rules, sk
     sys.exit(_exit_code(document["findings"], fail_on, not pass_unchecked))
 
 
+def _holds_datasets(path: Path) -> bool:
+    """A directory of data sets (not one itself, with one or more below it). A data set without
+    sub-directories is answered without importing ``compliance.batch`` (start-up)."""
+    if not path.is_dir() or not any(p.is_dir() for p in path.iterdir()):
+        return False
+    from .batch import is_dataset
+
+    return not is_dataset(path) and any(is_dataset(p) for p in path.iterdir() if p.is_dir())
+
+
 def _check_streamed(run, ruleset, target, quiet, use_waivers, started, fail_on, count_unchecked) -> None:
     """``check`` with one JSON / JSON lines output, or only the summary line (``-q``): the same
     bytes and exit code, the document's findings written (or counted) one at a time
     (``outcomes.DocumentStream``)."""
     from .outcomes.finalise import DocumentStream
-    from .report.machine import iter_json_stream, iter_jsonl_stream
     from .report.render import summary_line
 
     out_fmt, path = target
@@ -145,6 +152,8 @@ def _check_streamed(run, ruleset, target, quiet, use_waivers, started, fail_on, 
         for _ in stream.findings(dump=False):
             pass
     else:
+        from .report.machine import iter_json_stream, iter_jsonl_stream
+
         pieces = (iter_jsonl_stream if out_fmt == "jsonl" else iter_json_stream)(stream.findings(), stream.rest)
         if path is None:
             for piece in pieces:

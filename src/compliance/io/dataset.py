@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .. import cache
 from ..model import REGISTERS, GovernanceData, Organisation
 from ..model.base import referenced_register
 from ..model.config import DatasetConfig
-from .config import read_config
+from .config import CONFIG_FILE, read_config
 from .issues import DatasetError, LoadIssue
 from .readers import STRUCTURED, TABULAR, organisation_key_lines, read_structured, read_table
 from .tabular import missing_optional_columns, rows_to_records
@@ -131,8 +132,44 @@ def _validate(model: type[BaseModel], file: str, register: str, records: list[tu
 
 
 def load_dataset(path: str | Path, *, strict: bool = True) -> LoadedDataset:
-    """Load a data set directory. With ``strict`` any issue raises DatasetError listing all of them."""
-    directory = Path(path)
+    """Load a data set directory. With ``strict`` any issue raises DatasetError listing all of them.
+
+    A data set loaded before without a problem, whose files hold the same bytes, comes from the
+    cache (``compliance.cache``): the same records, locations, configuration and warnings.
+    """
+    entry = _cache_entry(Path(path), strict)
+    if entry is not None:
+        cached = cache.load(entry)
+        if isinstance(cached, LoadedDataset):
+            return cached
+    loaded = _load_dataset(Path(path), strict)
+    if entry is not None and not loaded.issues and not cache.transient([Path(path)]):  # a problem is reported afresh each time
+        cache.store(entry, loaded)
+    return loaded
+
+
+def _cache_entry(directory: Path, strict: bool) -> str | None:
+    """The cache entry of a data set: its path as given, the mode, the name of every entry of the
+    directory (the load looks no deeper, and chooses files by name) and the bytes of each file it
+    may read (a register's, organisation's or compliance.yaml's, by stem: other files, such as
+    the board pack itself, are not read to load it); None when the cache is off or the directory
+    cannot be read (the load then says why)."""
+    if not cache.enabled():
+        return None
+    read = {*REGISTERS, "organisation", Path(CONFIG_FILE).stem}
+    try:
+        parts: list[str | bytes] = [str(directory), str(strict)]
+        for entry in sorted(directory.iterdir()):
+            parts.append(entry.name)
+            parts.append(entry.read_bytes() if entry.stem in read and entry.is_file() else
+                         "(file, not read)" if entry.is_file() else "(not a file)")
+        return cache.key("dataset", parts)
+    except OSError:
+        return None
+
+
+def _load_dataset(directory: Path, strict: bool) -> LoadedDataset:
+    """``load_dataset`` without the cache."""
     if not directory.is_dir():
         raise DatasetError([LoadIssue(str(directory), "", "", "is not a directory; expected a data set directory (see docs/dataset-format.md)")])
     issues: list[LoadIssue] = []

@@ -14,21 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .issues import LoadIssue
 from .text import TextFileError, read_text
-from .yamlsafe import item_lines, key_lines, parse_yaml
-
-# libyaml when present: the same documents and marks, about 8x faster than the pure-Python parser
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .yamlsafe import item_lines, key_lines, load_document, parse_yaml, safe_loader, yaml_error
 
 
 def load_yaml(text: str):
     """``yaml.safe_load`` through libyaml when it is installed (same result, much faster)."""
-    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    import yaml
+
+    return yaml.load(text, Loader=safe_loader())  # noqa: S506 - a safe loader
 
 TABULAR = (".csv", ".xlsx")
+SETTINGS = ("organisation", "compliance")
 STRUCTURED = (".yaml", ".yml", ".json")
 
 
@@ -44,7 +42,7 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
         text = read_text(path)
     except TextFileError as exc:
         return None, [LoadIssue(path.name, exc.location, "", str(exc), register=register)]
-    lines = None
+    lines, problems = None, []
     try:
         if path.suffix == ".json":
             duplicates: list[str] = []
@@ -52,16 +50,18 @@ def read_structured(path: Path, register: str) -> tuple[list[RawRecord] | dict |
             if duplicates:
                 return None, [LoadIssue(path.name, "", key, "duplicate key in a JSON object; expected each key once", register=register)
                               for key in sorted(set(duplicates))]
+        elif register == "compliance":  # read before the rules, on every run: from the cache (``load_document``)
+            doc, problems = load_document(text)
         else:
             doc, root, problems = parse_yaml(text)
-            if problems:
-                return None, [LoadIssue(path.name, p.location, "", str(p), register=register) for p in problems]
-            lines = item_lines(root, register)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+            lines = item_lines(root, register) if not problems else None
+        if problems:
+            return None, [LoadIssue(path.name, p.location, "", str(p), register=register) for p in problems]
+    except (json.JSONDecodeError, yaml_error()) as exc:
         return None, [LoadIssue(path.name, _syntax_location(exc), "", f"is not valid {path.suffix[1:].upper()}: {_first_line(exc)}", register=register)]
     except RecursionError:
         return None, [LoadIssue(path.name, "", "", "is nested too deeply to read; expected at most a few hundred levels", register=register)]
-    if register in ("organisation", "compliance"):  # settings files: one mapping, not a list of records
+    if register in SETTINGS:  # settings files: one mapping, not a list of records
         if not isinstance(doc, dict):
             return None, [LoadIssue(path.name, "", "", f"expected a mapping of {register} settings", register=register)]
         return doc, []
@@ -95,8 +95,10 @@ def organisation_key_lines(path: Path) -> dict[str, int]:
     if path.suffix == ".json":
         return {}
     try:
-        return key_lines(yaml.compose(read_text(path), Loader=_YAML_LOADER))
-    except (yaml.YAMLError, TextFileError, RecursionError):
+        import yaml
+
+        return key_lines(yaml.compose(read_text(path), Loader=safe_loader()))
+    except (TextFileError, RecursionError, yaml_error()):
         return {}
 
 

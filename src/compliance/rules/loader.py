@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
+import pickle
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-import yaml
+
 from pydantic import ValidationError
 
+from .. import cache
 from ..facts.kinds import kind_fields, subject_kinds
 from ..io.text import TextFileError, read_text
-from ..io.yamlsafe import parse_yaml
+from ..io.yamlsafe import parse_yaml, yaml_error
 from . import limits
 from .conditions import (
     COMPUTED, AsOf, Condition, ConditionError, CountOf, Meets, PartialDateTest, count_of_values, counted_leaves, DateValue, FieldRef, Param, Relation, SubjectRef, TextTest, is_computed,
@@ -78,7 +81,11 @@ def rule_files(paths: list[Path]) -> list[Path]:
 
 
 def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
-    """Load and validate every rule; raise RuleSetError listing every problem found."""
+    """Load and validate every rule; raise RuleSetError listing every problem found.
+
+    A rule set loaded before from the same files (the same bytes) comes from the cache
+    (``compliance.cache``) instead: the same rules, derived values and digest.
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     issues: list[RuleIssue] = []
@@ -97,6 +104,10 @@ def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
     files = _once(rule_files(found))
     if not files and not issues:
         issues.append(RuleIssue(", ".join(map(str, paths)), "", "holds no rule files (*.yaml)"))
+    entry = _cache_entry(files) if not issues else None
+    cached = _from_cache(entry) if entry else None
+    if cached is not None:
+        return cached
     loaded: list[Rule] = []
     raw_derived: list[tuple[Path, int, Any]] = []
     seen: dict[str, str] = {}
@@ -127,7 +138,85 @@ def load_rules(paths: list[str | Path] | str | Path) -> RuleSet:
     if issues:
         raise RuleSetError(issues)
     rules.sort(key=lambda r: r.id)
-    return RuleSet(rules, digest_rules(rules, derived), derived)
+    ruleset = RuleSet(rules, digest_rules(rules, derived), derived)
+    if entry and not cache.transient(files):
+        _to_cache(entry, ruleset, raw_derived)
+    return ruleset
+
+
+def _cache_entry(files: list[Path]) -> str | None:
+    """The cache entry of a rule set read from these files: their paths as given (they appear in
+    messages) and their bytes; None when the cache is off or a file cannot be read (the normal
+    load then reports it)."""
+    if not cache.enabled():
+        return None
+    try:
+        return cache.key("rules", [part for f in files for part in (str(f), f.read_bytes())])
+    except OSError:
+        return None
+
+
+def _to_cache(entry: str, ruleset: RuleSet, raw_derived: list[tuple[Path, int, Any]]) -> None:
+    """Store a rule set. Two things it depends on live outside it: its derived values hold compiled
+    functions, which do not pickle, so they are stored as written and compiled again on load; and
+    its conditions name computed fields (``~t...``) whose specs are registered in ``COMPUTED`` as
+    the rules are parsed, so every spec a stored name reaches is stored after the rule set."""
+    position = {id(d): i for i, d in enumerate(ruleset.derived)}
+    names: set[str] = set()
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if type(obj) is str:
+                if is_computed(obj) and obj in COMPUTED:
+                    names.add(obj)
+                return None
+            if obj is ruleset.derived:
+                return "derived"
+            return ("derived", position[id(obj)]) if isinstance(obj, Derived) else None
+
+    buffer = io.BytesIO()
+    try:
+        pickler = Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dump(ruleset)
+        stored: set[str] = set()
+        while names - stored:  # a relation's spec names the computed fields of its where: follow them
+            batch = sorted(names - stored)
+            stored.update(batch)
+            pickler.dump({name: COMPUTED[name] for name in batch})
+    except Exception:  # noqa: BLE001 - a rule set that does not pickle is simply not cached
+        return
+    cache.store(entry, (raw_derived, buffer.getvalue()))
+
+
+def _from_cache(entry: str) -> RuleSet | None:
+    """The rule set stored under ``entry`` (``_to_cache``), or None: a miss when it is not there,
+    is unreadable, or its derived values no longer compile."""
+    stored = cache.load(entry)
+    try:
+        raw_derived, blob = stored
+        issues: list[RuleIssue] = []
+        derived = _load_derived(raw_derived, issues)
+        if issues:
+            return None
+
+        class Unpickler(pickle.Unpickler):
+            def persistent_load(self, pid):
+                return derived if pid == "derived" else derived[pid[1]]
+
+        stream = io.BytesIO(blob)
+        unpickler = Unpickler(stream)
+        specs: dict[str, Any] = {}
+        with cache.unpickling():
+            ruleset = unpickler.load()
+            while stream.tell() < len(blob):
+                specs.update(unpickler.load())
+    except Exception:  # noqa: BLE001 - a corrupt or foreign entry is a miss
+        return None
+    if not isinstance(ruleset, RuleSet):
+        return None
+    for name, spec in specs.items():  # names are digests of their spec: one already there is the same
+        COMPUTED.setdefault(name, spec)
+    return ruleset
 
 
 def _once(files: list[Path]) -> list[Path]:
@@ -216,7 +305,7 @@ def _load_file(file: Path):
     except TextFileError as exc:
         yield RuleIssue(str(file), "", f"{exc.location + ': ' if exc.location else ''}{exc}")
         return
-    except yaml.YAMLError as exc:
+    except yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         yield RuleIssue(str(file), "", f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}")

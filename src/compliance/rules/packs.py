@@ -19,10 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ..io.text import TextFileError, read_text
-from ..io.yamlsafe import parse_yaml
+from ..io.yamlsafe import load_document, yaml_error
 
 SHIPPED = Path(__file__).resolve().parent.parent / "packs"
 PACK_FILE = "pack.yaml"
@@ -66,8 +64,8 @@ def read_pack(directory: Path) -> Pack:
     """Parse and check a directory's ``pack.yaml``; PackError naming the file on any problem."""
     file = directory / PACK_FILE
     try:
-        doc, _, yaml_problems = parse_yaml(read_text(file))
-    except (TextFileError, yaml.YAMLError, RecursionError) as exc:  # unreadable or not YAML: said, never a traceback
+        doc, yaml_problems = load_document(read_text(file))
+    except (TextFileError, RecursionError, yaml_error()) as exc:  # unreadable or not YAML: said, never a traceback
         # one line: a YAML error's own text spans lines ("in <unicode string>, line 1") that would read as other problems
         raise PackError([(str(file), f"cannot be read as YAML: {' '.join(str(exc).split())}")]) from None
     if yaml_problems:
@@ -159,13 +157,13 @@ def with_extended(paths: list[Path]) -> list[Path]:
 
 def load_profiles() -> dict[str, list[str]]:
     """The shipped profiles: a kind of organisation -> the packs it uses (``packs/profiles.yaml``)."""
-    doc, _, _ = parse_yaml(read_text(PROFILES_FILE))
+    doc, _ = load_document(read_text(PROFILES_FILE))
     return {name: list(entry["packs"]) for name, entry in (doc or {}).get("profiles", {}).items()}
 
 
 def profile_descriptions() -> dict[str, str]:
     """Each shipped profile's one-line description, for help texts and the README."""
-    doc, _, _ = parse_yaml(read_text(PROFILES_FILE))
+    doc, _ = load_document(read_text(PROFILES_FILE))
     return {name: str(entry.get("description", "")) for name, entry in (doc or {}).get("profiles", {}).items()}
 
 

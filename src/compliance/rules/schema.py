@@ -18,7 +18,9 @@ SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 class Reference(BaseModel):
     """The authority a rule rests on."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build (here and below): validators are built when a rule file is first read, so a run
+    # whose rule set comes from the cache (compliance.cache) never builds them
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     authority: str
     clause: str | None = None
@@ -71,7 +73,7 @@ def param_type(value: Any) -> str:
 class Requires(BaseModel):
     """What a rule needs beyond what its conditions read (engine/coverage.py derives the rest)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     registers: list[str] = Field(default_factory=list, description="registers the data set must supply")
     questions: list[str] = Field(default_factory=list, description="cover-sheet questions the organisation's form must ask")
@@ -92,7 +94,7 @@ class Requires(BaseModel):
 class Rule(BaseModel):
     """One compliance rule."""
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$", description="namespaced, stable: pack.family.name")
     title: str = Field(min_length=3)
