@@ -31,7 +31,9 @@ def from_day(value: int) -> dt.date:
 
 
 class Fact(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # facts are plain dicts at run time; these classes describe them (the field reference, types) and
+    # are validated only in tests, so their validators are built on first use, not at every start-up
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: str
     id: str
