@@ -198,3 +198,22 @@ def test_a_run_served_from_the_cache_does_not_import_pyyaml(cache_dir):
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
                            env={**_env(), "COMPLIANCE_CACHE_DIR": str(cache_dir)}) for _ in range(2)]
     assert [r.stdout.split() for r in runs] == [["1", "True"], ["1", "False"]], [r.stderr for r in runs]
+
+
+def test_a_data_sets_config_is_validated_once_per_content(cache_dir, tmp_path):
+    from compliance.io.config import read_config
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "compliance.yaml").write_text("profile: nhs-icb\n")
+    first = read_config(data)
+    assert len(entries(cache_dir, "config")) == 1
+    again = read_config(data)
+    assert again == first and again is not first  # from the entry, the same configuration
+    (data / "compliance.yaml").write_text("profile: nhs-trust\n")
+    assert read_config(data).profile == "nhs-trust"  # changed bytes: read afresh
+    (data / "compliance.yaml").write_text("profile: nhs-icb\ncolour: red\n")
+    with pytest.raises(DatasetError) as bad:
+        read_config(data)
+    assert "colour" in str(bad.value.issues)
+    assert len(entries(cache_dir, "config")) == 2  # the bad file was not stored

@@ -24,7 +24,7 @@ OUTCOMES = ("fail", "error", "not_checked", "pass", "not_applicable", "waived")
 class SubjectRecord(BaseModel):
     """The schema of a finding's subject."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # the schema: validated only where a record is read back
     kind: str
     id: str
     label: str
@@ -33,7 +33,7 @@ class SubjectRecord(BaseModel):
 class FindingRecord(BaseModel):
     """The schema of a finding as written in the JSON document (``Finding.model_dump(mode="json")``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # the schema: validated only where a record is read back
 
     rule_id: str
     title: str

@@ -15,7 +15,7 @@ class DatasetConfig(BaseModel):
     does (here they win, parameter by parameter, when both set one).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     profile: str | None = Field(default=None, description="a shipped profile: nhs-icb, nhs-trust, uk-company "
                                 "(`compliance init --help` lists them); its packs are evaluated")
