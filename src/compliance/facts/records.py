@@ -208,8 +208,11 @@ _DAYS: dict[dt.date, int] = {}
 
 
 def clear_shared() -> None:
-    """Forget the shared day ordinals (their number grows with the dates a run has seen)."""
+    """Forget the shared day ordinals and the ``_reach`` sets: both grow with the runs of a
+    process (a batch worker), not with one run (the ``_reach`` entries are per ``wanted`` set,
+    and each run asks ``fields_needed`` for a new one)."""
     _DAYS.clear()
+    _REACH.clear()
 
 
 def _reach(wanted: set[str]) -> tuple[frozenset[str], frozenset[str]]:
