@@ -443,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--findings-max", type=int, default=10**9, help="largest size the full findings path runs at")
     parser.add_argument("--rego-max", type=int, default=150_000, help="largest size Rego (regopy) runs at (about 1 ms per outcome)")
     parser.add_argument("--e2e", default=None, help="comma-separated data set counts for end to end [quick 1,2; full 1,4,8]")
+    parser.add_argument("--memory-units", type=int, default=None, help="boards in the one data set of bench/memory.py [quick 2; full 36: ~1,000,000 findings; 0: skip]")
     parser.add_argument("--paths", default=",".join(PATHS + PEERS), help=f"comma-separated subset of {','.join(ALL_PATHS)}")
     parser.add_argument("--measure", choices=ALL_PATHS, help=argparse.SUPPRESS)
     parser.add_argument("--files", type=Path, help=argparse.SUPPRESS)
@@ -507,8 +508,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  end to end on {e2e_counts} data sets ...", file=sys.stderr)
         e2e_rows, e2e_failures, e2e_notes = end_to_end(data_dir, e2e_counts, args.years, args.seed, args.rules, rows_root)
         failures += e2e_failures
+        memory_units = args.memory_units if args.memory_units is not None else (2 if args.quick else 36)
+        memory_section = ""
+        if memory_units:
+            import memory as memory_module
+
+            print(f"  peak RSS of one data set of {memory_units} boards ...", file=sys.stderr)
+            memory_rows, memory_failures = memory_module.measure(memory_units, args.years, args.seed, args.rules, [ROOT / "src"], data_dir)
+            failures += memory_failures
+            memory_section = memory_module.report(memory_rows, memory_units, args.years)
         wall = time.perf_counter() - wall_start
-        write_report(args, results, sizes, gen_seconds, start_times, profiles, failures, e2e_rows, e2e_notes, agree_rows, wall)
+        write_report(args, results, sizes, gen_seconds, start_times, profiles, failures, e2e_rows, e2e_notes, agree_rows, wall,
+                     memory_section)
         print(_plot(results, args.plot), file=sys.stderr)
         print(f"wrote {args.out} (whole run {wall / 60:.1f} min)", file=sys.stderr)
         for failure in failures:
@@ -519,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def write_report(args, results, sizes, gen_seconds, start_times, profiles, failures, e2e_rows, e2e_notes, agree_rows, wall) -> None:
+def write_report(args, results, sizes, gen_seconds, start_times, profiles, failures, e2e_rows, e2e_notes, agree_rows, wall,
+                 memory_section: str = "") -> None:
     from tabulate import tabulate
 
     limit = {r["size"]: r["seconds"] / r["outcomes"] for r in results if r["path"] == "plain"}
@@ -632,6 +644,8 @@ def write_report(args, results, sizes, gen_seconds, start_times, profiles, failu
     if per:
         lines += ["At this rate one machine checks 300 organisations x 5 years in about "
                   + ", ".join(f"{300 * s / 60:.1f} min with `{label}`" for label, s in per.items()) + ".", ""]
+    if memory_section:
+        lines += [memory_section]
     lines += [
         "## Start-up (median of repeated runs, as a ratio to `python -c pass`)",
         "",

@@ -46,13 +46,43 @@ def as_of_for(years: int) -> dt.date:
     return dt.date(FIRST_FY + years, 3, 31)
 
 
-def generate(org: int, years: int, seed: int = 0) -> GovernanceData:
-    """One organisation's governance records over ``years`` financial years (deterministic)."""
-    rng = random.Random(f"compliance-bench:{seed}:{org}")
-    people, seats = _people(rng, org, years)
+def generate(org: int, years: int, seed: int = 0, units: int = 1) -> GovernanceData:
+    """One organisation's governance records over ``years`` financial years (deterministic).
+
+    ``units``: the organisation runs that many boards, each with its own committees, members,
+    meetings, papers, actions and risks (ids prefixed ``uNNN-`` after the first), so one data set
+    reaches a million findings at a realistic mix of kinds (about 29,000 per unit over five years
+    with nhs-icb + nhs-performance); more years alone would not (member turnover, superlinear
+    derivation). The first unit is exactly the ``units=1`` data set.
+    """
+    numbers: Counter[str] = Counter()  # action references per year, shared so they stay unique across units
+    parts = [_unit(org, u, years, seed, numbers) for u in range(units)]
+    people, bodies, meetings, declarations, risks, actions, papers = ([x for part in parts for x in part[i]] for i in range(7))
+    return GovernanceData(
+        organisation=Organisation(
+            name=f"NHS Synthetic ICB {org:03d}", short_name=f"ICB{org:03d}", financial_year_start="04-01",
+            role_groups=[
+                RoleGroup(id="executive", label="Executive members"),
+                RoleGroup(id="independent", label="Chair and non-executive members"),
+                RoleGroup(id="partner", label="Partner members", cohorts=COHORTS),
+                RoleGroup(id="participant", label="Participants (non-voting)", voting=False),
+            ],
+            risk_appetite={"low": 6, "moderate": 12, "high": 16},
+        ),
+        people=people, bodies=bodies, meetings=meetings, declarations=declarations, risks=risks, actions=actions,
+        papers=papers,
+    )
+
+
+def _unit(org: int, unit: int, years: int, seed: int, numbers: Counter[str]) -> tuple[list[Any], ...]:
+    """One board's records: (people, bodies, meetings, declarations, risks, actions, papers)."""
+    rng = random.Random(f"compliance-bench:{seed}:{org}" + (f":{unit}" if unit else ""))
+    prefix = f"u{unit:03d}-" if unit else ""
+    people, seats = _people(rng, org, years, prefix)
     board_members = [Membership(person=p, **{"from": start, "to": end}) for p, start, end in seats]
     board = Body(
-        id="board", name=f"Board of ICB {org:03d}", kind="board", members=board_members,
+        id=f"{prefix}board", name=f"Board of ICB {org:03d}" + (f" unit {unit}" if unit else ""), kind="board",
+        members=board_members,
         quorum=QuorumSpec(
             min_fraction=0.5, fraction_strict=True,
             requirements=[
@@ -73,36 +103,20 @@ def generate(org: int, years: int, seed: int = 0) -> GovernanceData:
     for cid, name, _ in COMMITTEES:
         chosen = rng.sample(by_group["independent"], 3) + rng.sample(by_group["executive"], 2)
         bodies.append(Body(
-            id=cid, name=name, kind="committee", members=[Membership(person=p) for p in chosen],
+            id=prefix + cid, name=name, kind="committee", members=[Membership(person=p) for p in chosen],
             quorum=QuorumSpec(min_present=3, requirements=[
                 QuorumRequirement(id="ned", label="a non-executive member", role_groups=["independent"])]),
         ))
-    meetings = list(_meetings(rng, bodies, years))
-    data = GovernanceData(
-        organisation=Organisation(
-            name=f"NHS Synthetic ICB {org:03d}", short_name=f"ICB{org:03d}", financial_year_start="04-01",
-            role_groups=[
-                RoleGroup(id="executive", label="Executive members"),
-                RoleGroup(id="independent", label="Chair and non-executive members"),
-                RoleGroup(id="partner", label="Partner members", cohorts=COHORTS),
-                RoleGroup(id="participant", label="Participants (non-voting)", voting=False),
-            ],
-            risk_appetite={"low": 6, "moderate": 12, "high": 16},
-        ),
-        people=people, bodies=bodies, meetings=meetings,
-        declarations=list(_declarations(rng, people, seats, years)),
-        risks=list(_risks(rng, years)),
-        actions=list(_actions(rng, meetings)),
-        papers=list(_papers(rng, meetings)),
-    )
-    return data
+    meetings = list(_meetings(rng, bodies, years, prefix))
+    return (people, bodies, meetings, list(_declarations(rng, people, seats, years)), list(_risks(rng, years, prefix)),
+            list(_actions(rng, meetings, prefix, numbers)), list(_papers(rng, meetings, prefix)))
 
 
 def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
-def _people(rng: random.Random, org: int, years: int) -> tuple[list[Person], list[tuple[str, dt.date | None, dt.date | None]]]:
+def _people(rng: random.Random, org: int, years: int, prefix: str = "") -> tuple[list[Person], list[tuple[str, dt.date | None, dt.date | None]]]:
     """20-30 board seats; about one seat in ten changes hands each year (a leaver and a joiner)."""
     seats: list[tuple[str, str, str | None, list[str], bool]] = []  # (group, role label, cohort, role codes, voting)
     seats.append(("independent", "Chair", None, ["Chair"], True))
@@ -117,8 +131,8 @@ def _people(rng: random.Random, org: int, years: int) -> tuple[list[Person], lis
         start: dt.date | None = None
         holder = 0
         while True:
-            pid = f"p{s:02d}-{holder}"
-            people.append(Person(id=pid, name=f"Member {org:03d}-{s:02d}-{holder}", initials=f"M{s}{holder}", role=role,
+            pid = f"{prefix}p{s:02d}-{holder}"
+            people.append(Person(id=pid, name=f"Member {org:03d}-{prefix}{s:02d}-{holder}", initials=f"M{s}{holder}", role=role,
                                  roles=codes, role_group=group, cohort=cohort, voting=voting))
             leave = _day(rng, start or dt.date(FIRST_FY, 4, 1), end) if rng.random() < 0.1 * years else None
             if leave is None or leave >= end - dt.timedelta(days=30):
@@ -129,8 +143,8 @@ def _people(rng: random.Random, org: int, years: int) -> tuple[list[Person], lis
     return people, tenures
 
 
-def _meetings(rng: random.Random, bodies: list[Body], years: int) -> Iterator[Meeting]:
-    frequency = {"board": 12, **{cid: n for cid, _, n in COMMITTEES}}
+def _meetings(rng: random.Random, bodies: list[Body], years: int, prefix: str = "") -> Iterator[Meeting]:
+    frequency = {prefix + "board": 12, **{prefix + cid: n for cid, _, n in COMMITTEES}}
     for body in bodies:
         per_year = frequency[body.id]
         for fy in range(FIRST_FY, FIRST_FY + years):
@@ -177,7 +191,7 @@ def _declarations(rng: random.Random, people: list[Person], seats, years: int) -
             )
 
 
-def _risks(rng: random.Random, years: int) -> Iterator[Risk]:
+def _risks(rng: random.Random, years: int, prefix: str = "") -> Iterator[Risk]:
     periods = [f"{fy}/{str(fy + 1)[2:]} Q{q}" for fy in range(FIRST_FY, FIRST_FY + years) for q in range(1, 5)]
     for r in range(rng.randint(8, 14)):
         scores = []
@@ -194,16 +208,16 @@ def _risks(rng: random.Random, years: int) -> Iterator[Risk]:
         for a in range(rng.randint(2, 4) * years):
             due = _day(rng, dt.date(FIRST_FY, 6, 30), dt.date(FIRST_FY + years + 1, 3, 31))
             revised = due + dt.timedelta(days=rng.choice([30, 60, 90])) if rng.random() < 0.15 else None
-            actions.append(RiskAction(id=f"BAF{r + 1}-A{a + 1}", description=f"Mitigating action {a + 1}",
+            actions.append(RiskAction(id=f"{prefix}BAF{r + 1}-A{a + 1}", description=f"Mitigating action {a + 1}",
                                       owner="Risk owner", due=due, revised_due=revised, progress=rng.choice(PROGRESS)))
-        yield Risk(id=f"BAF{r + 1}", title=f"Principal risk {r + 1}", owner="Executive lead", scores=scores,
+        yield Risk(id=f"{prefix}BAF{r + 1}", title=f"Principal risk {r + 1}", owner="Executive lead", scores=scores,
                    target=target, tolerance=tolerance, actions=actions)
 
 
-def _actions(rng: random.Random, meetings: list[Meeting]) -> Iterator[Action]:
-    numbers: Counter[str] = Counter()
+def _actions(rng: random.Random, meetings: list[Meeting], prefix: str, numbers: Counter[str]) -> Iterator[Action]:
+    """The board's action log; ``numbers`` counts references per year across units, so each stays unique."""
     for meeting in meetings:
-        if meeting.body != "board":
+        if meeting.body != prefix + "board":
             continue
         fy = meeting.date.year if meeting.date.month >= 4 else meeting.date.year - 1
         for _ in range(rng.randint(2, 6)):
@@ -212,7 +226,7 @@ def _actions(rng: random.Random, meetings: list[Meeting]) -> Iterator[Action]:
             number = numbers[label] - (1 if rng.random() < 0.01 and numbers[label] > 1 else 0)  # rare duplicate ref
             due = meeting.date + dt.timedelta(days=rng.choice([28, 56, 84, 120]))
             done = rng.random() < 0.75
-            yield Action(ref=f"{label}/{number:03d}", body="board", meeting_date=meeting.date,
+            yield Action(ref=f"{label}/{number:03d}", body=prefix + "board", meeting_date=meeting.date,
                          description="Bring back a report to the board", owner=rng.choice(["CEO", "CFO", "CMO", None]),
                          due=due if rng.random() < 0.95 else None, status="complete" if done else rng.choice(["open", "due", "pending"]),
                          completed_on=due - dt.timedelta(days=rng.randint(0, 20)) if done and rng.random() < 0.5 else None,
@@ -228,9 +242,9 @@ def _assessment(rng: random.Random, date: dt.date) -> ImpactAssessment:
     )
 
 
-def _papers(rng: random.Random, meetings: list[Meeting]) -> Iterator[Paper]:
+def _papers(rng: random.Random, meetings: list[Meeting], prefix: str = "") -> Iterator[Paper]:
     for meeting in meetings:
-        if meeting.body != "board":
+        if meeting.body != prefix + "board":
             continue
         for n in range(rng.randint(5, 10)):
             purposes = sorted(set(rng.choices(["A", "R", "S", "D", "I"], k=rng.randint(1, 2))))

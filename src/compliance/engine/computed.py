@@ -363,12 +363,17 @@ def text_value(resolved: ResolvedText, fact: dict[str, Any]) -> Any:
 
 
 def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[dict[str, Any]]:
-    """Copies of ``facts`` with the computed fields' values (absent where unknown)."""
+    """``facts`` with the computed fields' values (absent where unknown): copies, or the facts
+    themselves when the run owns them (``facts.owned_facts``) and no relation's ``where`` or
+    ``every`` reads a relation of its records (which would then see values it never saw before)."""
     if not names:
         return facts
-    out = []
+    from ..facts import facts_owned  # noqa: PLC0415 - facts imports nothing of the engine, but keep the layers one-way at import
+
+    in_place = facts_owned() and not _nested_relations()
+    out = facts if in_place else []
     for fact in facts:
-        row = dict(fact)
+        row = fact if in_place else dict(fact)
         for name in names:
             resolved = ctx.specs[name]
             if isinstance(resolved, ResolvedText):
@@ -384,13 +389,28 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
                 value = relation_value(resolved, fact, ctx)
             if value is not MISSING:
                 row[name] = value
-        out.append(row)
+        if not in_place:
+            out.append(row)
     return out
+
+
+def _nested_relations() -> bool:
+    """Whether any relation known to this process decides its records with another relation
+    (a computed relation read on a related record: ``reference`` reads it from that record)."""
+    from ..rules.conditions import Relation  # noqa: PLC0415 - only here
+
+    return any(is_computed(leaf.field) and isinstance(COMPUTED.get(leaf.field), Relation)
+               for spec in list(COMPUTED.values()) if isinstance(spec, Relation)
+               for cond in (spec.where, spec.every) if cond is not None for leaf in walk(cond))
 
 
 def apply_derived(by_kind: dict[str, list[dict[str, Any]]], derived: list[Derived]) -> None:
     """Add the pack's derived values to every fact of their kind (in declaration order, so a value
-    may read an earlier one); each fact is copied once, however many values its kind has."""
+    may read an earlier one); each fact is copied once, however many values its kind has, unless
+    the run owns its facts (``facts.owned_facts``): then the values are added in place."""
+    from ..facts import facts_owned  # noqa: PLC0415 - see attach
+
+    in_place = facts_owned()
     kinds = list(dict.fromkeys(item.kind for item in derived))
     for kind in kinds:
         facts = by_kind.get(kind)
@@ -399,7 +419,7 @@ def apply_derived(by_kind: dict[str, list[dict[str, Any]]], derived: list[Derive
         items = [item for item in derived if item.kind == kind]
         copies = []
         for fact in facts:
-            row = dict(fact)
+            row = fact if in_place else dict(fact)
             for item in items:
                 value = item.value(row)
                 if value is not None:

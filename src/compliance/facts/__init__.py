@@ -5,7 +5,7 @@ Facts are plain JSON-able dicts of ints, bools and strings: dates are day ordina
 known is left out, never sent as null, so a rule that needs it reports ``error``.
 """
 
-from .derive import derive_facts
+from .derive import derive_facts, facts_owned, owned_facts
 from .kinds import FACT_MODELS, SUBJECT_KINDS, day, from_day
 
-__all__ = ["derive_facts", "FACT_MODELS", "SUBJECT_KINDS", "day", "from_day"]
+__all__ = ["derive_facts", "facts_owned", "owned_facts", "FACT_MODELS", "SUBJECT_KINDS", "day", "from_day"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Iterator
 
 from ..model import Body, GovernanceData, Meeting, Person
@@ -14,7 +16,7 @@ from .kinds import (
     ActionFact, Fact, ImpactAssessmentFact, InterestFact, MeetingFact, MembershipFact, PaperFact, QuorumPartFact,
     RiskActionFact, RiskFact, day, FACT_MODELS,
 )
-from .records import RecordIndex, flatten, record_kinds, record_label
+from .records import RecordIndex, clear_shared, flatten, record_kinds, record_label
 
 RECORDED = {"present", "apologies", "absent", "deputy", "part"}
 # marks that count a voting member present for quorum: "part" was there for part of the meeting
@@ -43,6 +45,27 @@ def join_id(*parts: Any) -> str:
     return "/".join(id_part(str(part)) for part in parts)
 
 
+# set while a run that derived its facts itself (and hands them to no one) plans: the engine may
+# then add the pack's derived values and computed fields to the facts in place (engine.computed)
+_OWNED: ContextVar[bool] = ContextVar("compliance_facts_owned", default=False)
+
+
+@contextmanager
+def owned_facts() -> Iterator[None]:
+    """Within this block the facts being planned belong to the run alone: ``engine.computed``
+    adds values to them in place instead of to copies (no caller reads them afterwards)."""
+    token = _OWNED.set(True)
+    try:
+        yield
+    finally:
+        _OWNED.reset(token)
+
+
+def facts_owned() -> bool:
+    """Whether the facts being planned may be changed in place (``owned_facts``)."""
+    return _OWNED.get()
+
+
 def derive_facts(data: GovernanceData, as_of: dt.date,
                  fields: dict[str, set[str]] | None = None) -> list[dict[str, Any]]:
     """Every subject's fact, sorted by (kind, id) so runs are deterministic.
@@ -53,16 +76,19 @@ def derive_facts(data: GovernanceData, as_of: dt.date,
     """
     ctx = _Context(data, as_of)
     index = RecordIndex(data)
+    fy_start = day(ctx.fy_start)  # one int object for every fact's fy_start
     out: list[dict[str, Any]] = []
+    clear_shared()
     for generator in (_meetings, _attendance, _memberships, _interests, _risks, _actions, _papers, _records):
         for fact, records in generator(ctx):
             row = fact.model_dump(exclude_none=True) if isinstance(fact, Fact) else fact
-            row.setdefault("fy_start", day(ctx.fy_start))
+            row.setdefault("fy_start", fy_start)
             wanted = None if fields is None else fields.get(row["kind"], set())
             if wanted is None or wanted:
                 for prefix, record in records.items():
                     flatten(record, prefix, index, wanted, row)
             out.append(row)
+    clear_shared()
     out.sort(key=lambda f: (f["kind"], f["id"]))
     return out
 
