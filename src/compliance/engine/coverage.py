@@ -100,25 +100,40 @@ def split(rules: list[Rule], by_kind: dict[str, list[dict[str, Any]]], supplied:
     ``supplied`` None means every register is supplied (data built in code); ``asks`` None means
     the form asks every question.
     """
-    runnable, findings = [], []
+    runnable, unanswerable = split_rules(rules, supplied, asks)
+    return runnable, [f for rule, outcome, reason in unanswerable for f in undecided_findings(rule, outcome, reason, by_kind, as_of)]
+
+
+def split_rules(rules: list[Rule], supplied: set[str] | None, asks: set[str] | None
+                ) -> tuple[list[Rule], list[tuple[Rule, str, str]]]:
+    """``split`` without making the findings: the rules the data can answer, and (rule, outcome,
+    reason) for each it cannot, whose findings ``undecided_findings`` makes when they are reached
+    (a data set without a register has a finding per subject of each rule needing it: tens of
+    thousands at scale, not to be held at once)."""
+    runnable, unanswerable = [], []
     for rule in rules:
         missing = rule_registers(rule) - supplied if supplied is not None else set()
         unasked = rule_questions(rule) - asks if asks is not None else set()
         if missing:
-            outcome, reason = "not_checked", f"not checked: no {_register_words(missing)} in the data set"
+            unanswerable.append((rule, "not_checked", f"not checked: no {_register_words(missing)} in the data set"))
         elif unasked:
-            outcome, reason = "not_applicable", ("not applicable: the organisation's cover-sheet form does not ask "
-                                                 + ", ".join(sorted(unasked)))
+            unanswerable.append((rule, "not_applicable", "not applicable: the organisation's cover-sheet form does not ask "
+                                 + ", ".join(sorted(unasked))))
         else:
             runnable.append(rule)
-            continue
-        subjects = [Subject(kind=f["kind"], id=f["id"], label=f["label"]) for f in by_kind.get(rule.applies_to, [])]
-        if not subjects and outcome == "not_checked":
-            subjects = [DATASET_SUBJECT]
-        findings += [_undecided(rule, s, outcome, reason, as_of, ("Supply the register (an empty file if the organisation "
-                                 "keeps it and it has no entries) and run again.") if outcome == "not_checked" else "")
-                     for s in subjects]
-    return runnable, findings
+    return runnable, unanswerable
+
+
+def undecided_findings(rule: Rule, outcome: str, reason: str, by_kind: dict[str, list[dict[str, Any]]],
+                       as_of: dt.date) -> list[Finding]:
+    """A rule's findings when the data cannot answer it (``split_rules``), one per subject (the data
+    set itself when a rule not checked has none), in the order of its kind's facts."""
+    subjects = [Subject(kind=f["kind"], id=f["id"], label=f["label"]) for f in by_kind.get(rule.applies_to, [])]
+    if not subjects and outcome == "not_checked":
+        subjects = [DATASET_SUBJECT]
+    remediation = ("Supply the register (an empty file if the organisation keeps it and it has no entries) and run again."
+                   if outcome == "not_checked" else "")
+    return [_undecided(rule, s, outcome, reason, as_of, remediation) for s in subjects]
 
 
 def _undecided(rule: Rule, subject: Subject, outcome: str, message: str, as_of: dt.date,

@@ -138,24 +138,33 @@ def _iter_findings(rules, facts, as_of, param_overrides, engine, supplied, asks,
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
         by_kind[fact["kind"]].append(fact)
-    runnable, undecided = coverage.split([r for r in rules if r.in_force(as_of)], by_kind, supplied, asks, as_of)
+    runnable, unanswerable = coverage.split_rules([r for r in rules if r.in_force(as_of)], supplied, asks)
     day = as_of.isoformat()  # once, not once per finding
-    chunks: dict[str, Any] = {}  # rule id -> its findings, or how to make them
-    for f in undecided:
-        chunks.setdefault(f.rule_id, []).append(f)
+    chunks: dict[str, Any] = {rule.id: (rule, outcome, reason) for rule, outcome, reason in unanswerable}  # how to make them
     runnable_by_id = {r.id: r for r in runnable}
+    order: dict[int, list[int]] = {}  # id(kind plan) -> its facts' positions in subject id order
     for kind_plan in plan(runnable, facts, as_of, param_overrides):
         decided, errors = decide(kind_plan, "durable") if engine == "durable" else (None, [])
+        order[id(kind_plan)] = sorted(range(len(kind_plan.facts)), key=lambda n, f=kind_plan.facts: f[n]["id"])
         for i, resolved in enumerate(kind_plan.rules):
             chunks[resolved[0].id] = (kind_plan, resolved, decided[i] if decided is not None else None, errors)
     for rule_id in sorted(chunks.keys() | runnable_by_id.keys()):
-        made = chunks.pop(rule_id, [])
-        if isinstance(made, tuple):
-            kind_plan, (rule, params, when, require), says, errors = made
-            made = _findings(rule, params, when, require, kind_plan.facts, day, says, errors, kind_plan.ctx, explain)
-        if rule_id in runnable_by_id:
-            made = coverage.with_dropped(made, [runnable_by_id[rule_id]], by_kind, dropped or {}, as_of)
-        made.sort(key=lambda f: f.subject.id)  # stable: as the one sort over all findings ordered them
+        made = chunks.pop(rule_id, None)
+        if made is None or len(made) == 3:  # a rule the data cannot answer, or one with no subject here
+            made = coverage.undecided_findings(*made, by_kind, as_of) if made is not None else []
+            if not made and dropped and rule_id in runnable_by_id:  # its subjects may all have been left out: each is an error
+                made = coverage.with_dropped(made, [runnable_by_id[rule_id]], by_kind, dropped, as_of)
+            made.sort(key=lambda f: f.subject.id)
+            yield from made
+            continue
+        kind_plan, (rule, params, when, require), says, errors = made
+        # one rule's findings made one at a time, in subject order (stable, as the one sort over
+        # all findings ordered them): the largest rule of a big data set has tens of thousands
+        made = _findings(rule, params, when, require, kind_plan.facts, day, says, errors, kind_plan.ctx, explain,
+                         order[id(kind_plan)])
+        if dropped:
+            made = coverage.with_dropped(list(made), [runnable_by_id[rule_id]], by_kind, dropped, as_of)
+            made.sort(key=lambda f: f.subject.id)
         yield from made
 
 
@@ -186,16 +195,17 @@ def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> t
 
 
 def _findings(rule: Rule, params, when, require, facts: list[dict[str, Any]], as_of: str, says: list[str] | None,
-              engine_errors: list[str], ctx=None, eager: bool = False) -> list[Finding]:
-    """The findings of ``rule`` for ``facts``: each the reference evaluator's outcome, cross-checked
-    with the engine's (``says``, one per fact); message and evidence are computed when first read.
-    ``eager``: the walk that decides also gathers the evidence (one walk, for findings that will
-    all be shown). The rule's own fields are read once, not once per finding."""
+              engine_errors: list[str], ctx=None, eager: bool = False, order: list[int] | None = None) -> Iterator[Finding]:
+    """The findings of ``rule`` for ``facts`` (in ``order``, positions in ``facts``), made as they
+    are read: each the reference evaluator's outcome, cross-checked with the engine's (``says``,
+    one per fact); message and evidence are computed when first read. ``eager``: the walk that
+    decides also gathers the evidence (one walk, for findings that will all be shown). The rule's
+    own fields are read once, not once per finding."""
     rule_id, title, severity, family = rule.id, rule.title, rule.severity, rule.family_name
     references, remediation = rule_references(rule), rule.remediation
     made = Finding.decided
-    out = []
-    for n, fact in enumerate(facts):
+    for n in (order if order is not None else range(len(facts))):
+        fact = facts[n]
         outcome, evidence = _reference_outcome(when, require, fact, explain=eager, ctx=ctx)
         notes: tuple[str, ...] = ()
         if says is not None:
@@ -203,10 +213,9 @@ def _findings(rule: Rule, params, when, require, facts: list[dict[str, Any]], as
                 notes, outcome = ("engine: " + "; ".join(engine_errors),), "error"
             elif says[n] != outcome:
                 notes, outcome = (f"durable-rules says {says[n]}, the reference evaluator says {outcome}",), "error"
-        out.append(made(rule_id, title, severity, family, Subject(fact["kind"], fact["id"], fact["label"]), outcome,
-                        references, remediation if outcome in ("fail", "error") else "", as_of,
-                        partial(_explain, rule, params, when, require, fact, ctx, outcome, notes, evidence if eager else None)))
-    return out
+        yield made(rule_id, title, severity, family, Subject(fact["kind"], fact["id"], fact["label"]), outcome,
+                   references, remediation if outcome in ("fail", "error") else "", as_of,
+                   partial(_explain, rule, params, when, require, fact, ctx, outcome, notes, evidence if eager else None))
 
 
 def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: tuple[str, ...],
