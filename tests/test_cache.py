@@ -173,8 +173,10 @@ def test_cli_with_cache_matches_without(cache_dir, monkeypatch):
 
 
 def _env():
+    # COMPLIANCE_CACHE_TEMP: the checkout itself may live under the temporary directory (a CI clone),
+    # whose inputs a run would otherwise not store
     return {k: v for k, v in os.environ.items() if k not in ("COMPLIANCE_NO_CACHE", "COMPLIANCE_CACHE_DIR")} | {
-        "PYTHONPATH": str(ROOT / "src")}
+        "PYTHONPATH": str(ROOT / "src"), "COMPLIANCE_CACHE_TEMP": "1"}
 
 
 

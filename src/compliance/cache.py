@@ -107,6 +107,8 @@ def transient(paths: Iterable[Path]) -> bool:
     would never be read (``compliance test`` would write one per case, crowding out the rest)."""
     import tempfile
 
+    if TRANSIENT_ROOTS is None and os.environ.get("COMPLIANCE_CACHE_TEMP", "") not in ("", "0"):
+        return False  # asked to store them too (a checkout that itself lives under the temporary directory)
     roots = [Path(tempfile.gettempdir())] if TRANSIENT_ROOTS is None else TRANSIENT_ROOTS
     resolved = [r.resolve() for r in roots]
     return any(p.resolve().is_relative_to(root) for p in paths for root in resolved)
