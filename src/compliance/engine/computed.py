@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from ..rules.conditions import (
     COMPUTED, MEETS_OPS, Condition, CountOf, FieldRef, Meets, Param, PartialDateTest, Relation, SubjectRef, TextTest,
-    Leaf, count_of_values, is_computed, resolve, resolve_value, walk,
+    Leaf, count_of_values, is_computed, reads, resolve, resolve_value, walk,
 )
 from ..model.dates import partial_bounds
 from ..rules.functions import Derived
@@ -99,21 +99,10 @@ class ResolvedRelation:
 
 
 def reads_subject(cond: Condition | None) -> bool:
-    """Whether a (resolved) condition inside a relation reads the subject it starts from: a
-    ``{subject: F}`` operand of a comparison, a text predicate or ``meets``. A nested relation's
-    own ``{subject: F}`` names the record it starts from, not this subject, so it does not count."""
-    if cond is None:
-        return False
-    for leaf in walk(cond):
-        values = leaf.value if isinstance(leaf.value, (list, tuple)) else [leaf.value]
-        if any(isinstance(v, SubjectRef) for v in values):
-            return True
-        spec = COMPUTED.get(leaf.field) if is_computed(leaf.field) else None
-        if isinstance(spec, TextTest) and isinstance(spec.pattern, SubjectRef):
-            return True
-        if isinstance(spec, Meets) and any(isinstance(v, SubjectRef) for v in (spec.value, spec.comparison, spec.threshold)):
-            return True
-    return False
+    """Whether a (resolved) condition inside a relation reads the subject it starts from (a
+    ``{subject: F}`` operand anywhere ``conditions.reads`` finds one; a nested relation's own
+    ``{subject: F}`` names the record it starts from, not this subject, so it does not count)."""
+    return bool(reads(cond, "~related", "~subject").get("~subject"))
 
 
 def _text_predicate(op: str, pattern: Any, case_sensitive: bool, where: str) -> Callable[[str], bool]:

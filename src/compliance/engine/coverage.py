@@ -93,23 +93,13 @@ def _register_words(registers: Iterable[str]) -> str:
     return (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]) + (" registers" if len(names) > 1 else " register")
 
 
-def split(rules: list[Rule], by_kind: dict[str, list[dict[str, Any]]], supplied: set[str] | None,
-          asks: set[str] | None, as_of: dt.date) -> tuple[list[Rule], list[Finding]]:
-    """The rules the data can answer, and a finding for every subject of every rule it cannot.
-
-    ``supplied`` None means every register is supplied (data built in code); ``asks`` None means
-    the form asks every question.
-    """
-    runnable, unanswerable = split_rules(rules, supplied, asks)
-    return runnable, [f for rule, outcome, reason in unanswerable for f in undecided_findings(rule, outcome, reason, by_kind, as_of)]
-
-
 def split_rules(rules: list[Rule], supplied: set[str] | None, asks: set[str] | None
                 ) -> tuple[list[Rule], list[tuple[Rule, str, str]]]:
-    """``split`` without making the findings: the rules the data can answer, and (rule, outcome,
+    """The rules the data can answer, and (rule, outcome,
     reason) for each it cannot, whose findings ``undecided_findings`` makes when they are reached
     (a data set without a register has a finding per subject of each rule needing it: tens of
-    thousands at scale, not to be held at once)."""
+    thousands at scale, not to be held at once). ``supplied`` None means every register is
+    supplied (data built in code); ``asks`` None means the form asks every question."""
     runnable, unanswerable = [], []
     for rule in rules:
         missing = rule_registers(rule) - supplied if supplied is not None else set()

@@ -188,7 +188,7 @@ def _copied(references: list[dict[str, Any]], convert: Callable[[Any], Any]) -> 
     """A copy of a finding's references: one dict copy each when every value is text (a rule's
     references always are: measured, pydantic's converter took 9 us a finding on these shared
     lists, most of a JSON document's dump), else ``convert``'s."""
-    if all(type(v) is str for r in references if type(r) is dict for v in r.values()) and all(type(r) is dict for r in references):
+    if all(type(r) is dict and all(type(v) is str for v in r.values()) for r in references):
         return [dict(r) for r in references]
     return convert(references)
 

@@ -426,10 +426,12 @@ def params_of(cond: Condition | None) -> set[str]:
     return out
 
 
-def reads(cond: Condition | None, kind: str) -> dict[str, set[str]]:
-    """The fields a condition reads, by kind: the subject's own, and those of related kinds."""
+def reads(cond: Condition | None, kind: str, subject: str | None = None) -> dict[str, set[str]]:
+    """The fields a condition reads, by kind: the subject's own, and those of related kinds; with
+    ``subject`` (a relation's ``where``/``every`` on records of ``kind``), also the fields its
+    ``{subject: F}`` operands read of that subject, under ``subject``."""
     out: dict[str, set[str]] = {}
-    _reads(cond, kind, None, out)
+    _reads(cond, kind, subject, out)
     return out
 
 
