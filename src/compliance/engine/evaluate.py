@@ -9,7 +9,8 @@ from functools import lru_cache, partial
 from typing import Any, Iterator
 
 from ..facts.kinds import from_day
-from ..rules.conditions import All, Condition, Not, fields_of, is_computed, resolve, to_nnf
+from ..rules.conditions import All, Condition, Not, SubjectRef, fields_of, is_computed, resolve, to_nnf
+from ..rules.conditions import walk as walk_leaves
 from ..rules.loader import field_type_of, template_names
 from ..rules.schema import Rule
 from ..rules.messages import render as render_message
@@ -204,6 +205,7 @@ def _findings(rule: Rule, params, when, require, facts: list[dict[str, Any]], as
     rule_id, title, severity, family = rule.id, rule.title, rule.severity, rule.family_name
     references, remediation = rule_references(rule), rule.remediation
     made = Finding.decided
+    memo = _ExplanationMemo.of(rule, when, require)
     for n in (order if order is not None else range(len(facts))):
         fact = facts[n]
         outcome, evidence = _reference_outcome(when, require, fact, explain=eager, ctx=ctx)
@@ -215,13 +217,75 @@ def _findings(rule: Rule, params, when, require, facts: list[dict[str, Any]], as
                 notes, outcome = (f"durable-rules says {says[n]}, the reference evaluator says {outcome}",), "error"
         yield made(rule_id, title, severity, family, Subject(fact["kind"], fact["id"], fact["label"]), outcome,
                    references, remediation if outcome in ("fail", "error") else "", as_of,
-                   partial(_explain, rule, params, when, require, fact, ctx, outcome, notes, evidence if eager else None))
+                   partial(_explain, rule, params, when, require, fact, ctx, outcome, notes, evidence if eager else None,
+                           memo))
+
+
+_ABSENT = object()  # a field the fact does not have, told apart from one whose value is None
+
+
+class _ExplanationMemo:
+    """The explanations of one rule's findings that depend only on the values of the fields its
+    conditions read, shared by every subject with the same values.
+
+    A not-applicable finding's message and evidence are made from its ``when`` leaves alone, and a
+    pass's (when the rule words no pass message) from its ``when`` and ``require`` leaves: when
+    every leaf reads a field of the fact itself (no computed field: a relation's evidence names
+    the subject's related records), two facts with the same values in those fields get the same
+    explanation. Most findings of a large data set are not applicable, and many share their
+    values (meeting kinds, flags), so one walk serves them all. Values are keyed with their types,
+    so ``True`` and ``1`` (shown differently) never share an entry."""
+
+    __slots__ = ("fields", "outcomes", "entries")
+
+    def __init__(self, fields: dict[str, tuple[str, ...]]):
+        self.fields = fields  # outcome -> the fields its explanation reads, sorted
+        self.outcomes = frozenset(fields)
+        self.entries: dict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = {}
+
+    @classmethod
+    def of(cls, rule: Rule, when: Condition | None, require: Condition) -> "_ExplanationMemo | None":
+        """The memo for ``rule`` (resolved ``when``/``require``), or None when no outcome's
+        explanation depends on the read fields alone."""
+        fields: dict[str, tuple[str, ...]] = {}
+        if when is not None and _plain(when):
+            fields["not_applicable"] = tuple(sorted(fields_of(when)))
+            if not rule.pass_message and _plain(require):
+                fields["pass"] = tuple(sorted(fields_of(when) | fields_of(require)))
+        elif when is None and not rule.pass_message and _plain(require):
+            fields["pass"] = tuple(sorted(fields_of(require)))
+        return cls(fields) if fields else None
+
+    def key(self, outcome: str, fact: dict[str, Any]) -> tuple[Any, ...]:
+        get = fact.get
+        values = [get(name, _ABSENT) for name in self.fields[outcome]]
+        return (outcome, *values, *map(type, values))
+
+
+def _plain(cond: Condition) -> bool:
+    """Every leaf reads the fact's own fields: no computed field, no subject operand."""
+    for leaf in walk_leaves(cond):
+        if is_computed(leaf.field):
+            return False
+        values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+        if any(isinstance(v, SubjectRef) for v in values):
+            return False
+    return True
 
 
 def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: tuple[str, ...],
-             evidence: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]]]:
+             evidence: list[dict[str, Any]] | None = None, memo: _ExplanationMemo | None = None
+             ) -> tuple[str, list[dict[str, Any]]]:
     """The message and the evidence of a finding whose outcome is ``outcome`` (its engine notes
-    first); ``evidence``: the leaf evaluations, when the deciding walk already gathered them."""
+    first); ``evidence``: the leaf evaluations, when the deciding walk already gathered them;
+    ``memo``: explanations shared by facts with the same read values (``_ExplanationMemo``)."""
+    if memo is not None and not notes and outcome in memo.outcomes:
+        key = memo.key(outcome, fact)
+        known = memo.entries.get(key)
+        if known is None:
+            known = memo.entries[key] = _explain(rule, params, when, require, fact, ctx, outcome, notes, evidence)
+        # each finding its own leaf dicts (a caller may change one finding's evidence)
+        return known[0], [dict(e) for e in known[1]]
     if evidence is None:
         _, evidence = _reference_outcome(when, require, fact, ctx=ctx)  # the same walk that decided, now with evidence
     kind = fact["kind"]

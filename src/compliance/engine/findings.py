@@ -164,16 +164,17 @@ class Finding:
     def model_dump(self, mode: str = "python") -> dict[str, Any]:
         """The finding as plain data; ``mode="json"`` gives what ``FindingRecord`` would write
         (values converted as pydantic converts ``Any``: tuples to lists, dates to text)."""
-        from pydantic_core import to_jsonable_python  # noqa: PLC0415 - only dumping needs it
-
-        out = self._fields()
-        out["subject"] = self.subject.model_dump()
-        convert = to_jsonable_python if mode == "json" else copy.deepcopy
-        for name in ("evidence", "waiver"):
-            if out[name] is not None:
-                out[name] = convert(out[name])
-        out["references"] = _copied(out["references"], convert)
-        return out
+        if self._explain is not None:
+            self._explained()
+        convert = _to_jsonable() if mode == "json" else copy.deepcopy
+        subject, evidence, waiver = self.subject, self._evidence, self.waiver
+        # the fields in FIELDS order, read directly: one of these is made per finding of a document
+        return {"rule_id": self.rule_id, "title": self.title, "severity": self.severity, "family": self.family,
+                "subject": {"kind": subject.kind, "id": subject.id, "label": subject.label},
+                "outcome": self.outcome, "message": self._message,
+                "evidence": None if evidence is None else convert(evidence),
+                "references": _copied(self.references, convert), "remediation": self.remediation,
+                "as_of": self.as_of, "waiver": None if waiver is None else convert(waiver), "change": self.change}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Finding) and self._fields() == other._fields()
@@ -187,10 +188,30 @@ class Finding:
 def _copied(references: list[dict[str, Any]], convert: Callable[[Any], Any]) -> list[dict[str, Any]]:
     """A copy of a finding's references: one dict copy each when every value is text (a rule's
     references always are: measured, pydantic's converter took 9 us a finding on these shared
-    lists, most of a JSON document's dump), else ``convert``'s."""
-    if all(type(r) is dict and all(type(v) is str for v in r.values()) for r in references):
+    lists, most of a JSON document's dump), else ``convert``'s. A rule's shared list is checked
+    once (``rule_references`` marks it), not once per finding."""
+    if type(references) is _TextReferences or all(
+            type(r) is dict and all(type(v) is str for v in r.values()) for r in references):
         return [dict(r) for r in references]
     return convert(references)
+
+
+class _TextReferences(list):
+    """A rule's references as ``rule_references`` shares them: every value text (checked when made)."""
+
+    __slots__ = ()
+
+
+_JSONABLE: list[Callable[[Any], Any]] = []
+
+
+def _to_jsonable() -> Callable[[Any], Any]:
+    """pydantic's converter for ``Any`` values, imported on first use (only dumping needs it)."""
+    if not _JSONABLE:
+        from pydantic_core import to_jsonable_python  # noqa: PLC0415
+
+        _JSONABLE.append(to_jsonable_python)
+    return _JSONABLE[0]
 
 
 def rule_references(rule: Any) -> list[dict[str, Any]]:
@@ -198,7 +219,10 @@ def rule_references(rule: Any) -> list[dict[str, Any]]:
     never change them: ``model_dump`` hands out copies)."""
     cached = _REFERENCES.get(id(rule))
     if cached is None or cached[0] is not rule:
-        cached = _REFERENCES[id(rule)] = (rule, [r.model_dump(exclude_none=True) for r in rule.references])
+        dumped = [r.model_dump(exclude_none=True) for r in rule.references]
+        if all(all(type(v) is str for v in r.values()) for r in dumped):
+            dumped = _TextReferences(dumped)
+        cached = _REFERENCES[id(rule)] = (rule, dumped)
     return cached[1]
 
 
