@@ -9,7 +9,8 @@ from functools import lru_cache, partial
 from typing import Any, Iterator
 
 from ..facts.kinds import from_day
-from ..rules.conditions import All, Condition, Not, SubjectRef, fields_of, is_computed, resolve, to_nnf
+from ..rules.conditions import (COMPUTED, All, Condition, FieldRef, Meets, Not, PartialDateTest, SubjectRef, TextTest, fields_of,
+                                is_computed, reads, resolve, to_nnf)
 from ..rules.conditions import walk as walk_leaves
 from ..rules.loader import field_type_of, template_names
 from ..rules.schema import Rule
@@ -247,13 +248,14 @@ class _ExplanationMemo:
     def of(cls, rule: Rule, when: Condition | None, require: Condition) -> "_ExplanationMemo | None":
         """The memo for ``rule`` (resolved ``when``/``require``), or None when no outcome's
         explanation depends on the read fields alone."""
+        kind = rule.applies_to
         fields: dict[str, tuple[str, ...]] = {}
         if when is not None and _plain(when):
-            fields["not_applicable"] = tuple(sorted(fields_of(when)))
+            fields["not_applicable"] = _read_fields(kind, when)
             if not rule.pass_message and _plain(require):
-                fields["pass"] = tuple(sorted(fields_of(when) | fields_of(require)))
+                fields["pass"] = _read_fields(kind, when, require)
         elif when is None and not rule.pass_message and _plain(require):
-            fields["pass"] = tuple(sorted(fields_of(require)))
+            fields["pass"] = _read_fields(kind, require)
         return cls(fields) if fields else None
 
     def key(self, outcome: str, fact: dict[str, Any]) -> tuple[Any, ...]:
@@ -263,14 +265,25 @@ class _ExplanationMemo:
 
 
 def _plain(cond: Condition) -> bool:
-    """Every leaf reads the fact's own fields: no computed field, no subject operand."""
+    """Every leaf's value is a function of the fact's own fields: a field, or a text predicate, a
+    partial-date test or a ``meets`` on them; no relation (its evidence names the subject's
+    related records), no ``count_of`` and no subject operand."""
     for leaf in walk_leaves(cond):
-        if is_computed(leaf.field):
+        if is_computed(leaf.field) and not isinstance(COMPUTED.get(leaf.field), (TextTest, PartialDateTest, Meets)):
             return False
         values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-        if any(isinstance(v, SubjectRef) for v in values):
+        if any(isinstance(v, SubjectRef) or (isinstance(v, FieldRef) and is_computed(v.name)) for v in values):
             return False
     return True
+
+
+def _read_fields(kind: str, *conds: Condition) -> tuple[str, ...]:
+    """The fact fields the conditions' values come from, sorted: their leaves' fields (computed
+    names too, where attached) and the fields their text predicates, tests and operands read."""
+    names: set[str] = set()
+    for cond in conds:
+        names |= fields_of(cond) | reads(cond, kind).get(kind, set())
+    return tuple(sorted(names))
 
 
 def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: tuple[str, ...],
