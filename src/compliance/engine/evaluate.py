@@ -207,6 +207,9 @@ def _findings(rule: Rule, params, when, require, facts: list[dict[str, Any]], as
     references, remediation = rule_references(rule), rule.remediation
     made = Finding.decided
     memo = _ExplanationMemo.of(rule, when, require)
+    # a rule whose explanations are shared decides with the compiled conditions and explains from
+    # the memo: walking for evidence while deciding would explain every subject again
+    eager = eager and memo is None
     for n in (order if order is not None else range(len(facts))):
         fact = facts[n]
         outcome, evidence = _reference_outcome(when, require, fact, explain=eager, ctx=ctx)
