@@ -192,8 +192,8 @@ class Context:
         # on the key alone (``ResolvedRelation.by_key``): every attendance of one person at one
         # body shares one count, computed once rather than once per attendance (measured: the
         # relations' ``where`` walks were most of ``plan()``; bench/results.md)
+        # (id(resolved), key) -> [resolved, chosen, value, (the evidence's ids of what it chose,) once asked]
         self.by_key: dict[tuple[int, tuple], Any] = {}
-        self.related_ids: dict[tuple[int, tuple], Any] = {}  # as ``by_key``, the evidence's ids of what it chose
         self.compiled: dict[int, Any] = {}  # id(condition) -> (condition, its closure): ``reference.truth``
         self.explaining: dict[int, Any] = {}  # the same for ``reference.evaluate``, which also gives evidence
 
@@ -250,8 +250,8 @@ def _chosen_and_value(resolved: ResolvedRelation, subject: dict[str, Any], ctx: 
     if resolved.by_key and key is not None:
         cached = ctx.by_key.get((id(resolved), key))
         if cached is None:  # the entry holds ``resolved`` itself, so its id is not reused while cached
-            cached = ctx.by_key[(id(resolved), key)] = (resolved, *_decide_relation(resolved, subject, ctx, key))
-        return cached[1:]
+            cached = ctx.by_key[(id(resolved), key)] = [resolved, *_decide_relation(resolved, subject, ctx, key), None]
+        return cached[1], cached[2]
     return _decide_relation(resolved, subject, ctx, key)
 
 
@@ -278,10 +278,12 @@ def related_ids(resolved: ResolvedRelation, subject: dict[str, Any], ctx: Contex
     evidence is the finding's own)."""
     key = ctx.join_key(resolved.spec, subject) if resolved.by_key else None
     if key is not None:
-        ids = ctx.related_ids.get((id(resolved), key))
-        if ids is None:  # the entry holds ``resolved``, as ``by_key``'s do
-            ids = ctx.related_ids[(id(resolved), key)] = (resolved, _ids_of(_chosen(resolved, subject, ctx)))
-        return None if ids[1] is None else list(ids[1])
+        _chosen_and_value(resolved, subject, ctx)  # the key's entry: [resolved, chosen, value, ids or None]
+        entry = ctx.by_key[(id(resolved), key)]
+        if entry[3] is None:
+            entry[3] = (_ids_of(entry[1]),)
+        ids = entry[3][0]
+        return None if ids is None else list(ids)
     return _ids_of(_chosen(resolved, subject, ctx))
 
 
@@ -385,12 +387,22 @@ def attach(facts: list[dict[str, Any]], names: list[str], ctx: Context) -> list[
 
 def _nested_relations() -> bool:
     """Whether any relation known to this process decides its records with another relation
-    (a computed relation read on a related record: ``reference`` reads it from that record)."""
+    (a computed relation read on a related record: ``reference`` reads it from that record).
+    Asked once per kind per run, answered once per state of ``COMPUTED``: names are only ever
+    added (a name is its spec's digest), so its size tells whether anything new could answer."""
+    known = len(COMPUTED)
+    if _NESTED and _NESTED[0] == known:
+        return _NESTED[1]
     from ..rules.conditions import Relation  # noqa: PLC0415 - only here
 
-    return any(is_computed(leaf.field) and isinstance(COMPUTED.get(leaf.field), Relation)
-               for spec in list(COMPUTED.values()) if isinstance(spec, Relation)
-               for cond in (spec.where, spec.every) if cond is not None for leaf in walk(cond))
+    nested = any(is_computed(leaf.field) and isinstance(COMPUTED.get(leaf.field), Relation)
+                 for spec in list(COMPUTED.values()) if isinstance(spec, Relation)
+                 for cond in (spec.where, spec.every) if cond is not None for leaf in walk(cond))
+    _NESTED[:] = [known, nested]
+    return nested
+
+
+_NESTED: list[Any] = []  # [len(COMPUTED) when last asked, the answer]
 
 
 def apply_derived(by_kind: dict[str, list[dict[str, Any]]], derived: list[Derived]) -> None:
