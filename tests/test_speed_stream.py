@@ -111,11 +111,11 @@ def test_empty_and_spooled_findings_are_written_as_the_standard_encoder_writes_t
     rest = {"summary": {"total": 0}, "waivers": None, "coverage": {"rules": []}}
     assert "".join(iter_json_stream([], lambda: rest)) == render_json({**rest, "findings": []})
     findings = [{"rule_id": "r", "evidence": [{"actual": 1.5, "field": "é\n"}], "waiver": None}] * 3
-    spool = io.StringIO()
+    spool = io.BytesIO()
     spool.close = lambda: None  # keep it readable after the writer's `with`
     text = "".join(iter_json_stream(iter(findings), lambda: rest, spool=spool))
     assert text == render_json({**rest, "findings": findings})
-    assert spool.getvalue().count('"rule_id"') == 3  # the findings went through the spool, not memory
+    assert spool.getvalue().count(b'"rule_id"') == 3  # the findings went through the spool, not memory
 
 
 def test_cli_streamed_outputs_match_the_in_memory_path(tmp_path):

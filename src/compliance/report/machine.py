@@ -76,21 +76,23 @@ def iter_jsonl_stream(findings: Iterable[dict[str, Any]], rest: Callable[[], dic
 
 
 def iter_json_stream(findings: Iterable[dict[str, Any]], rest: Callable[[], dict[str, Any]],
-                     spool: IO[str] | None = None) -> Iterator[str]:
+                     spool: IO[bytes] | None = None) -> Iterator[str]:
     """The text ``render_json`` writes for the document of ``findings`` and ``rest()``, in pieces.
 
     Keys are sorted, so ``coverage`` comes before ``findings`` and is known only after them: the
-    findings' text goes to ``spool`` (a temporary file by default) as they are made, then the
+    findings' UTF-8 text goes to ``spool`` (a temporary file by default) as they are made, then the
     document is written around it. Each part is ``dumps_json`` of one value re-indented to its
     depth (JSON text holds a newline only between tokens, so this is the whole document's text).
+    The findings are spooled as the encoder's bytes (not decoded and encoded again, one by one).
     """
-    from ..io.writer import dumps_json
+    from ..io.writer import dumps_json, dumps_json_bytes
 
-    spool = spool if spool is not None else tempfile.TemporaryFile("w+", encoding="utf-8")
+    spool = spool if spool is not None else tempfile.TemporaryFile("w+b")
     with spool:
         count = 0
+        write = spool.write
         for finding in findings:
-            spool.write((",\n    " if count else "    ") + dumps_json(finding).replace("\n", "\n    "))
+            write((b",\n    " if count else b"    ") + dumps_json_bytes(finding).replace(b"\n", b"\n    "))
             count += 1
         document = rest()
         keys = sorted([*document, "findings"])
@@ -104,8 +106,10 @@ def iter_json_stream(findings: Iterable[dict[str, Any]], rest: Callable[[], dict
             else:
                 yield "[\n"
                 spool.seek(0)
-                while piece := spool.read(1 << 20):
+                text = io.TextIOWrapper(spool, encoding="utf-8")  # decodes across the chunks' boundaries
+                while piece := text.read(1 << 20):
                     yield piece
+                text.detach()  # the spool is closed by the ``with``, not by the wrapper
                 yield "\n  ]"
             yield ",\n" if n < len(keys) - 1 else "\n"
         yield "}\n"
