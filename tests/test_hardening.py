@@ -308,6 +308,28 @@ def test_a_write_killed_midway_leaves_the_target_whole_and_its_leftover_is_remov
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
 
 
+@pytest.mark.parametrize("pieces", [["a", "é\n"], [b"a", "\u00e9\n".encode()], [], "a\u00e9\n", "a\u00e9\n".encode()])
+def test_a_write_takes_text_bytes_or_pieces_of_either(tmp_path, pieces):
+    from compliance.io.writer import write_atomic
+    target = tmp_path / "report.json"
+    write_atomic(target, iter(pieces) if isinstance(pieces, list) else pieces)
+    assert target.read_bytes() == ("" if pieces == [] else "aé\n").encode("utf-8")
+
+
+def test_a_write_whose_pieces_fail_leaves_the_old_target_and_no_leftover(tmp_path):
+    from compliance.io.writer import write_atomic
+    target = tmp_path / "report.json"
+    target.write_text("old\n", encoding="utf-8")
+
+    def pieces():
+        yield b"new"
+        raise RuntimeError("the run failed midway")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, pieces())
+    assert target.read_text(encoding="utf-8") == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
 def test_an_xlsx_formula_with_no_saved_value_is_a_located_error_not_an_empty_cell(dataset):
     """Case 5: a formula written by a script has no cached result; reading it as empty would apply a default."""
     openpyxl = pytest.importorskip("openpyxl")

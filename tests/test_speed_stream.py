@@ -153,3 +153,19 @@ def _expected_fails() -> int:
     findings = yaml.safe_load((REAL / "expected.yaml").read_text(encoding="utf-8"))["findings"]
     return sum(1 for subjects in findings.values() for v in subjects.values()
                if (v.get("outcome") if isinstance(v, dict) else v) == "fail")
+
+
+@pytest.mark.parametrize("n", [1, 255, 256, 257, 513])
+def test_findings_encoded_in_chunks_are_the_document_s_text(n):
+    """Chunk boundaries leave no trace, and a chunk the fast encoder cannot write exactly (a float
+    it would write in another form) is written by the standard one, the others unchanged."""
+    from compliance.report import render_json_bytes
+    from compliance.report.machine import FINDINGS_PER_CHUNK, iter_json_stream_bytes
+
+    assert FINDINGS_PER_CHUNK == 256  # the sizes above straddle it
+    rest = {"summary": {"total": n}, "waivers": None, "coverage": {"rules": []}}
+    findings = [{"rule_id": f"r{i}", "evidence": [{"actual": 1e-7 if i == n // 2 else i / 8, "field": "é"}], "n": [i, [i]]}
+                for i in range(n)]
+    expected = render_json_bytes({**rest, "findings": findings})
+    assert b"".join(iter_json_stream_bytes(iter(findings), lambda: rest)) == expected
+    assert "".join(iter_json_stream(iter(findings), lambda: rest)).encode("utf-8") == expected

@@ -207,7 +207,7 @@ def _write_streamed(task: Task, run, ruleset, described: dict[str, Any]) -> Data
     findings: peak RSS 257 -> 65 MB, and a tenth less CPU)."""
     from .io.writer import write_atomic
     from .outcomes.finalise import DocumentStream
-    from .report.machine import iter_json_stream
+    from .report.machine import iter_json_stream_bytes
 
     stream = DocumentStream(run, ruleset, use_waivers=task.use_waivers)
     seen: list[dict[str, Any]] = []  # one finding of each (severity, outcome), for --fail-on
@@ -221,7 +221,7 @@ def _write_streamed(task: Task, run, ruleset, described: dict[str, Any]) -> Data
                 seen.append(finding)
             yield finding
 
-    write_atomic(Path(task.output), iter_json_stream(findings(), stream.rest))
+    write_atomic(Path(task.output), iter_json_stream_bytes(findings(), stream.rest))
     outcome = DatasetOutcome(task.dataset, summary=stream.rest()["summary"], failing=_failing(seen), **described)
     return replace(outcome, output=task.output)
 

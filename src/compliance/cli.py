@@ -152,9 +152,10 @@ def _check_streamed(run, ruleset, target, quiet, use_waivers, started, fail_on, 
         for _ in stream.findings(dump=False):
             pass
     else:
-        from .report.machine import iter_json_stream, iter_jsonl_stream
+        from .report.machine import iter_json_stream, iter_json_stream_bytes, iter_jsonl_stream
 
-        pieces = (iter_jsonl_stream if out_fmt == "jsonl" else iter_json_stream)(stream.findings(), stream.rest)
+        json_stream = iter_json_stream if path is None else iter_json_stream_bytes  # a file takes the bytes
+        pieces = (iter_jsonl_stream if out_fmt == "jsonl" else json_stream)(stream.findings(), stream.rest)
         if path is None:
             for piece in pieces:
                 click.echo(piece, nl=False)

@@ -10,7 +10,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 try:  # a fast encoder when installed; the standard library's gives the same bytes, slower
     import orjson
@@ -95,9 +95,9 @@ def temporary_path(path: Path) -> Path:
     return path.with_name(f".{path.name}{TEMP_SUFFIX}")
 
 
-def write_atomic(path: Path, text: str | bytes | Iterable[str]) -> None:
-    """Replace ``path`` with ``text`` (a string, its UTF-8 bytes, or pieces written in turn) in one
-    rename, with the mode a plain ``open()`` would give.
+def write_atomic(path: Path, text: str | bytes | Iterable[str] | Iterable[bytes]) -> None:
+    """Replace ``path`` with ``text`` (a string, its UTF-8 bytes, or pieces of either written in
+    turn) in one rename, with the mode a plain ``open()`` would give.
 
     The target is never partial: the text goes to ``temporary_path(path)`` first. A stale temporary
     left by a killed run is removed before writing.
@@ -105,20 +105,15 @@ def write_atomic(path: Path, text: str | bytes | Iterable[str]) -> None:
     path = Path(path)
     tmp = temporary_path(path)
     tmp.unlink(missing_ok=True)  # a leftover from a run killed mid-write (kill -9 skips the cleanup below)
+    pieces: Iterator[str] | Iterator[bytes] = iter(()) if isinstance(text, (str, bytes)) else iter(text)
+    first = text if isinstance(text, (str, bytes)) else next(pieces, "")  # bytes or text: how to open the file
     try:
         # O_EXCL: never write through a symlink or a file someone else created in between; 0o666 & umask
         # gives the mode a plain open() would (reports and data sets are meant to be shared)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        if isinstance(text, bytes):
-            with os.fdopen(fd, "wb") as raw:
-                raw.write(text)
-            os.replace(tmp, path)
-            return
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            if isinstance(text, str):
-                handle.write(text)
-            else:
-                handle.writelines(text)
+        with (os.fdopen(fd, "wb") if isinstance(first, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as handle:
+            handle.write(first)
+            handle.writelines(pieces)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
