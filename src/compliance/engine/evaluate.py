@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..facts.kinds import from_day
 from ..rules.conditions import (COMPUTED, All, Condition, FieldRef, Meets, Not, PartialDateTest, SubjectRef, TextTest, fields_of,
@@ -230,22 +230,26 @@ _ABSENT = object()  # a field the fact does not have, told apart from one whose 
 
 class _ExplanationMemo:
     """The explanations of one rule's findings that depend only on the values of the fields its
-    conditions read, shared by every subject with the same values.
+    conditions and its message read, shared by every subject with the same values.
 
-    A not-applicable finding's message and evidence are made from its ``when`` leaves alone, and a
-    pass's (when the rule words no pass message) from its ``when`` and ``require`` leaves: when
-    every leaf reads a field of the fact itself (no computed field: a relation's evidence names
-    the subject's related records), two facts with the same values in those fields get the same
+    A finding's message and evidence are made from its leaves (a not-applicable one's from its
+    ``when`` alone) and the rule's message for its outcome: when every leaf reads fields of the
+    fact itself (no relation: its evidence names the subject's related records), two facts with
+    the same values in those fields and in the fields the message names get the same
     explanation. Most findings of a large data set are not applicable, and many share their
     values (meeting kinds, flags), so one walk serves them all. Values are keyed with their types,
-    so ``True`` and ``1`` (shown differently) never share an entry."""
+    so ``True`` and ``1`` (shown differently) never share an entry. An outcome whose explanations
+    are seldom shared (a message naming each subject) stops being remembered after
+    ``TRIAL`` explanations with fewer than half shared: the same explanations, made one by one."""
 
-    __slots__ = ("fields", "outcomes", "entries")
+    __slots__ = ("fields", "outcomes", "entries", "asked")
+    TRIAL = 64
 
     def __init__(self, fields: dict[str, tuple[str, ...]]):
         self.fields = fields  # outcome -> the fields its explanation reads, sorted
-        self.outcomes = frozenset(fields)
+        self.outcomes = set(fields)
         self.entries: dict[tuple[Any, ...], tuple[str, list[dict[str, Any]]]] = {}
+        self.asked: dict[str, list[int]] = {outcome: [0, 0] for outcome in fields}  # [asked, made]
 
     @classmethod
     def of(cls, rule: Rule, when: Condition | None, require: Condition) -> "_ExplanationMemo | None":
@@ -253,18 +257,38 @@ class _ExplanationMemo:
         explanation depends on the read fields alone."""
         kind = rule.applies_to
         fields: dict[str, tuple[str, ...]] = {}
-        if when is not None and _plain(when):
+        if when is not None and not _plain(when):
+            return None
+        if when is not None:
             fields["not_applicable"] = _read_fields(kind, when)
-            if not rule.pass_message and _plain(require):
-                fields["pass"] = _read_fields(kind, when, require)
-        elif when is None and not rule.pass_message and _plain(require):
-            fields["pass"] = _read_fields(kind, require)
+        if _plain(require):
+            read = _read_fields(kind, *([when] if when is not None else []), require)
+            said = {"pass": [rule.pass_message] if rule.pass_message else [], "fail": [rule.message],
+                    "error": list(rule.error_messages.values())}
+            for outcome, templates in said.items():
+                fields[outcome] = tuple(sorted(set(read).union(*(template_names(t) for t in templates))))
         return cls(fields) if fields else None
 
     def key(self, outcome: str, fact: dict[str, Any]) -> tuple[Any, ...]:
         get = fact.get
         values = [get(name, _ABSENT) for name in self.fields[outcome]]
         return (outcome, *values, *map(type, values))
+
+    def explained(self, outcome: str, fact: dict[str, Any], explain: Callable[[], tuple[str, list[dict[str, Any]]]]
+                  ) -> tuple[str, list[dict[str, Any]]]:
+        """The explanation of ``fact``'s finding: the one remembered for its values, else
+        ``explain()``'s, remembered. Each finding gets its own leaf dicts (a caller may change
+        one finding's evidence)."""
+        key = self.key(outcome, fact)
+        known = self.entries.get(key)
+        asked = self.asked[outcome]
+        asked[0] += 1
+        if known is None:
+            asked[1] += 1
+            known = self.entries[key] = explain()
+            if asked[0] >= self.TRIAL and asked[1] * 2 > asked[0]:  # seldom shared: explain one by one from now
+                self.outcomes.discard(outcome)
+        return known[0], [dict(e) for e in known[1]]
 
 
 def _plain(cond: Condition) -> bool:
@@ -296,12 +320,8 @@ def _explain(rule: Rule, params, when, require, fact, ctx, outcome: str, notes: 
     first); ``evidence``: the leaf evaluations, when the deciding walk already gathered them;
     ``memo``: explanations shared by facts with the same read values (``_ExplanationMemo``)."""
     if memo is not None and not notes and outcome in memo.outcomes:
-        key = memo.key(outcome, fact)
-        known = memo.entries.get(key)
-        if known is None:
-            known = memo.entries[key] = _explain(rule, params, when, require, fact, ctx, outcome, notes, evidence)
-        # each finding its own leaf dicts (a caller may change one finding's evidence)
-        return known[0], [dict(e) for e in known[1]]
+        return memo.explained(outcome, fact, partial(_explain, rule, params, when, require, fact, ctx, outcome, notes,
+                                                     evidence))
     if evidence is None:
         _, evidence = _reference_outcome(when, require, fact, ctx=ctx)  # the same walk that decided, now with evidence
     kind = fact["kind"]
