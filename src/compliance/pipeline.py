@@ -61,11 +61,11 @@ def run_check(dataset: Path, ruleset: RuleSet, as_of: dt.date, *, keep_going: bo
     when first read.
     """
     return run_loaded(load_dataset(dataset, strict=not keep_going), ruleset, as_of, engine=engine, stream=stream,
-                      explain=explain)
+                      explain=explain, release=stream)
 
 
 def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engine: str = "durable",
-               stream: bool = False, explain: bool = False) -> CheckRun:
+               stream: bool = False, explain: bool = False, release: bool = False) -> CheckRun:
     """``run_check`` for a data set already loaded (a caller that read it to choose ``as_of``).
 
     With ``stream`` the run keeps nothing the streamed document does not read: the records are
@@ -73,10 +73,11 @@ def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engin
     organisation and the waivers), and the facts are the run's own, so the pack's derived values
     and the computed fields are added to them in place rather than to copies
     (``facts.owned_facts``). Measured at about a million findings (bench/memory.py): the records
-    were a fifth of the peak and the copies another.
+    were a fifth of the peak and the copies another. ``release``: the caller gives ``loaded.data``'s
+    registers up, to be emptied as the facts are made from them (``derive_facts``'s ``release``).
     """
     check_params(ruleset, loaded)
-    facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules))
+    facts = derive_facts(loaded.data, as_of, fields_needed(ruleset.rules), release=release)
     errors = sorted(load_error_findings(loaded.issues, as_of), key=_order)
     evaluated = iter_findings(ruleset.rules, facts, as_of, loaded.rule_params, engine=engine,
                               supplied=loaded.supplied, asks=set(loaded.data.organisation.cover_sheet.asks),

@@ -46,7 +46,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
 from ..rules.conditions import All, AnyOf, Condition, FieldRef, Leaf, fields_of
 
@@ -158,11 +158,40 @@ class CompiledRule:
     fails: Condition
 
 
+class PerFact(Sequence[str]):
+    """One rule's outcome for each fact, read through the fact's case: facts with equal
+    projections are one case, decided once, so the outcomes are the cases' outcomes and one
+    list of case numbers shared by the rules of a group, not a list of a million entries per
+    rule (measured: 7.5 MB of lists at a million findings)."""
+
+    __slots__ = ("_by_case", "_case_of")
+
+    def __init__(self, by_case: list[str], case_of: list[int]):
+        self._by_case, self._case_of = by_case, case_of
+
+    def __getitem__(self, n):  # type: ignore[override]
+        if isinstance(n, slice):
+            return [self._by_case[c] for c in self._case_of[n]]
+        return self._by_case[self._case_of[n]]
+
+    def __len__(self) -> int:
+        return len(self._case_of)
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self._by_case.__getitem__, self._case_of)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and not isinstance(other, str) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"PerFact({list(self)!r})"
+
+
 @dataclass
 class EngineResult:
     """The engine's outcome for every (rule, fact): ``outcomes[rule index][fact index]``."""
 
-    outcomes: dict[int, list[str]] = field(default_factory=dict)
+    outcomes: dict[int, Sequence[str]] = field(default_factory=dict)
     facts: int = 0
     distinct: int = 0  # facts asserted after projection and de-duplication
     lost: set[int] = field(default_factory=set)  # facts whose case never reached the engine
@@ -340,7 +369,7 @@ def _run_group(dre, kind: str, group_: _Group, facts: list[dict[str, Any]], resu
     if lost_cases:
         result.lost.update(j for j, d in enumerate(group) if d in lost_cases)
     for r in rules:
-        result.outcomes[r.index] = list(map(decided[r.index].__getitem__, group))
+        result.outcomes[r.index] = PerFact(decided[r.index], group)
 
 
 _ITEM = re.compile(r'\{"m":\{"id": ?(\d+),')

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from ..facts.kinds import from_day
 from ..rules.conditions import (COMPUTED, All, Condition, FieldRef, Meets, Not, PartialDateTest, SubjectRef, TextTest, fields_of,
@@ -98,7 +98,7 @@ def _derived_of(rules: list[Rule]) -> list[Any]:
     return out
 
 
-def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, list[str]], list[str]]:
+def decide(kind_plan: KindPlan, engine: str = "durable") -> tuple[dict[int, Sequence[str]], list[str]]:
     """Outcomes only, without evidence: ``{rule index: [outcome per fact]}`` and engine errors.
 
     ``durable`` asks durable-rules; ``reference`` runs the three-valued evaluator. This is the
@@ -144,10 +144,10 @@ def _iter_findings(rules, facts, as_of, param_overrides, engine, supplied, asks,
     day = as_of.isoformat()  # once, not once per finding
     chunks: dict[str, Any] = {rule.id: (rule, outcome, reason) for rule, outcome, reason in unanswerable}  # how to make them
     runnable_by_id = {r.id: r for r in runnable}
-    order: dict[int, list[int]] = {}  # id(kind plan) -> its facts' positions in subject id order
+    order: dict[int, Sequence[int]] = {}  # id(kind plan) -> its facts' positions in subject id order
     for kind_plan in plan(runnable, facts, as_of, param_overrides):
         decided, errors = decide(kind_plan, "durable") if engine == "durable" else (None, [])
-        order[id(kind_plan)] = sorted(range(len(kind_plan.facts)), key=lambda n, f=kind_plan.facts: f[n]["id"])
+        order[id(kind_plan)] = _id_order(kind_plan.facts)
         for i, resolved in enumerate(kind_plan.rules):
             chunks[resolved[0].id] = (kind_plan, resolved, decided[i] if decided is not None else None, errors)
     for rule_id in sorted(chunks.keys() | runnable_by_id.keys()):
@@ -168,6 +168,14 @@ def _iter_findings(rules, facts, as_of, param_overrides, engine, supplied, asks,
             made = coverage.with_dropped(list(made), [runnable_by_id[rule_id]], by_kind, dropped, as_of)
             made.sort(key=lambda f: f.subject.id)
         yield from made
+
+
+def _id_order(facts: list[dict[str, Any]]) -> Sequence[int]:
+    """The positions of ``facts`` in subject id order (stable): a ``range`` when they are in it
+    already, as derived facts are, rather than a list of an int object per fact."""
+    if all(facts[n - 1]["id"] <= facts[n]["id"] for n in range(1, len(facts))):
+        return range(len(facts))
+    return sorted(range(len(facts)), key=lambda n: facts[n]["id"])
 
 
 def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> tuple[str, list[dict[str, Any]]]:
@@ -197,7 +205,7 @@ def _reference_outcome(when, require, fact, explain: bool = True, ctx=None) -> t
 
 
 def _findings(rule: Rule, params, when, require, facts: list[dict[str, Any]], as_of: str, says: list[str] | None,
-              engine_errors: list[str], ctx=None, eager: bool = False, order: list[int] | None = None) -> Iterator[Finding]:
+              engine_errors: list[str], ctx=None, eager: bool = False, order: Sequence[int] | None = None) -> Iterator[Finding]:
     """The findings of ``rule`` for ``facts`` (in ``order``, positions in ``facts``), made as they
     are read: each the reference evaluator's outcome, cross-checked with the engine's (``says``,
     one per fact); message and evidence are computed when first read. ``eager``: the walk that

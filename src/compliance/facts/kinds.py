@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticUndefined
 
 
 class _Day:
@@ -39,6 +40,33 @@ class Fact(BaseModel):
     id: str
     label: str
     as_of: Day = Field(description="the run's as_of date")
+
+
+def fact_of(model: type[Fact], **fields: Any) -> dict[str, Any]:
+    """The fact ``model(**fields).model_dump(exclude_none=True)`` gives, made without validating:
+    the values are derived here, not read from a user, and validating each (and building the
+    validators at start-up) was a third of ``compliance check`` on the real pack; tests validate
+    the derived facts against their models (tests/test_startup.py). A field the model does not
+    declare, or a required field left out, is still an error."""
+    layout, names = _layout(model)
+    unknown = fields.keys() - names
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    row: dict[str, Any] = {}
+    for name, default in layout:
+        value = fields.get(name, default)
+        if value is PydanticUndefined:
+            raise TypeError(f"{model.__name__} needs a value for {name}")
+        if value is not None:
+            row[name] = value
+    return row
+
+
+@lru_cache(maxsize=None)
+def _layout(model: type[Fact]) -> tuple[tuple[tuple[str, Any], ...], frozenset[str]]:
+    """The model's fields in order with their defaults (``PydanticUndefined`` when required)."""
+    layout = tuple((name, info.get_default(call_default_factory=True)) for name, info in model.model_fields.items())
+    return layout, frozenset(name for name, _ in layout)
 
 
 class MeetingFact(Fact):

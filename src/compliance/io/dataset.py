@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import cache
 from ..model import REGISTERS, GovernanceData, Organisation
-from ..model.base import referenced_register
+from ..model.base import SharedFieldsSet, referenced_register, share_fields_sets
 from ..model.config import DatasetConfig
 from .config import CONFIG_FILE, read_config
 from .issues import DatasetError, LoadIssue
@@ -118,13 +118,14 @@ def _validate(model: type[BaseModel], file: str, register: str, records: list[tu
               dropped: list[dict[str, Any]] | None = None) -> tuple[list[tuple[str, BaseModel]], list[LoadIssue]]:
     valid, issues = [], []
     dropped = [] if dropped is None else dropped
+    shared: dict[tuple[type, frozenset[str]], SharedFieldsSet] = {}
     for where, raw in records:
         record_id = str(raw.get("id", raw.get("ref", ""))) if isinstance(raw, dict) else ""
         if not isinstance(raw, dict):
             issues.append(LoadIssue(file, where, "", f"expected a mapping of fields for one {register} record", repr(raw)[:60], register))
             continue
         try:
-            valid.append((where, model.model_validate(raw)))
+            valid.append((where, share_fields_sets(model.model_validate(raw), shared)))
         except ValidationError as exc:
             issues.extend(_validation_issues(file, where, register, record_id, exc))
             dropped.append(raw)

@@ -23,12 +23,66 @@ class Record(BaseModel):
     # its data set has (building every model at import was most of the start-up)
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True, defer_build=True)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # a loaded record shares its set of given fields with records like it: take its own first
+        if type(self.__pydantic_fields_set__) is SharedFieldsSet:
+            object.__setattr__(self, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        super().__setattr__(name, value)
+
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, bool) and info.field_name in _number_fields(cls):
             raise ValueError(f"expected a whole number, got {str(value).lower()} (a yes/no value)")
         return value
+
+
+class SharedFieldsSet(set):
+    """The names of the fields a record was given, one object for every record of a model given
+    the same names (``share_fields_sets``).
+
+    It refuses changes, so nothing changes every record that shares it: a record given a field
+    by assignment takes its own copy first (``Record.__setattr__``), and a copy is a record's own
+    ``set`` again, so ``model_copy(update=...)`` works as on any record. A ``set`` still, as
+    pydantic's serializer requires (``model_dump(exclude_unset=True)``).
+    """
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the set of fields given to a loaded record is shared with records like it; "
+                        "assign the field on the record, or use model_copy(update=...)")
+
+    add = clear = discard = pop = remove = update = _refuse
+    difference_update = intersection_update = symmetric_difference_update = _refuse
+    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> Any:  # pickled (the load cache) as what it is, without calling update
+        return (SharedFieldsSet, (list(self),))
+
+
+def share_fields_sets(record: BaseModel, shared: dict[tuple[type, frozenset[str]], SharedFieldsSet]) -> BaseModel:
+    """``record`` and the records nested in it, each holding a shared set of the fields it was given.
+
+    Pydantic keeps a set of the names given for every record; a set is 216-728 bytes, often more
+    than the record's values. Measured on a data set of 212,000 records (36 units, 5 years: a
+    million findings) the sets were 70 of the 145 MB the loaded records held.
+    """
+    given = record.__pydantic_fields_set__
+    key = (type(record), frozenset(given))
+    one = shared.get(key)
+    if one is None:
+        one = shared[key] = SharedFieldsSet(given)
+    object.__setattr__(record, "__pydantic_fields_set__", one)
+    for value in record.__dict__.values():
+        if isinstance(value, BaseModel):
+            share_fields_sets(value, shared)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for item in value:
+                if isinstance(item, BaseModel):
+                    share_fields_sets(item, shared)
+    return record
 
 
 _NUMBER_FIELDS: dict[type, frozenset[str]] = {}
