@@ -12,7 +12,7 @@ import pytest
 from compliance.engine.durable_engine import PerFact
 from compliance.engine.evaluate import _id_order
 from compliance.facts import derive_facts
-from compliance.facts.derive import _STEPS, _last_use
+from compliance.facts.derive import _last_use, _steps
 from compliance.facts.records import referred_registers
 from compliance.io import load_dataset
 from compliance.model.base import SharedFieldsSet
@@ -54,7 +54,7 @@ def test_released_registers_give_the_same_facts(source, tmp_path):
 
 
 def test_a_register_is_kept_until_the_last_step_that_reads_it_or_follows_a_reference_into_it():
-    steps = _STEPS()
+    steps = _steps()
     last = _last_use(steps)
     for position, (_, reads) in enumerate(steps):
         for register in reads | {t for r in reads for t in referred_registers(r)}:

@@ -84,11 +84,10 @@ def derive_facts(data: GovernanceData, as_of: dt.date,
     fy_start = day(ctx.fy_start)  # one int object for every fact's fy_start
     out: list[dict[str, Any]] = []
     clear_shared()
-    steps = _STEPS()
+    steps = _steps()
     last_use = _last_use(steps) if release else {}
     for position, (generator, _) in enumerate(steps):
-        for fact, records in generator(ctx):
-            row = fact
+        for row, records in generator(ctx):
             row.setdefault("fy_start", fy_start)
             wanted = None if fields is None else fields.get(row["kind"], set())
             if wanted is None or wanted:
@@ -104,7 +103,7 @@ def derive_facts(data: GovernanceData, as_of: dt.date,
     return out
 
 
-def _STEPS() -> list[tuple[Any, set[str]]]:
+def _steps() -> list[tuple[Any, set[str]]]:
     """The generators of facts in the order they run, each with the registers it reads itself.
 
     The order does not change the facts (they are sorted), only how soon a register can be let go
