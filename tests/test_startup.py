@@ -41,3 +41,23 @@ def test_a_fact_with_an_undeclared_or_missing_field_is_refused():
     row = fact_of(MeetingFact, kind="meeting", id="m", label="m", as_of=1, body="b", date=1, meeting_kind="public",
                   held=False, voting_members=None)
     assert row == MeetingFact(**row).model_dump(exclude_none=True) and "voting_members" not in row
+
+
+def test_references_read_off_their_fields_are_what_pydantic_dumps():
+    """``findings._dump_flat`` (no serializer built) gives ``model_dump(exclude_none=True)`` for
+    every reference of every shipped pack, and leaves a model with a nested value to pydantic."""
+    from compliance.engine.findings import _dump_flat
+    from compliance.rules import load_rules
+    from compliance.rules.packs import resolve
+    from compliance.rules.schema import Reference
+    from compliance.model.people import Person
+
+    refs = [ref for name in ("nhs-icb", "nhs-trust", "uk-company", "nhs-performance") for rule in load_rules([resolve(name)]).rules
+            for ref in rule.references]
+    assert len(refs) > 100 and any(r.clause is None for r in refs)
+    for ref in refs:
+        dumped = _dump_flat(ref)
+        assert dumped == ref.model_dump(exclude_none=True) and list(dumped) == list(ref.model_dump(exclude_none=True))
+    assert _dump_flat(Reference(authority="Act", clause="s.1")) == {"authority": "Act", "clause": "s.1"}
+    person = next(iter(load_dataset(REAL).data.people))
+    assert _dump_flat(person) == person.model_dump(exclude_none=True)
