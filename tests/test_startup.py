@@ -61,3 +61,49 @@ def test_references_read_off_their_fields_are_what_pydantic_dumps():
     assert _dump_flat(Reference(authority="Act", clause="s.1")) == {"authority": "Act", "clause": "s.1"}
     person = next(iter(load_dataset(REAL).data.people))
     assert _dump_flat(person) == person.model_dump(exclude_none=True)
+
+
+def _python(*args: str, **kwargs):
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COMPLIANCE_NO_CACHE": "1"}
+    return subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, **kwargs)
+
+
+def test_the_console_entry_point_exits_with_mains_code_and_whole_output():
+    """``cli.run`` (the quick exit) ends with the code ``main`` gives and everything written:
+    the JSON document is byte for byte the one ``main`` writes in-process."""
+    from click.testing import CliRunner
+
+    from compliance.cli import main
+
+    args = ["check", str(REAL), "--as-of", AS_OF.isoformat(), "--format", "json"]
+    inside = CliRunner().invoke(main, args)
+    run = _python("-m", "compliance", *args)
+    assert (run.returncode, run.stdout.decode()) == (inside.exit_code, inside.stdout) == (1, inside.stdout)
+    assert _python("-m", "compliance", "check", str(ROOT / "no-such-data-set")).returncode == 2
+    assert _python("-m", "compliance", "--version").returncode == 0
+
+
+def test_the_quick_exit_still_runs_exit_handlers(tmp_path):
+    marker = tmp_path / "ran"
+    script = ("import atexit, sys\nfrom pathlib import Path\nfrom compliance.cli import run\n"
+              f"atexit.register(lambda: Path({str(marker)!r}).write_text('yes'))\n"
+              "sys.argv = ['compliance', '--version']\nrun()\n")
+    done = _python("-c", script)
+    assert done.returncode == 0 and b"version" in done.stdout and marker.read_text() == "yes"
+
+
+def test_a_reader_closing_the_output_early_is_not_an_internal_error():
+    """``compliance check ... | head``: exit 141 (as a shell reports SIGPIPE), nothing on stderr."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COMPLIANCE_NO_CACHE": "1"}
+    child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(REAL), "--as-of", AS_OF.isoformat(),
+                              "--format", "jsonl"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.read(10)
+    child.stdout.close()  # as `head -c 10` does once it has its bytes
+    stderr = child.stderr.read()
+    assert (child.wait(), stderr) == (141, b"")
