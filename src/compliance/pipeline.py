@@ -83,14 +83,23 @@ def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engin
                               supplied=loaded.supplied, asks=set(loaded.data.organisation.cover_sheet.asks),
                               dropped=loaded.dropped, explain=explain)
     if stream:  # the caller's copy is the one passed in; ours no longer holds the records
-        loaded = replace(loaded, data=type(loaded.data).model_construct(organisation=loaded.data.organisation,
-                                                                       waivers=loaded.data.waivers))
+        loaded = replace(loaded, data=_without_records(loaded.data))
     with owned_facts() if stream else contextlib.nullcontext():
         first = next(evaluated, None)  # plans and engine decisions are made up to here: their errors raise now
     evaluated = itertools.chain([first] if first is not None else [], evaluated)
     # a stable merge: as one sort of the evaluated findings followed by the load errors would order them
     findings = heapq.merge(evaluated, errors, key=_order)
     return CheckRun(Path(loaded.path), as_of, loaded, [] if stream else facts, findings if stream else list(findings))
+
+
+def _without_records(data):
+    """``data`` keeping only its organisation and waivers, every register empty. Each empty value
+    is made here from its field's factory: ``model_construct`` would first ask ``inspect`` of each
+    factory whether it takes the validated data (a class built per register and left as cyclic
+    garbage, 20 a run)."""
+    empty = {name: field.default_factory() for name, field in type(data).model_fields.items()
+             if field.default_factory is not None}
+    return type(data).model_construct(**{**empty, "organisation": data.organisation, "waivers": data.waivers})
 
 
 def _order(finding: Finding) -> tuple[str, str]:

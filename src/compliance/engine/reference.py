@@ -12,6 +12,7 @@ value given to the engine. A relation (``~r`` field) is read from the fact, wher
 from __future__ import annotations
 
 import operator
+import weakref
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable
@@ -234,6 +235,14 @@ Decide = Callable[[dict, "dict | None"], "bool | None"]
 _ABSENT = object()
 
 
+def _weak(ctx: Any) -> Any:
+    """The run's context as a closure compiled for it holds it: weakly, since the context holds
+    the closure (``ctx.compiled``, ``ctx.explaining``). Held strongly, each was a reference cycle
+    the collector had to find, about 10,000 objects a run of the real pack (``engine.gc_policy``);
+    now the context and its closures go when the run's last finding does."""
+    return ctx if ctx is None or isinstance(ctx, weakref.ProxyType) else weakref.proxy(ctx)
+
+
 def compiled(cond: Condition, ctx: Any) -> Decide:
     """``cond`` as a function ``(fact, subject) -> True | False | None`` with ``_walk``'s value."""
     if isinstance(cond, Leaf):
@@ -267,7 +276,8 @@ def _compiled_leaf(leaf: Leaf, ctx: Any) -> Decide:
             isinstance(expected, FieldRef) and isinstance(COMPUTED.get(expected.name), CountOf)):
         # computed from the fact's own fields each time, as the walk does (and read from the run's
         # specs at call time, as the walk reads them)
-        return lambda fact, subject: _leaf(leaf, fact, None, ctx, subject)
+        weak = _weak(ctx)
+        return lambda fact, subject: _leaf(leaf, fact, None, weak, subject)
     name, op = leaf.field, leaf.op
     if op not in ("exists", "missing"):
         test = COMPARE[op]
@@ -330,10 +340,12 @@ def _explaining_leaf(leaf: Leaf, ctx: Any) -> Explain:
     name, op, expected = leaf.field, leaf.op, leaf.value
     if is_computed(name) or isinstance(expected, SubjectRef) or (
             isinstance(expected, FieldRef) and isinstance(COMPUTED.get(expected.name), CountOf)):
+        weak = _weak(ctx)
+
         def generic(fact: dict, evidence: list) -> bool | None:
-            result = _leaf(leaf, fact, evidence, ctx, None)
+            result = _leaf(leaf, fact, evidence, weak, None)
             if is_computed(name):
-                _add_related(leaf, fact, evidence[-1], ctx)
+                _add_related(leaf, fact, evidence[-1], weak)
             return result
         return generic
     if op in ("exists", "missing"):

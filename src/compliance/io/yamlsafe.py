@@ -76,7 +76,10 @@ def _check(root: yaml.Node) -> list[YamlProblem]:
         sizes[key] = total
         return total
 
-    expanded = size(root)
+    try:
+        expanded = size(root)
+    finally:
+        size = None  # noqa: F841 - the function's cell held the function: a cycle, with every node's size
     if expanded - distinct > MAX_ALIAS_NODES:
         problems.append(YamlProblem(
             f"aliases expand the document to {expanded:,} nodes from {distinct:,} written; "
