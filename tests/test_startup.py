@@ -7,10 +7,12 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from compliance.facts import FACT_MODELS, derive_facts
 from compliance.facts.kinds import MeetingFact, fact_of
 from compliance.io import load_dataset
+from compliance.testing.strategies import governance_data
 from conftest import AS_OF, REAL, ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -107,3 +109,41 @@ def test_a_reader_closing_the_output_early_is_not_an_internal_error():
     child.stdout.close()  # as `head -c 10` does once it has its bytes
     stderr = child.stderr.read()
     assert (child.wait(), stderr) == (141, b"")
+
+
+def _every_record(data):
+    for register in type(data).model_fields:
+        value = getattr(data, register)
+        yield from value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("source", ["real", "generated"])
+def test_content_json_is_what_pydantic_writes_for_every_record(source):
+    """Records sharing a key (actions with one ref) are ordered by ``content_json``: it must be
+    ``model_dump_json`` byte for byte, or an upgrade would renumber them (ref#1, ref#2)."""
+    from compliance.model.base import content_json
+
+    data = load_dataset(REAL).data if source == "real" else generate.generate(0, 2, seed=3)
+    records = list(_every_record(data))
+    assert len(records) > 300
+    for record in records:
+        assert content_json(record) == record.model_dump_json(), record
+
+
+def test_content_json_leaves_other_values_to_pydantic():
+    from compliance.model.base import content_json
+    from compliance.model.performance import Metric
+
+    metric = next(iter(load_dataset(REAL).data.metrics))
+    assert content_json(metric) == metric.model_dump_json()
+    fields = {name for name, info in Metric.model_fields.items() if "float" in str(info.annotation)}
+    assert fields, "a model with a number with a fraction, which content_json hands to pydantic"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=governance_data())
+def test_content_json_is_what_pydantic_writes_for_generated_records(data):
+    from compliance.model.base import content_json
+
+    for record in _every_record(data):
+        assert content_json(record) == record.model_dump_json()
