@@ -20,6 +20,7 @@ from .facts import derive_facts, owned_facts
 from .io import load_dataset
 from .io.dataset import LoadedDataset
 from .io.issues import DatasetError, LoadIssue
+from .model import GovernanceData
 from .rules.loader import RuleSet, check_overrides, fields_needed
 
 
@@ -92,7 +93,7 @@ def run_loaded(loaded: LoadedDataset, ruleset: RuleSet, as_of: dt.date, *, engin
     return CheckRun(Path(loaded.path), as_of, loaded, [] if stream else facts, findings if stream else list(findings))
 
 
-def _without_records(data):
+def _without_records(data: GovernanceData) -> GovernanceData:
     """``data`` keeping only its organisation and waivers, every register empty. Each empty value
     is made here from its field's factory: ``model_construct`` would first ask ``inspect`` of each
     factory whether it takes the validated data (a class built per register and left as cyclic
