@@ -467,3 +467,31 @@ def test_a_bad_action_among_three_sharing_a_reference_leaves_the_numbered_two_un
     assert all("shares its reference" in f.message for f in numbered)
     others = [f for f in run.findings if f.subject.kind == "action" and "#" not in f.subject.id]
     assert {f.outcome for f in others} & {"pass", "fail"}
+
+
+# --- a number facts cannot carry: NaN, an infinity, 10^15 or more --------------------------------
+
+@pytest.mark.parametrize("file, old, new, shown", [
+    ("metrics.yaml", "value: 410.0", "value: .nan", "nan"),
+    ("metrics.yaml", "value: 410.0", "value: -.inf", "-inf"),
+    ("metrics.yaml", "value: 410.0", "value: 1e400", "'1e400'"),
+    ("standards.yaml", "threshold: 30.0", "threshold: 1.0e+15", "1000000000000000.0"),
+])
+def test_a_number_facts_cannot_carry_is_a_located_load_error_not_an_internal_error(dataset, file, old, new, shown):
+    """Before: "internal error: ValueError: number nan is out of range" (exit 3) once the facts
+    were made. Now the load names the file, line, field and value, and --keep-going makes the
+    record an error finding while every other subject is decided as before."""
+    _edit(dataset / file, old, new)
+    issues = _issues(dataset)
+    assert len(issues) == 1 and issues[0].startswith(f"{file}:line "), issues
+    assert ("a finite number" in issues[0] or "less than 1000000000000000" in issues[0]), issues
+    assert shown in issues[0] and ("'value'" in issues[0] or "'threshold'" in issues[0])
+    done = _cli("check", str(dataset), "--as-of", AS_OF.isoformat(), "-q")
+    assert done.returncode == 2 and "internal error" not in done.stderr and "Traceback" not in done.stderr
+    rules = load_rules(["nhs-icb", "nhs-performance"])
+    kept = run_check(dataset, rules, AS_OF, keep_going=True)
+    whole = {(f.rule_id, f.subject.id): f.outcome for f in run_check(REAL, rules, AS_OF).findings}
+    errors = [f for f in kept.findings if f.outcome == "error"]
+    assert errors
+    changed = {(f.rule_id, f.subject.id) for f in kept.findings if whole.get((f.rule_id, f.subject.id)) not in (None, f.outcome)}
+    assert changed <= {(f.rule_id, f.subject.id) for f in errors}

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Literal
 from pydantic import BaseModel
 
 from ..model import RECORD_KINDS, REGISTERS, GovernanceData
-from ..model.base import referenced_register
+from ..model.base import NUMBER_LIMIT, referenced_register
 from ..model.declarations import Interest
 from ..model.meetings import Attendance
 from ..model.papers import ImpactAssessment
@@ -33,7 +33,6 @@ from ..model.risks import RiskAction
 # fixed-point: numbers keep at most this many decimal places, so no float reaches the engine in
 # exponent form (durable-rules stops silently at ``1e-05``) and both engines see the same value
 DECIMALS = 4
-NUMBER_LIMIT = 10 ** 15
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ class Record(BaseModel):
 
     # defer_build: a model's validator is built when first used, so a run pays only for the registers
     # its data set has (building every model at import was most of the start-up)
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True, defer_build=True)
+    # allow_inf_nan=False: no NaN or infinity, which facts cannot carry (NUMBER_LIMIT)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True, defer_build=True,
+                              allow_inf_nan=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # a loaded record shares its set of given fields with records like it: take its own first
@@ -35,6 +37,16 @@ class Record(BaseModel):
         if isinstance(value, bool) and info.field_name in _number_fields(cls):
             raise ValueError(f"expected a whole number, got {str(value).lower()} (a yes/no value)")
         return value
+
+
+NUMBER_LIMIT = 10 ** 15
+"""A number with a fraction in a record is finite (``Record``: ``allow_inf_nan=False``) and smaller
+than this in size (``Number``): facts carry numbers with at most four decimal places
+(``facts.records.number``), exactly, as both engines compare them. Before, NaN, an infinity or a
+huge value loaded and was an internal error once the facts were made."""
+
+Number = Annotated[float, Field(gt=-NUMBER_LIMIT, lt=NUMBER_LIMIT)]
+"""A number with a fraction, as facts can carry it (``NUMBER_LIMIT``)."""
 
 
 class SharedFieldsSet(set):

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Id, Record, Source, UKDate, refers_to
+from .base import Id, Number, Record, Source, UKDate, refers_to
 
 Scope = Literal["system", "provider", "site"]
 Comparison = Literal["ge", "le", "gt", "lt", "eq"]
@@ -45,7 +45,7 @@ class Metric(Record):
     scope: Scope = Field(description="whose value: the whole system (ICB population), one provider, or one site")
     organisation: str | None = Field(default=None, description="the provider or site (or system) named, e.g. 'UHNM'")
     period: Period
-    value: float | None = Field(default=None, description="the number as stated; absent when the source states none")
+    value: Number | None = Field(default=None, description="the number as stated; absent when the source states none")
     unit: str | None = Field(default=None, description="'%', 'patients', 'minutes', 'GBP m', 'wte', ...")
     basis: Basis = Field(default="value", description="'value': the measure itself; 'variance': its difference from "
                          "plan or target, as a summary table reports it (never compared with a threshold)")
@@ -63,7 +63,7 @@ class Standard(Record):
     measure: Id = Field(description="the measure's key, shared with its metrics")
     label: str | None = Field(default=None, description="the standard as the source states it, e.g. '78% target by March 25'")
     comparison: Comparison = Field(description="how a value meets it: value ge|le|gt|lt|eq threshold")
-    threshold: float
+    threshold: Number
     unit: str | None = None
     kind: StandardKind = Field(description="national_standard (NHS England, statute), own_plan (the operating plan), "
                                "trajectory (a month's planned position), local_ambition")
