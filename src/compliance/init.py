@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .facts.kinds import FACT_MODELS
-from .facts.records import sources
+from .facts.records import referred_registers, sources
 from .io.dataset import TABLE_REGISTERS
 from .io.tabular import CHILD_LISTS, _field_model, _is_scalar_list, _unwrap
 from .io.writer import dump_yaml, write_register
@@ -52,9 +52,8 @@ def registers_read(ruleset: RuleSet) -> list[str]:
             wanted |= {by_model[m] for m in sources(kind, FACT_MODELS).values() if m in by_model}
     pending = list(wanted)
     while pending:  # a meeting names its body, a body its members: those registers are needed too
-        for field in REGISTERS[pending.pop()].model_fields.values():
-            target = referenced_register(field)
-            if target in REGISTERS and target not in wanted:
+        for target in referred_registers(pending.pop()) - wanted:
+            if target in REGISTERS:
                 wanted.add(target)
                 pending.append(target)
     return [name for name in REGISTERS if name in wanted and name != "waivers"]
