@@ -495,3 +495,18 @@ def test_a_number_facts_cannot_carry_is_a_located_load_error_not_an_internal_err
     assert errors
     changed = {(f.rule_id, f.subject.id) for f in kept.findings if whole.get((f.rule_id, f.subject.id)) not in (None, f.outcome)}
     assert changed <= {(f.rule_id, f.subject.id) for f in errors}
+
+
+@pytest.mark.parametrize("raw, named", [
+    ({True: {"person.initials": "owner"}, "exists": True}, "['exists', 'on']"),  # `on:` read by YAML 1.1 as true
+    ({1: "x", "where": {"field": "a", "eq": 1}}, "['where', 1]"),
+    ({"field": "a", "eq": 1, 2: "b"}, "['eq', 2]"),
+])
+def test_a_condition_with_keys_that_are_not_text_is_a_problem_not_a_type_error(raw, named):
+    """Found by the rule-pack fuzz suite: a relation without `related` (its `on:` key a boolean)
+    ended in "internal error: TypeError: '<' not supported between instances of 'str' and 'bool'"."""
+    from compliance.rules.parse_conditions import ConditionError
+
+    with pytest.raises(ConditionError) as raised:
+        parse_condition(raw)
+    assert named in str(raised.value)

@@ -178,7 +178,7 @@ def compile_expr(raw: Any, path: str, field_type: Callable[[str], str | None]) -
         raise FunctionError(f"{path}: expected a field name, {{value: ...}} or a function; got {raw!r}")
     names = [k for k in raw if k in FUNCTIONS]
     if len(names) != 1:
-        raise FunctionError(f"{path}: expected one function of {', '.join(sorted(FUNCTIONS))}; got keys {sorted(raw)}")
+        raise FunctionError(f"{path}: expected one function of {', '.join(sorted(FUNCTIONS))}; got keys {sorted(raw, key=str)}")
     (name,) = names
     fn = FUNCTIONS[name]
     options = set(raw) - {name}
