@@ -51,7 +51,7 @@ def _paths(node, prefix=()):
 
 
 def _swap(value, choice: int):
-    options = [None, "", 0, -1, True, "maybe", [], {}, 1.5, "2024-02-30", "x" * 300, [value]]
+    options = [None, "", 0, -1, True, "maybe", [], {}, 1.5, "2024-02-30", "x" * 300, [value], float("nan"), 10 ** 20]
     return options[choice % len(options)]
 
 
@@ -70,7 +70,7 @@ def doc_mutation(draw, doc):
     if kind == "delete":
         del parent[last]
     elif kind == "swap":
-        parent[last] = _swap(parent[last], draw(st.integers(0, 11)))
+        parent[last] = _swap(parent[last], draw(st.integers(0, 13)))
     elif kind == "duplicate" and isinstance(parent, list):
         parent.insert(last, json.loads(json.dumps(parent[last], default=str)))
     elif isinstance(parent[last], str):
