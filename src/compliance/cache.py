@@ -55,8 +55,12 @@ def _code() -> str:
     """The sha256 of the package's Python source, once per process."""
     global _code_digest
     if _code_digest is None:
+        sources = []
+        for root, dirs, files in os.walk(_PACKAGE):  # not rglob: it lists every byte-code file too
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            sources += [Path(root, name) for name in files if name.endswith(".py")]
         digest = hashlib.sha256()
-        for path in sorted(_PACKAGE.rglob("*.py")):
+        for path in sorted(sources):
             digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         _code_digest = digest.hexdigest()
     return _code_digest

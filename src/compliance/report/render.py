@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import click
@@ -29,6 +28,8 @@ def render_json_bytes(document: dict[str, Any]) -> bytes:
 
 def terminal_width() -> int:
     """The terminal's width (``COLUMNS`` when set), at least 60."""
+    import shutil  # noqa: PLC0415 - only a table asks (start-up of a cached run)
+
     return max(60, shutil.get_terminal_size((100, 24)).columns)
 
 
