@@ -1,6 +1,7 @@
 """Start-up of the CLI as a ratio to `python -c pass` (issue 17): median of N runs, in one run.
 
     python bench/startup.py N SRC [SRC ...]
+    python bench/startup.py N --floor [SRC]     # what a cached check's start-up is made of
 
 Each SRC is a source tree put on PYTHONPATH (e.g. this branch's `src` and an older `git archive` of
 it), run interleaved so load on the machine falls on each alike. Byte-code is cached in a
@@ -13,6 +14,7 @@ test; bench/run reports it too (``measure``).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -56,5 +58,52 @@ def main(n: int, trees: list[str]) -> None:
               + "; " + ", ".join(f"{k} {med[k] / med['pass']:.1f}x" for k in COMMANDS if k != "pass") + " python -c pass")
 
 
+_LIST_IMPORTS = """
+import json, sys
+before = set(sys.modules)
+from compliance.cli import main
+try:
+    main(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m not in before and m != "__main__")))
+"""
+
+
+def floor(n: int, tree: str = "src") -> list[tuple[str, float, float]]:
+    """What a cached check's start-up is made of (docs/scaling.md, "Start-up"): the median wall time
+    of a process that imports pydantic's BaseModel, the record models, and every module a cached
+    check imports, each ending with ``os._exit`` (as ``compliance`` does), against the check itself
+    and ``python -c pass``; as (what, seconds, ratio) in one interleaved run."""
+    cache = Path(tempfile.gettempdir()) / "compliance-bench-pycache"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COMPLIANCE_NO_CACHE")} | {
+        "PYTHONPATH": str(Path(tree).resolve()), "PYTHONPYCACHEPREFIX": str(cache), "COMPLIANCE_CACHE_DIR": str(cache / "compliance")}
+    check = COMMANDS["check"][2:]
+    for _ in range(2):  # the second run is served from the cache, as the measured ones are
+        listed = subprocess.run([sys.executable, "-c", _LIST_IMPORTS, *check], env=env, cwd=ROOT, capture_output=True, text=True)
+    modules = json.loads(listed.stdout.splitlines()[-1])
+    quick = "; import os; os._exit(0)"
+    commands = {
+        "python -c pass": ["-c", "pass"],
+        "from pydantic import BaseModel": ["-c", "from pydantic import BaseModel" + quick],
+        "import compliance.model (the record models)": ["-c", "import compliance.model" + quick],
+        "import every module a cached check imports": ["-c", f"import importlib\nfor m in {modules!r}: importlib.import_module(m)\n" + quick[2:]],
+        "compliance check (cached)": COMMANDS["check"],
+    }
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for round_ in range(n + 1):  # the first round only fills the byte-code cache
+        for name, args in commands.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["python -c pass"])
+    return [(name, statistics.median(t), statistics.median(t) / base) for name, t in times.items()]
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2:] or ["src"])
+    if sys.argv[2:3] == ["--floor"]:  # python bench/startup.py N --floor [SRC]
+        for name, seconds, ratio in floor(int(sys.argv[1]), *(sys.argv[3:4] or ["src"])):
+            print(f"| {name} | {seconds * 1000:.0f} ms | {ratio:.1f} |")
+    else:
+        main(int(sys.argv[1]), sys.argv[2:] or ["src"])
