@@ -100,6 +100,14 @@ def share_fields_sets(record: BaseModel, shared: dict[tuple[type, frozenset[str]
 _NUMBER_FIELDS: dict[type, frozenset[str]] = {}
 
 
+def _number_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Names of a model's int fields (``int`` or ``int | None``), computed once per model."""
+    if model not in _NUMBER_FIELDS:
+        _NUMBER_FIELDS[model] = frozenset(name for name, f in model.model_fields.items()
+                                          if f.annotation is int or set(typing.get_args(f.annotation)) == {int, type(None)})
+    return _NUMBER_FIELDS[model]
+
+
 def content_json(record: BaseModel) -> str:
     """``record.model_dump_json()`` (a record's content, to order records that share a key), made
     without pydantic's serializer when every value is text, a whole number, yes/no, a date, a
@@ -129,14 +137,6 @@ def _plain(value: Any) -> Any:
     if type(value) is dt.date:
         return value.isoformat()
     raise _NotPlain(type(value).__name__)
-
-
-def _number_fields(model: type[BaseModel]) -> frozenset[str]:
-    """Names of a model's int fields (``int`` or ``int | None``), computed once per model."""
-    if model not in _NUMBER_FIELDS:
-        _NUMBER_FIELDS[model] = frozenset(name for name, f in model.model_fields.items()
-                                          if f.annotation is int or set(typing.get_args(f.annotation)) == {int, type(None)})
-    return _NUMBER_FIELDS[model]
 
 
 UKDate = Annotated[dt.date, BeforeValidator(parse_date)]

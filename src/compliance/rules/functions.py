@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..model.dates import add_months, financial_year_start
+from .messages import key_names
 
 
 class FunctionError(ValueError):
@@ -178,7 +179,7 @@ def compile_expr(raw: Any, path: str, field_type: Callable[[str], str | None]) -
         raise FunctionError(f"{path}: expected a field name, {{value: ...}} or a function; got {raw!r}")
     names = [k for k in raw if k in FUNCTIONS]
     if len(names) != 1:
-        raise FunctionError(f"{path}: expected one function of {', '.join(sorted(FUNCTIONS))}; got keys {sorted(raw, key=str)}")
+        raise FunctionError(f"{path}: expected one function of {', '.join(sorted(FUNCTIONS))}; got keys {key_names(raw)}")
     (name,) = names
     fn = FUNCTIONS[name]
     options = set(raw) - {name}

@@ -30,6 +30,12 @@ def plural(count: Any, forms: str) -> str:
     return f"{count} {singular if is_number and abs(count) == 1 else many}"
 
 
+def key_names(keys: Any) -> list[Any]:
+    """A mapping's keys in order, for a problem message about a rule file: text first, then any key
+    YAML read as something else (``1:``, ``yes:``), which does not sort with text."""
+    return sorted(keys, key=lambda k: (not isinstance(k, str), str(k)))
+
+
 def spec_problem(spec: str | None) -> str | None:
     """Why a ``plural:`` spec is unusable (no noun, or spaces in it); None when it is fine or not plural."""
     if not spec or not spec.startswith(PLURAL):

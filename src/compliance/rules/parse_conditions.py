@@ -18,12 +18,7 @@ from .conditions import (
     ConditionError, CountOf, DateValue, FieldRef, Leaf, Meets, Not, Param, PartialDateTest, Relation, SubjectRef, TextTest, Value,
     computed_name, reads,
 )
-
-
-def _names(keys: set[Any]) -> list[Any]:
-    """A mapping's keys in order for a message: YAML may give keys that are not text (``1:``,
-    ``yes:``), which do not sort with text."""
-    return sorted(keys, key=lambda k: (not isinstance(k, str), str(k)))
+from .messages import key_names
 
 
 def _on_key(raw: dict) -> dict:
@@ -44,14 +39,14 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
     for group, cls in (("all", All), ("any", AnyOf)):
         if group in keys:
             if keys != {group}:
-                raise ConditionError(f"{path}{group}: '{group}' stands alone; found also {_names(keys - {group})}")
+                raise ConditionError(f"{path}{group}: '{group}' stands alone; found also {key_names(keys - {group})}")
             items = raw[group]
             if not isinstance(items, list) or not items:
                 raise ConditionError(f"{path}{group}: expected a non-empty list of conditions")
             return cls(tuple(parse_condition(c, f"{path}{group}[{i}].", scope, inside_relation) for i, c in enumerate(items)))
     if "not" in keys:
         if keys != {"not"}:
-            raise ConditionError(f"{path}not: 'not' stands alone; found also {_names(keys - {'not'})}")
+            raise ConditionError(f"{path}not: 'not' stands alone; found also {key_names(keys - {'not'})}")
         return Not(parse_condition(raw["not"], f"{path}not.", scope, inside_relation))
     if "related" in keys or "each" in keys:
         return _parse_relation(raw, path, scope)
@@ -66,7 +61,7 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
         return Leaf(computed_name(Meets(*values), scope), "eq", True)
     if "field" not in keys:
         raise ConditionError(f"{path or 'condition'}: expected one of all/any/not, a 'field' with an operator, "
-                             f"or 'related'; got keys {_names(keys)}")
+                             f"or 'related'; got keys {key_names(keys)}")
     field = raw["field"]
     if not isinstance(field, str) or not field:
         raise ConditionError(f"{path}field: expected a field name, got {field!r}")
@@ -74,7 +69,7 @@ def parse_condition(raw: Any, path: str = "", scope: str = "", inside_relation: 
     ops = keys - {"field"} - options
     every_op = COMPARE_OPS + TEXT_OPS + PRESENCE_OPS
     if len(ops) != 1:
-        raise ConditionError(f"{path}{field}: expected exactly one operator of {', '.join(every_op)}; got {_names(ops) or 'none'}")
+        raise ConditionError(f"{path}{field}: expected exactly one operator of {', '.join(every_op)}; got {key_names(ops) or 'none'}")
     op = ops.pop()
     if "case_sensitive" in options and op not in TEXT_OPS:
         raise ConditionError(f"{path}{field}: 'case_sensitive' goes with a text operator ({', '.join(TEXT_OPS)})")
@@ -171,12 +166,12 @@ def _parse_relation(raw: dict[str, Any], path: str, scope: str) -> Leaf:
         if raw[q] is not True:
             raise ConditionError(f"{where_path}.{q}: write '{q}: true'")
         if rest:
-            raise ConditionError(f"{where_path}: unexpected key(s) {_names(rest)}")
+            raise ConditionError(f"{where_path}: unexpected key(s) {key_names(rest)}")
         name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, "exists", **spec_args), scope)
         return Leaf(name, "eq", q == "exists")
     if q == "every":
         if rest:
-            raise ConditionError(f"{where_path}: unexpected key(s) {_names(rest)}")
+            raise ConditionError(f"{where_path}: unexpected key(s) {key_names(rest)}")
         spec_args["every"] = parse_condition(raw["every"], f"{where_path}.every.", scope, True)
         name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, "every", **spec_args), scope)
         return Leaf(name, "eq", True)
@@ -185,7 +180,7 @@ def _parse_relation(raw: dict[str, Any], path: str, scope: str) -> Leaf:
         if not isinstance(test, dict) or len(test) != 1 or next(iter(test)) not in COMPARE_OPS[:6]:
             raise ConditionError(f"{where_path}.count: expected one comparison, e.g. {{ge: 1}}; got {test!r}")
         if rest:
-            raise ConditionError(f"{where_path}: unexpected key(s) {_names(rest)}")
+            raise ConditionError(f"{where_path}: unexpected key(s) {key_names(rest)}")
         (op, value), = test.items()
     else:  # min / max of a field, compared with the operator beside it
         of = raw[q]
@@ -194,7 +189,7 @@ def _parse_relation(raw: dict[str, Any], path: str, scope: str) -> Leaf:
         ops = [k for k in rest if k in COMPARE_OPS[:6]]
         if len(ops) != 1 or rest - set(ops):
             raise ConditionError(f"{where_path}.{q}: expected one comparison beside it (eq, ne, lt, le, gt, ge); "
-                                 f"got {_names(rest) or 'none'}")
+                                 f"got {key_names(rest) or 'none'}")
         op, value = ops[0], raw[ops[0]]
         spec_args["of"] = of
     name = computed_name(Relation(kind, tuple(sorted(on.items())), where_cond, q, **spec_args), scope)
@@ -254,7 +249,7 @@ def _parse_count_of(raw: dict[str, Any], path: str, inside_relation: bool, scope
     if inside_relation:
         raise ConditionError(f"{path}: count_of compares the subject's own counts; it is not used inside a relation's where/every")
     if set(raw) - {"count_of", "times", "per"}:
-        raise ConditionError(f"{path}: count_of takes times and per beside it; got {_names(set(raw) - {'count_of', 'times', 'per'})}")
+        raise ConditionError(f"{path}: count_of takes times and per beside it; got {key_names(set(raw) - {'count_of', 'times', 'per'})}")
     inner = raw["count_of"]
     if not isinstance(inner, dict) or not ({"related", "each"} & set(inner)):
         raise ConditionError(f"{path}.count_of: expected a relation ({{related: KIND, on: ..., where: ...}} or "
