@@ -4,6 +4,8 @@ derived fields are what validating them gives, value for value and type for type
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 import pytest
@@ -65,12 +67,12 @@ def test_references_read_off_their_fields_are_what_pydantic_dumps():
     assert _dump_flat(person) == person.model_dump(exclude_none=True)
 
 
-def _python(*args: str, **kwargs):
-    import os
-    import subprocess
+def _child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COMPLIANCE_NO_CACHE": "1"}
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COMPLIANCE_NO_CACHE": "1"}
-    return subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, **kwargs)
+
+def _python(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], env=_child_env(), cwd=ROOT, capture_output=True)
 
 
 def test_the_console_entry_point_exits_with_mains_code_and_whole_output():
@@ -99,12 +101,8 @@ def test_the_quick_exit_still_runs_exit_handlers(tmp_path):
 
 def test_a_reader_closing_the_output_early_is_not_an_internal_error():
     """``compliance check ... | head``: exit 141 (as a shell reports SIGPIPE), nothing on stderr."""
-    import os
-    import subprocess
-
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COMPLIANCE_NO_CACHE": "1"}
     child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(REAL), "--as-of", AS_OF.isoformat(),
-                              "--format", "jsonl"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              "--format", "jsonl"], env=_child_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout.read(10)
     child.stdout.close()  # as `head -c 10` does once it has its bytes
     stderr = child.stderr.read()
