@@ -8,8 +8,10 @@ it), run interleaved so load on the machine falls on each alike. Byte-code is ca
 PYTHONPYCACHEPREFIX under the temporary directory (as an installed package would have it), even
 where the environment sets PYTHONDONTWRITEBYTECODE, and so are the loaded rule set and data set
 (``compliance.cache``, in a COMPLIANCE_CACHE_DIR there): what a user sees from the second run on.
-``check-nocache`` is the first run (or one with COMPLIANCE_NO_CACHE=1). A measurement, never a
-test; bench/run reports it too (``measure``).
+``check-nocache`` is the first run (or one with COMPLIANCE_NO_CACHE=1); ``check-server`` and
+``json-server`` are run by a fork of a start-up server (``compliance server start``, one per tree),
+the others in their own process (COMPLIANCE_NO_SERVER=1). A measurement, never a test; bench/run
+reports it too (``measure``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ COMMANDS = {
     "json": ["-m", "compliance", "check", "fixtures/ssot-2024-10-17", "--as-of", "2024-10-17", "--format", "json"],
 }
 COMMANDS["check-nocache"] = COMMANDS["check"]  # the first run, or COMPLIANCE_NO_CACHE=1
+COMMANDS["check-server"] = COMMANDS["check"]  # run by a fork of `compliance server start`'s server
+COMMANDS["json-server"] = COMMANDS["json"]
 UNCACHED = {"check-nocache"}
+SERVED = {"check-server", "json-server"}
 
 
 def measure(n: int, trees: list[str]) -> dict[str, dict[str, float]]:
@@ -39,16 +44,32 @@ def measure(n: int, trees: list[str]) -> dict[str, dict[str, float]]:
     cache = Path(tempfile.gettempdir()) / "compliance-bench-pycache"
     base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COMPLIANCE_NO_CACHE")}
     times: dict[tuple[str, str], list[float]] = {(t, k): [] for t in trees for k in COMMANDS}
-    for _ in range(n + 1):  # the first round only fills the byte-code cache
-        for tree in trees:
-            env = {**base, "PYTHONPATH": str(Path(tree).resolve()), "PYTHONPYCACHEPREFIX": str(cache),
-                   "COMPLIANCE_CACHE_DIR": str(cache / "compliance")}
-            for name, args in COMMANDS.items():
-                start = time.perf_counter()
-                subprocess.run([sys.executable, *args], env={**env, "COMPLIANCE_NO_CACHE": "1"} if name in UNCACHED else env,
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                times[tree, name].append(time.perf_counter() - start)
-    return {tree: {k: statistics.median(times[tree, k][1:]) for k in COMMANDS} for tree in trees}
+    envs = {tree: {**base, "PYTHONPATH": str(Path(tree).resolve()), "PYTHONPYCACHEPREFIX": str(cache),
+                   "COMPLIANCE_CACHE_DIR": str(cache / "compliance"), "COMPLIANCE_NO_SERVER": "1"} for tree in trees}
+    # a tree without the server (an older one) has no *-server figures
+    served = {tree for tree, env in envs.items() if _server(env, "start").returncode == 0}
+    try:
+        for _ in range(n + 1):  # the first round only fills the byte-code cache
+            for tree in trees:
+                for name, args in COMMANDS.items():
+                    if name in SERVED and tree not in served:
+                        continue
+                    env = envs[tree]
+                    env = {**env, "COMPLIANCE_NO_CACHE": "1"} if name in UNCACHED else env
+                    env = {k: v for k, v in env.items() if k != "COMPLIANCE_NO_SERVER"} if name in SERVED else env
+                    start = time.perf_counter()
+                    subprocess.run([sys.executable, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    times[tree, name].append(time.perf_counter() - start)
+    finally:
+        for tree in served:
+            _server(envs[tree], "stop")
+    return {tree: {k: statistics.median(times[tree, k][1:]) if times[tree, k] else float("nan") for k in COMMANDS} for tree in trees}
+
+
+def _server(env: dict[str, str], action: str) -> subprocess.CompletedProcess:
+    """``compliance server start|stop`` for one tree (its own PYTHONPATH and cache directory)."""
+    options = ["--idle-timeout", "900"] if action == "start" else []
+    return subprocess.run([sys.executable, "-m", "compliance", "server", action, *options], env=env, cwd=ROOT, capture_output=True)
 
 
 def main(n: int, trees: list[str]) -> None:
@@ -74,9 +95,10 @@ def floor(n: int, tree: str = "src") -> list[tuple[str, float, float]]:
     """What a cached check's start-up is made of (docs/scaling.md, "Start-up"): the median wall time
     of a process that imports pydantic's BaseModel, the record models, and every module a cached
     check imports, each ending with ``os._exit`` (as ``compliance`` does), against the check itself
-    and ``python -c pass``; as (what, seconds, ratio) in one interleaved run."""
+    (in its own process, and run by a start-up server: ``compliance server start``) and
+    ``python -c pass``; as (what, seconds, ratio) in one interleaved run."""
     cache = Path(tempfile.gettempdir()) / "compliance-bench-pycache"
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COMPLIANCE_NO_CACHE")} | {
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "COMPLIANCE_NO_CACHE", "COMPLIANCE_NO_SERVER")} | {
         "PYTHONPATH": str(Path(tree).resolve()), "PYTHONPYCACHEPREFIX": str(cache), "COMPLIANCE_CACHE_DIR": str(cache / "compliance")}
     check = COMMANDS["check"][2:]
     for _ in range(2):  # the second run is served from the cache, as the measured ones are
@@ -89,14 +111,22 @@ def floor(n: int, tree: str = "src") -> list[tuple[str, float, float]]:
         "import compliance.model (the record models)": ["-c", "import compliance.model" + quick],
         "import every module a cached check imports": ["-c", f"import importlib\nfor m in {modules!r}: importlib.import_module(m)\n" + quick[2:]],
         "compliance check (cached)": COMMANDS["check"],
+        "compliance check (cached, run by the start-up server)": COMMANDS["check"],
     }
     times: dict[str, list[float]] = {k: [] for k in commands}
-    for round_ in range(n + 1):  # the first round only fills the byte-code cache
-        for name, args in commands.items():
-            start = time.perf_counter()
-            subprocess.run([sys.executable, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if round_:
-                times[name].append(time.perf_counter() - start)
+    alone = {**env, "COMPLIANCE_NO_SERVER": "1"}
+    if _server(alone, "start").returncode:
+        del commands["compliance check (cached, run by the start-up server)"], times["compliance check (cached, run by the start-up server)"]
+    try:
+        for round_ in range(n + 1):  # the first round only fills the byte-code cache
+            for name, args in commands.items():
+                start = time.perf_counter()
+                subprocess.run([sys.executable, *args], env=env if "server" in name else alone, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if round_:
+                    times[name].append(time.perf_counter() - start)
+    finally:
+        _server(alone, "stop")
     base = statistics.median(times["python -c pass"])
     return [(name, statistics.median(t), statistics.median(t) / base) for name, t in times.items()]
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from . import __version__
+from .locations import cache_root
 
 _PACKAGE = Path(__file__).resolve().parent
 MAX_ENTRIES = 200
@@ -43,12 +44,8 @@ def enabled() -> bool:
 
 
 def cache_dir() -> Path:
-    """The cache directory (not created here)."""
-    explicit = os.environ.get("COMPLIANCE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "compliance"
+    """The cache directory (not created here; ``locations.cache_root``)."""
+    return Path(cache_root())
 
 
 def _code() -> str:

@@ -639,12 +639,15 @@ def init_cmd(directory, profile, force):
 
 
 from .importers.cli import import_group  # noqa: E402  (registered last: the import commands live in their own package)
+from .server.commands import server_group  # noqa: E402  (and the start-up server's in theirs)
 
 main.add_command(import_group)
+main.add_command(server_group)
 
 
 def run() -> None:
-    """The console entry point (``compliance``, ``python -m compliance``): ``main``, then a quick
+    """The command in this process (``compliance`` and ``python -m compliance`` reach it through
+    ``launch.run``, which hands the command to a start-up server instead if one runs): ``main``, then a quick
     exit once the output is flushed and the exit handlers have run, as mypy's ``hard_exit`` does:
     the process ends without freeing its objects one by one, which was about 30 ms of a 250 ms
     ``check`` of the real pack (start-up, issue 17). Only a plain exit code from the main thread
