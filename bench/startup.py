@@ -8,8 +8,7 @@ it), run interleaved so load on the machine falls on each alike. Byte-code is ca
 PYTHONPYCACHEPREFIX under the temporary directory (as an installed package would have it), even
 where the environment sets PYTHONDONTWRITEBYTECODE, and so are the loaded rule set and data set
 (``compliance.cache``, in a COMPLIANCE_CACHE_DIR there): what a user sees from the second run on.
-``check-nocache`` is the first run (or one with COMPLIANCE_NO_CACHE=1); ``check-server`` and
-``json-server`` are run by a fork of a start-up server (``compliance server start``, one per tree),
+``check-nocache`` is the first run (or one with COMPLIANCE_NO_CACHE=1); the ``*-server`` ones are run by a fork of a start-up server (``compliance server start``, one per tree),
 the others in their own process (COMPLIANCE_NO_SERVER=1). A measurement, never a test; bench/run
 reports it too (``measure``).
 """
@@ -35,8 +34,9 @@ COMMANDS = {
 COMMANDS["check-nocache"] = COMMANDS["check"]  # the first run, or COMPLIANCE_NO_CACHE=1
 COMMANDS["check-server"] = COMMANDS["check"]  # run by a fork of `compliance server start`'s server
 COMMANDS["json-server"] = COMMANDS["json"]
-UNCACHED = {"check-nocache"}
-SERVED = {"check-server", "json-server"}
+COMMANDS["check-nocache-server"] = COMMANDS["check"]
+UNCACHED = {"check-nocache", "check-nocache-server"}
+SERVED = {"check-server", "json-server", "check-nocache-server"}
 
 
 def measure(n: int, trees: list[str]) -> dict[str, dict[str, float]]:

@@ -96,6 +96,20 @@ def test_a_command_in_the_server_is_what_it_is_in_its_own_process(server, args):
         assert done.returncode == 1 and len(done.stdout + done.stderr) > 50  # a real check, failures found
 
 
+@pytest.mark.parametrize("keep_going", [False, True])
+def test_records_read_afresh_in_the_server_are_what_they_are_alone(server, tmp_path, keep_going):
+    """No cache: the worker validates with the validators the server built up front
+    (``daemon.prebuild``), the process alone with the ones it builds as it goes; the same
+    findings and the same messages for a bad record (a date that does not exist)."""
+    dataset = tmp_path / "edited"
+    shutil.copytree(REAL, dataset)
+    meetings = dataset / "meetings.yaml"
+    meetings.write_text(meetings.read_text().replace("date: '2024-05-16'", "date: '2024-05-36'", 1))
+    args = ["check", str(dataset), "--as-of", ASOF, "--format", "json"] + (["--keep-going"] if keep_going else [])
+    done = _same_as_alone({**server, "COMPLIANCE_NO_CACHE": "1"}, *args)
+    assert done.returncode == (1 if keep_going else 2) and b"2024-05-36" in done.stdout + done.stderr
+
+
 def test_a_command_takes_on_its_callers_directory_umask_and_environment(server, tmp_path):
     """A relative --out lands in the caller's directory, with the caller's umask; NO_COLOR and the
     TZ the caller sets are the command's."""
