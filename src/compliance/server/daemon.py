@@ -28,6 +28,9 @@ from . import protocol
 PRELOAD_SKIP = ("compliance.server", "compliance.testing", "compliance.__main__")
 """Modules not imported up front: the server's own, and the rule-test harness (it imports pytest
 and hypothesis, which a ``check`` never does; ``compliance test`` imports them in its worker)."""
+PRELOAD_LIBRARIES = ("yaml", "csv", "shutil")
+"""Imported up front too although the tool imports them only where needed (a run served from the
+cache needs none): every check of records read afresh does."""
 REQUEST_TIMEOUT = 10.0
 """Seconds a connection may take to send its request (a stuck client cannot hold the server)."""
 
@@ -152,6 +155,8 @@ class Server:
 
 def preload() -> None:
     """Import every module of the tool a command may need, so no worker imports it again."""
+    for library in PRELOAD_LIBRARIES:
+        importlib.import_module(library)
     pending = ["compliance"]
     while pending:  # not pkgutil.walk_packages: it imports every package to look inside, skipped or not
         package = importlib.import_module(pending.pop())
