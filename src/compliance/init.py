@@ -24,10 +24,10 @@ from pydantic import BaseModel, ValidationError
 from .facts.kinds import FACT_MODELS
 from .facts.records import referred_registers, sources
 from .io.dataset import TABLE_REGISTERS
-from .io.tabular import CHILD_LISTS, _field_model, _is_scalar_list, _unwrap
+from .io.tabular import CHILD_LISTS, _field_model, _is_scalar_list
 from .io.writer import dump_yaml, write_register
 from .model import RECORD_KINDS, REGISTERS, Organisation
-from .model.base import referenced_register
+from .model.base import referenced_register, unwrap_annotation
 from .rules.conditions import reads
 from .rules.loader import RuleSet
 
@@ -71,7 +71,7 @@ def _example_value(register: str, name: str, field: Any) -> Any:
         return example_id(target)
     if name in ("id", "ref"):
         return example_id(register)
-    ann = _unwrap(field.annotation)
+    ann = unwrap_annotation(field.annotation)
     origin = typing.get_origin(ann)
     if origin is typing.Literal:
         return typing.get_args(ann)[0]
@@ -100,7 +100,7 @@ def columns(register: str) -> list[str]:
         for name, field in model.model_fields.items():
             key = field.alias or name
             sub = _field_model(model, name)
-            is_list = typing.get_origin(_unwrap(field.annotation)) is list
+            is_list = typing.get_origin(unwrap_annotation(field.annotation)) is list
             if sub is not None and is_list and not (depth == 0 and name == child):
                 continue
             if sub is not None and depth < 2:

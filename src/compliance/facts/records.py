@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Literal
 from pydantic import BaseModel
 
 from ..model import RECORD_KINDS, REGISTERS, GovernanceData
-from ..model.base import NUMBER_LIMIT, referenced_register
+from ..model.base import NUMBER_LIMIT, referenced_register, unwrap_annotation
 from ..model.declarations import Interest
 from ..model.meetings import Attendance
 from ..model.papers import ImpactAssessment
@@ -53,11 +53,11 @@ def model_fields(model: type[BaseModel], prefix: str, follow: bool = True) -> di
         key = f"{prefix}.{name}"
         described = info.description or name.replace("_", " ")
         where = f"{register or model.__name__}.{name}"
-        ann = _unwrap(info.annotation)
+        ann = unwrap_annotation(info.annotation)
         origin = typing.get_origin(ann)
         if origin in (list, tuple, set):
             (item,) = typing.get_args(ann)[:1] or (str,)
-            item = _unwrap(item)
+            item = unwrap_annotation(item)
             out[f"{key}.count"] = FieldSpec("int", f"number of entries in {described}", where)
             if _scalar_type(item) in ("str", "int"):
                 out[key] = FieldSpec("str", f"{described} (entries joined by ', ')", where)
@@ -86,19 +86,6 @@ def model_fields(model: type[BaseModel], prefix: str, follow: bool = True) -> di
 
 def _register_of(model: type[BaseModel]) -> str | None:
     return next((name for name, m in REGISTERS.items() if m is model), None)
-
-
-def _unwrap(ann: Any) -> Any:
-    """``X | None`` and ``Annotated[X, ...]`` as ``X``."""
-    while True:
-        if typing.get_origin(ann) is typing.Annotated:
-            ann = typing.get_args(ann)[0]
-            continue
-        args = [a for a in typing.get_args(ann) if a is not type(None)]
-        if typing.get_origin(ann) in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
-            ann = args[0]
-            continue
-        return ann
 
 
 def _scalar_type(ann: Any) -> str | None:

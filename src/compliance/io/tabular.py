@@ -7,31 +7,16 @@ of child records takes one row per child, merged on the record id.
 
 from __future__ import annotations
 
-import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..model.base import unwrap_annotation
 from .issues import LoadIssue
 
 # register -> the list field whose children come one per row
 CHILD_LISTS = {"meetings": "attendance", "declarations": "interests", "risks": "scores"}
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional/Annotated wrappers to reach the underlying type."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = args[0] if len(args) == 1 else annotation
-            if len(args) != 1:
-                return annotation
-        else:
-            return annotation
 
 
 def _field_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
@@ -41,9 +26,9 @@ def _field_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
     )
     if field is None:
         return None
-    ann = _unwrap(field.annotation)
+    ann = unwrap_annotation(field.annotation)
     if typing.get_origin(ann) is list:
-        ann = _unwrap(typing.get_args(ann)[0])
+        ann = unwrap_annotation(typing.get_args(ann)[0])
     return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
@@ -51,10 +36,10 @@ def _is_scalar_list(model: type[BaseModel], name: str) -> bool:
     field = model.model_fields.get(name)
     if field is None:
         return False
-    ann = _unwrap(field.annotation)
+    ann = unwrap_annotation(field.annotation)
     if typing.get_origin(ann) is not list:
         return False
-    item = _unwrap(typing.get_args(ann)[0])
+    item = unwrap_annotation(typing.get_args(ann)[0])
     return not (isinstance(item, type) and issubclass(item, BaseModel))
 
 

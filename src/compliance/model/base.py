@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
 import typing
 from typing import Annotated, Any
 
@@ -200,3 +201,18 @@ PLACEHOLDER_PATTERNS = (
 def is_placeholder(text: str | None) -> bool:
     """True when a form field still holds the word-processor's placeholder prompt."""
     return bool(text) and any(p.search(text) for p in PLACEHOLDER_PATTERNS)
+
+
+def unwrap_annotation(annotation: Any) -> Any:
+    """A field's type without its wrappers: ``X | None`` and ``Annotated[X, ...]`` as ``X`` (a union
+    of two or more types is left as it is). Read by the CSV layer and the record-to-fact layer alike."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin in (typing.Union, types.UnionType) and len(args) == 1:
+            annotation = args[0]
+            continue
+        return annotation
