@@ -154,6 +154,8 @@ def test_sigterm_to_the_command_stops_its_worker(server, tmp_path):
             break
         time.sleep(0.1)
     assert _served(server) == before + 1 and b"0 running now" in _compliance(server, "server", "status").stdout
+    assert _compliance(server, "rules", "list").returncode == 0  # a command that has ended is not running
+    assert b", 0 running now" in _compliance(server, "server", "status").stdout
 
 
 def test_a_reader_closing_the_output_early_gets_exit_141_from_the_server_too(server):

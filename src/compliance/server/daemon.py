@@ -125,7 +125,8 @@ class Server:
             channel.send({"declined": f"unknown request {op!r}"})
 
     def status(self) -> dict:
-        """What ``compliance server status`` shows."""
+        """What ``compliance server status`` shows (workers that have ended are not counted)."""
+        self._reap()
         return {"pid": os.getpid(), "socket": self.path, "started": self.started, "served": self.served,
                 "running": len(self.workers), "idle_timeout": self.idle_timeout, "package": protocol.PACKAGE,
                 "python": sys.executable}
