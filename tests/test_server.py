@@ -158,6 +158,18 @@ def test_sigterm_to_the_command_stops_its_worker(server, tmp_path):
     assert b", 0 running now" in _compliance(server, "server", "status").stdout
 
 
+def test_output_and_errors_into_one_pipe_interleave_as_alone(server):
+    """`2>&1`: the worker's streams are buffered as Python buffers a fresh process's (stdout by
+    blocks on a pipe unless -u or PYTHONUNBUFFERED, stderr by lines), so the table and the summary
+    line reach a shared pipe in the same order."""
+    outputs = []
+    for env in (server, {**server, "COMPLIANCE_NO_SERVER": "1"}):
+        done = subprocess.run([sys.executable, "-m", "compliance", "check", D, "--as-of", ASOF, "--all"], env=env,
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        outputs.append((done.returncode, re.sub(rb" in \d+(\.\d+)? s\b", b"", done.stdout)))
+    assert outputs[0] == outputs[1] and outputs[0][0] == 1
+
+
 def test_a_reader_closing_the_output_early_gets_exit_141_from_the_server_too(server):
     before = _served(server)
     child = subprocess.Popen([sys.executable, "-m", "compliance", "check", D, "--as-of", ASOF, "--format", "jsonl"],

@@ -102,6 +102,7 @@ def _request(argv: list[str]) -> dict:
         "identity": protocol.identity(),
         "argv": list(argv),
         "main_package": getattr(main, "__package__", None),
+        "path0": sys.path[0] if sys.path else None,
         "cwd": os.getcwd(),
         "env": dict(os.environ),
         "umask": umask,

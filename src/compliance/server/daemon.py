@@ -283,12 +283,23 @@ def _become(request: dict, fds: list[int]) -> None:
     main = types.ModuleType("__main__")  # click names the program from it (``python -m compliance``)
     main.__package__ = request["main_package"]
     sys.modules["__main__"] = main
-    encoding, errors = sys.__stdout__.encoding, sys.__stdout__.errors  # the same locale: identity
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.open(0, "rb", closefd=False), encoding=encoding, errors=errors)
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.open(1, "wb", closefd=False), encoding=encoding, errors=errors,
-                                                   line_buffering=os.isatty(1))
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.open(2, "wb", closefd=False), encoding=encoding,
-                                                   errors="backslashreplace", line_buffering=True)
+    if request.get("path0") is not None:  # where a fresh process would look first for what it imports later
+        sys.path[0] = request["path0"]
+    # the same locale and buffering as the server's own streams (identity)
+    encoding, errors, buffered = sys.__stdout__.encoding, sys.__stdout__.errors, not sys.__stdout__.write_through
+    sys.stdin = sys.__stdin__ = _stdio(0, encoding, errors, buffered)
+    sys.stdout = sys.__stdout__ = _stdio(1, encoding, errors, buffered)
+    sys.stderr = sys.__stderr__ = _stdio(2, encoding, "backslashreplace", buffered)
+
+
+def _stdio(fd: int, encoding: str, errors: str, buffered: bool) -> io.TextIOWrapper:
+    """The standard stream on ``fd`` as Python makes it at start-up (``create_stdio``): newlines
+    never translated; output line-buffered on a terminal and always on stderr; unbuffered and
+    written through with ``-u`` or PYTHONUNBUFFERED (``buffered`` False)."""
+    writing = fd != 0
+    raw = io.open(fd, "wb" if writing else "rb", buffering=-1 if buffered or not writing else 0, closefd=False)
+    return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="\n",
+                            line_buffering=buffered and (os.isatty(fd) or fd == 2), write_through=writing and not buffered)
 
 
 def _run_command() -> int:

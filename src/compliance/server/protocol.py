@@ -55,6 +55,7 @@ def identity() -> dict:
         "flags": tuple(sys.flags),
         "xoptions": sorted(f"{k}={v}" for k, v in sys._xoptions.items()),
         "warnoptions": list(sys.warnoptions),
+        "unbuffered": getattr(sys.__stdout__, "write_through", None),  # -u or PYTHONUNBUFFERED
         "path": sys.path[1:],  # [0] is the script's or the working directory, never the tool's own
         "startup_env": sorted((k, v) for k, v in os.environ.items() if k.startswith("PYTHON") or k in STARTUP_VARIABLES),
     }
