@@ -272,6 +272,13 @@ def test_a_socket_path_too_long_is_a_clear_error(tmp_path):
     assert b"COMPLIANCE_CACHE_DIR" in done.stderr
 
 
+def test_a_cache_directory_that_cannot_be_written_is_a_clear_error(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    done = _compliance(_environment(blocked), "server", "start")
+    assert done.returncode == 2 and b"cannot write to" in done.stderr and b"COMPLIANCE_CACHE_DIR" in done.stderr
+
+
 def test_messages_keep_their_bounds_and_carry_file_descriptors():
     left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     with left, right:

@@ -60,10 +60,14 @@ def start(idle_timeout: float = DEFAULT_IDLE_TIMEOUT, wait: float = 60.0) -> tup
     if len(path) > protocol.SOCKET_PATH_LIMIT:
         raise ServerError(f"the server's socket would be {path}, longer than a Unix socket's path may be "
                           f"({protocol.SOCKET_PATH_LIMIT} bytes); set COMPLIANCE_CACHE_DIR to a shorter directory")
-    os.makedirs(protocol.server_dir(), mode=0o700, exist_ok=True)
-    with open(log_path(), "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "compliance.server.daemon", repr(idle_timeout)],
-                                   cwd=os.sep, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    try:
+        os.makedirs(protocol.server_dir(), mode=0o700, exist_ok=True)
+        with open(log_path(), "ab") as log:
+            process = subprocess.Popen([sys.executable, "-m", "compliance.server.daemon", repr(idle_timeout)],
+                                       cwd=os.sep, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    except OSError as exc:
+        raise ServerError(f"cannot write to {protocol.server_dir()} ({exc.strerror or exc}); "
+                          "set COMPLIANCE_CACHE_DIR to a directory you can write to") from None
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         running = status()
