@@ -10,7 +10,7 @@ import click
 
 @click.group("server")
 def server_group() -> None:
-    """Keep the tool imported in a background server, so each command starts in milliseconds.
+    """Keep the tool imported in a background server: commands skip importing it (about half a check).
 
     While it runs, every `compliance` command of this installation is run by a fresh fork of it,
     with the command's own directory, environment and terminal: the same output and exit code,
