@@ -438,6 +438,7 @@ def presence_fields(rule) -> set[str]:
 MEANINGFUL_BLANKS = {
     # "revised due date, when re-dated": no revised date means not re-dated, the original due date stands
     ("RiskAction", "revised_due"): "effective_due",
+    ("Action", "revised_due"): "effective_due",  # an action-log entry's likewise (found by this property)
     # the head count is the larger of the parts the specification states; a part left out is no part
     ("QuorumSpec", "min_present"): "quorum_min_present",
     ("QuorumSpec", "min_fraction"): "quorum_min_present",
