@@ -137,6 +137,18 @@ def test_a_batch_in_the_server_forks_its_own_processes_alike(server, tmp_path):
     _same_as_alone(server, "check", str(tmp_path), "--as-of", ASOF, "--jobs", "2", "--format", "json")
 
 
+def _reading(fifo: Path, child: subprocess.Popen) -> int:
+    """Wait until the command has opened the named pipe to read it (so it is past start-up and
+    will block there): the write end, held open so that the reader waits instead of reading an end."""
+    for _ in range(1200):
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO until a reader has it open
+        except OSError:
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.05)
+    raise AssertionError(f"the command never opened {fifo}")
+
+
 def test_sigterm_to_the_command_stops_its_worker(server, tmp_path):
     dataset = tmp_path / "blocked"
     shutil.copytree(REAL, dataset)
@@ -145,9 +157,10 @@ def test_sigterm_to_the_command_stops_its_worker(server, tmp_path):
     before = _served(server)
     child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", ASOF],
                              env=server, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.5)
+    writer = _reading(dataset / "actions.yaml", child)
     child.send_signal(signal.SIGTERM)
     out, err = child.communicate(timeout=30)
+    os.close(writer)
     assert (child.returncode, err) == (128 + signal.SIGTERM, b"")
     for _ in range(100):  # the worker is gone too, not left blocked on the pipe
         if b"0 running now" in _compliance(server, "server", "status").stdout:
@@ -192,10 +205,10 @@ def test_ctrl_c_reaches_the_worker(server, tmp_path):
     for env in (server, {**server, "COMPLIANCE_NO_SERVER": "1"}):
         child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", ASOF],
                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(1.5)  # blocked on the pipe by now (a cached run of the real pack takes 0.3 s)
-        assert child.poll() is None
+        writer = _reading(dataset / "actions.yaml", child)
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=30)
+        os.close(writer)
         results.append((child.returncode, err.strip().splitlines()[-1:]))
     assert results[0] == results[1] == (1, [b"Aborted!"])
 
