@@ -271,10 +271,7 @@ def _worker(server: Server, channel: protocol.Channel, request: dict, fds: list[
 
 def _become(request: dict, fds: list[int]) -> None:
     """This process takes on the command's streams, directory, environment, umask and arguments."""
-    for target, fd in zip(protocol.STREAMS, fds):
-        os.dup2(fd, target)
-        os.close(fd)
-    os.chdir(request["cwd"])
+    os.chdir(request["cwd"])  # first: should it fail (a directory removed), the traceback goes to the log
     os.environ.clear()
     os.environ.update(request["env"])
     time.tzset()
@@ -285,6 +282,9 @@ def _become(request: dict, fds: list[int]) -> None:
     sys.modules["__main__"] = main
     if request.get("path0") is not None:  # where a fresh process would look first for what it imports later
         sys.path[0] = request["path0"]
+    for target, fd in zip(protocol.STREAMS, fds):
+        os.dup2(fd, target)
+        os.close(fd)
     # the same locale and buffering as the server's own streams (identity)
     encoding, errors, buffered = sys.__stdout__.encoding, sys.__stdout__.errors, not sys.__stdout__.write_through
     sys.stdin = sys.__stdin__ = _stdio(0, encoding, errors, buffered)
