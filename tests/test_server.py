@@ -7,6 +7,7 @@ code)."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import shutil
@@ -309,6 +310,20 @@ def test_messages_keep_their_bounds_and_carry_file_descriptors():
         left.sendall((protocol.MAX_MESSAGE + 1).to_bytes(4, "big"))
         with pytest.raises(ValueError, match="at most"):
             receiver.receive()
+    # a malformed body is ValueError whatever marshal raises for it (EOFError for one cut short),
+    # which is what the server catches, and the descriptors sent with it are closed
+    for body, error in ((b"\x00", "not marshal data"), (b"", "not marshal data"), (b"\xff", "not marshal data"),
+                        (marshal.dumps(1001, 4), "not a mapping")):
+        left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with left, right:
+            read, write = os.pipe()
+            left.sendmsg([len(body).to_bytes(4, "big") + body],
+                         [(socket.SOL_SOCKET, socket.SCM_RIGHTS, write.to_bytes(4, sys.byteorder))])
+            os.close(write)
+            with pytest.raises(ValueError, match=error):
+                protocol.Channel(right).receive(max_fds=3)
+            assert os.read(read, 1) == b"", "the descriptor that came with the message is still open"
+            os.close(read)
     left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     with left, right:
         left.sendall(protocol.encode({"exit": 0})[:6])  # cut short: the other end went away

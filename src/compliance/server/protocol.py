@@ -100,23 +100,34 @@ class Channel:
         """The next message and any file descriptors that came with it; (None, fds) when the other
         end closed the connection before a whole message. A malformed message is ValueError."""
         fds: list[int] = []
+        try:
+            return self._message(fds, max_fds), fds
+        except ValueError:  # the descriptors that came with a bad message are this end's to close
+            for fd in fds:
+                os.close(fd)
+            raise
+
+    def _message(self, fds: list[int], max_fds: int) -> dict | None:
         if max_fds and not self._buffer:
             if not self._read(fds, max_fds):
-                return None, fds
+                return None
         while len(self._buffer) < 4:
             if not self._read(fds):
-                return None, fds
+                return None
         length = int.from_bytes(self._buffer[:4], "big")
         if length > MAX_MESSAGE:
             raise ValueError(f"a message of {length} bytes (at most {MAX_MESSAGE})")
         while len(self._buffer) < 4 + length:
             if not self._read(fds):
-                return None, fds
+                return None
         body, self._buffer = self._buffer[4:4 + length], self._buffer[4 + length:]
-        message = marshal.loads(body)
+        try:
+            message = marshal.loads(body)
+        except (ValueError, EOFError, TypeError) as exc:  # marshal's own errors for bad data are not all ValueError
+            raise ValueError(f"a message that is not marshal data ({exc})") from None
         if not isinstance(message, dict):
             raise ValueError("a message that is not a mapping")
-        return message, fds
+        return message
 
     def _read(self, fds: list[int], max_fds: int = 0) -> bool:
         """Read what has arrived into the buffer (False at the end of the connection)."""
