@@ -28,8 +28,8 @@ def forward(argv: list[str] | None = None) -> int | None:
     argv = sys.argv if argv is None else argv
     if disabled() or _first_word(argv) == "server":
         return None
-    path = protocol.socket_path()
-    if len(path) > protocol.SOCKET_PATH_LIMIT or not os.path.exists(path):
+    path = protocol.existing_socket()
+    if path is None:
         return None
     import _socket
 

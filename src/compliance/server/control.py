@@ -56,10 +56,9 @@ def start(idle_timeout: float = DEFAULT_IDLE_TIMEOUT, wait: float = 60.0) -> tup
     running = status()
     if running:
         return running, False
-    path = protocol.socket_path()
-    if len(path) > protocol.SOCKET_PATH_LIMIT:
-        raise ServerError(f"the server's socket would be {path}, longer than a Unix socket's path may be "
-                          f"({protocol.SOCKET_PATH_LIMIT} bytes); set COMPLIANCE_CACHE_DIR to a shorter directory")
+    too_long = protocol.path_too_long(protocol.socket_path())
+    if too_long:
+        raise ServerError(too_long)
     try:
         os.makedirs(protocol.server_dir(), mode=0o700, exist_ok=True)
         with open(log_path(), "ab") as log:
@@ -97,8 +96,8 @@ def stop(wait: float = 30.0) -> ServerStatus | None:
 
 def _ask(request: dict) -> dict | None:
     """The server's reply to ``request``, or None when none is listening."""
-    path = protocol.socket_path()
-    if len(path) > protocol.SOCKET_PATH_LIMIT or not os.path.exists(path):
+    path = protocol.existing_socket()
+    if path is None:
         return None
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(10.0)

@@ -128,8 +128,7 @@ class Server:
         """What ``compliance server status`` shows (workers that have ended are not counted)."""
         self._reap()
         return {"pid": os.getpid(), "socket": self.path, "started": self.started, "served": self.served,
-                "running": len(self.workers), "idle_timeout": self.idle_timeout, "package": protocol.PACKAGE,
-                "python": sys.executable}
+                "running": len(self.workers), "idle_timeout": self.idle_timeout}
 
     def _reap(self) -> None:
         for pid in list(self.workers):
@@ -209,9 +208,9 @@ def fingerprint() -> tuple:
 def listen(path: str) -> socket.socket:
     """A listening Unix socket at ``path``, in a directory only this user can enter; a socket left
     there by a server that is gone is replaced. RuntimeError if a server is listening already."""
-    if len(path) > protocol.SOCKET_PATH_LIMIT:
-        raise RuntimeError(f"the socket path {path} is longer than {protocol.SOCKET_PATH_LIMIT} bytes; "
-                           "set COMPLIANCE_CACHE_DIR to a shorter directory")
+    too_long = protocol.path_too_long(path)
+    if too_long:
+        raise RuntimeError(too_long)
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     os.chmod(directory, 0o700)

@@ -43,6 +43,20 @@ def socket_path() -> str:
     return os.path.join(server_dir(), f"{tag:08x}.sock")
 
 
+def existing_socket() -> str | None:
+    """``socket_path()`` when a socket is there (a server may be listening), else None."""
+    path = socket_path()
+    return path if not path_too_long(path) and os.path.exists(path) else None
+
+
+def path_too_long(path: str) -> str | None:
+    """Why ``path`` cannot be a Unix socket's (None when it can)."""
+    if len(path) <= SOCKET_PATH_LIMIT:
+        return None
+    return (f"the server's socket would be {path}, longer than a Unix socket's path may be "
+            f"({SOCKET_PATH_LIMIT} bytes); set COMPLIANCE_CACHE_DIR to a shorter directory")
+
+
 def identity() -> dict:
     """What a fresh process of this command would be: a server serves only requests whose
     identity is its own."""
