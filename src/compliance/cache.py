@@ -48,10 +48,11 @@ def cache_dir() -> Path:
     return Path(cache_root())
 
 
-def _code() -> str:
-    """The sha256 of the package's Python source, once per process."""
+def code_digest(afresh: bool = False) -> str:
+    """The sha256 of the package's Python source, read once per process; with ``afresh``, read again
+    now (a start-up server's worker compares it with the source the server imported)."""
     global _code_digest
-    if _code_digest is None:
+    if _code_digest is None or afresh:
         sources = []
         for root, dirs, files in os.walk(_PACKAGE):  # not rglob: it lists every byte-code file too
             dirs[:] = [d for d in dirs if d != "__pycache__"]
@@ -92,7 +93,7 @@ def key(kind: str, parts: Iterable[str | bytes]) -> str:
     if _libraries_seen is None:
         _libraries_seen = _libraries()
     digest = hashlib.sha256()
-    for part in (kind, __version__, sys.version, str(pickle.HIGHEST_PROTOCOL), _code(), _libraries_seen, *parts):
+    for part in (kind, __version__, sys.version, str(pickle.HIGHEST_PROTOCOL), code_digest(), _libraries_seen, *parts):
         data = part.encode() if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little") + data)  # length-prefixed: parts cannot run together
     return f"{kind}-{digest.hexdigest()}"

@@ -192,7 +192,6 @@ def fingerprint() -> tuple:
     upgraded library). A worker compares it with the files as they are now."""
     from .. import cache
 
-    cache._code_digest = None  # computed afresh, not the value this process saw first
     files = []
     for name, module in sorted(sys.modules.items()):
         path = getattr(module, "__file__", None)
@@ -202,7 +201,7 @@ def fingerprint() -> tuple:
             except OSError:
                 continue
             files.append((path, info.st_size, info.st_mtime_ns))
-    return cache._code(), tuple(files)
+    return cache.code_digest(afresh=True), tuple(files)
 
 
 def listen(path: str) -> socket.socket:
