@@ -42,11 +42,16 @@ def _served(env: dict[str, str]) -> int:
     return int(re.search(rb"(\d+) commands? served", status.stdout).group(1))
 
 
+def _short_dir(prefix: str) -> Path:
+    """A new directory with a short path (under /tmp where there is one): a Unix socket's path is
+    at most about 100 bytes, and pytest's own temporary directories can be longer."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp" if os.path.isdir("/tmp") else None))
+
+
 @pytest.fixture(scope="module")
 def server():
-    """A server of this checkout, in a cache directory of its own (a short path: a Unix socket's
-    is at most about 100 bytes), stopped at the end."""
-    cache = Path(tempfile.mkdtemp(prefix="cs-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    """A server of this checkout, in a cache directory of its own (``_short_dir``), stopped at the end."""
+    cache = _short_dir("cs-")
     env = _environment(cache)
     started = _compliance(env, "server", "start", "--idle-timeout", "600")
     assert started.returncode == 0 and started.stdout.startswith(b"started: process "), started
@@ -138,6 +143,15 @@ def test_a_batch_in_the_server_forks_its_own_processes_alike(server, tmp_path):
     _same_as_alone(server, "check", str(tmp_path), "--as-of", ASOF, "--jobs", "2", "--format", "json")
 
 
+def _blocked_dataset(tmp_path: Path) -> Path:
+    """The real pack with its action log a named pipe no one writes: a check blocks reading it."""
+    dataset = tmp_path / "blocked"
+    shutil.copytree(REAL, dataset)
+    (dataset / "actions.yaml").unlink()
+    os.mkfifo(dataset / "actions.yaml")
+    return dataset
+
+
 def _reading(fifo: Path, child: subprocess.Popen) -> int:
     """Wait until the command has opened the named pipe to read it (so it is past start-up and
     will block there): the write end, held open so that the reader waits instead of reading an end."""
@@ -151,10 +165,7 @@ def _reading(fifo: Path, child: subprocess.Popen) -> int:
 
 
 def test_sigterm_to_the_command_stops_its_worker(server, tmp_path):
-    dataset = tmp_path / "blocked"
-    shutil.copytree(REAL, dataset)
-    (dataset / "actions.yaml").unlink()
-    os.mkfifo(dataset / "actions.yaml")
+    dataset = _blocked_dataset(tmp_path)
     before = _served(server)
     child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", ASOF],
                              env=server, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -198,10 +209,7 @@ def test_a_reader_closing_the_output_early_gets_exit_141_from_the_server_too(ser
 def test_ctrl_c_reaches_the_worker(server, tmp_path):
     """A worker blocked reading a register (a named pipe no one writes) stops on Ctrl-C as the
     command does in its own process: click's "Aborted!", exit 1."""
-    dataset = tmp_path / "blocked"
-    shutil.copytree(REAL, dataset)
-    (dataset / "actions.yaml").unlink()
-    os.mkfifo(dataset / "actions.yaml")
+    dataset = _blocked_dataset(tmp_path)
     results = []
     for env in (server, {**server, "COMPLIANCE_NO_SERVER": "1"}):
         child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", ASOF],
@@ -227,8 +235,8 @@ def test_other_python_settings_are_declined_and_run_alone(server):
 def test_changed_code_is_declined_and_stops_the_server(tmp_path):
     """An installation whose files change under a running server (an upgrade, an edit) is never
     served by the old code: the worker declines, the command runs alone, the server stops."""
-    src = Path(tempfile.mkdtemp(prefix="cs-src-", dir="/tmp" if os.path.isdir("/tmp") else None))
-    cache = Path(tempfile.mkdtemp(prefix="cs-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    src = _short_dir("cs-src-")
+    cache = _short_dir("cs-")
     try:
         shutil.copytree(ROOT / "src" / "compliance", src / "compliance", ignore=shutil.ignore_patterns("__pycache__"))
         env = _environment(cache, src)
@@ -250,7 +258,7 @@ def test_changed_code_is_declined_and_stops_the_server(tmp_path):
 
 
 def test_a_killed_server_leaves_commands_running_alone_and_can_be_started_again():
-    cache = Path(tempfile.mkdtemp(prefix="cs-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    cache = _short_dir("cs-")
     env = _environment(cache)
     try:
         started = _compliance(env, "server", "start", "--idle-timeout", "1")
