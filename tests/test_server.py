@@ -164,16 +164,22 @@ def _reading(fifo: Path, child: subprocess.Popen) -> int:
     raise AssertionError(f"the command never opened {fifo}")
 
 
+def _signalled(dataset: Path, env: dict[str, str], signum: int) -> tuple[int, bytes]:
+    """Check ``dataset`` (``_blocked_dataset``), send the command ``signum`` once it is blocked on
+    the pipe: its exit code and stderr."""
+    child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", ASOF],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    writer = _reading(dataset / "actions.yaml", child)
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=30)
+    os.close(writer)
+    return child.returncode, err
+
+
 def test_sigterm_to_the_command_stops_its_worker(server, tmp_path):
     dataset = _blocked_dataset(tmp_path)
     before = _served(server)
-    child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", ASOF],
-                             env=server, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    writer = _reading(dataset / "actions.yaml", child)
-    child.send_signal(signal.SIGTERM)
-    out, err = child.communicate(timeout=30)
-    os.close(writer)
-    assert (child.returncode, err) == (128 + signal.SIGTERM, b"")
+    assert _signalled(dataset, server, signal.SIGTERM) == (128 + signal.SIGTERM, b"")
     for _ in range(100):  # the worker is gone too, not left blocked on the pipe
         if b"0 running now" in _compliance(server, "server", "status").stdout:
             break
@@ -212,13 +218,8 @@ def test_ctrl_c_reaches_the_worker(server, tmp_path):
     dataset = _blocked_dataset(tmp_path)
     results = []
     for env in (server, {**server, "COMPLIANCE_NO_SERVER": "1"}):
-        child = subprocess.Popen([sys.executable, "-m", "compliance", "check", str(dataset), "--as-of", ASOF],
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        writer = _reading(dataset / "actions.yaml", child)
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=30)
-        os.close(writer)
-        results.append((child.returncode, err.strip().splitlines()[-1:]))
+        code, err = _signalled(dataset, env, signal.SIGINT)
+        results.append((code, err.strip().splitlines()[-1:]))
     assert results[0] == results[1] == (1, [b"Aborted!"])
 
 
